@@ -1,0 +1,1 @@
+export { type StandaloneRelay, SUPPORTED_NIPS, startStandalone } from './relay.js';

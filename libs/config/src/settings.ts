@@ -1,0 +1,109 @@
+/**
+ * The one table of settings. Every limit the relay enforces is here with its default, a
+ * one-line description and, where NIP-11 defines one, the `limitation` key it is advertised
+ * under. The README's settings table is generated from this list (see `settingsMarkdown`).
+ */
+
+export type SettingType = 'string' | 'int' | 'bool' | 'list' | 'enum';
+
+/** One environment variable the relay reads. */
+export interface SettingSpec {
+  env: string;
+  type: SettingType;
+  default: string | number | boolean | string[] | undefined;
+  description: string;
+  /** NIP-11 `limitation` key this setting is advertised under. */
+  nip11?: string;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  /** Which processes read it; documentation only. */
+  scope?: string;
+}
+
+export const SETTINGS = [
+  { env: 'HOST', type: 'string', default: '127.0.0.1', description: 'Interface the relay listens on.' },
+  { env: 'PORT', type: 'int', default: 7777, min: 0, max: 65535, description: 'TCP port for WebSocket, NIP-11 and HTTP.' },
+  {
+    env: 'DATA_DIR',
+    type: 'string',
+    default: './data',
+    description: 'Folder for the embedded PGlite database (used when DATABASE_URL is not set).',
+  },
+  {
+    env: 'DATABASE_URL',
+    type: 'string',
+    default: undefined,
+    description: 'Postgres connection URL; when set the relay uses this server instead of embedded PGlite.',
+  },
+  { env: 'DATABASE_POOL_SIZE', type: 'int', default: 10, min: 1, max: 500, description: 'Postgres connections per process.' },
+  { env: 'LOG_LEVEL', type: 'enum', default: 'info', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'pino log level.' },
+  { env: 'RELAY_NAME', type: 'string', default: 'nrelay', description: 'NIP-11 name.' },
+  { env: 'RELAY_DESCRIPTION', type: 'string', default: 'A horizontally scaled Nostr relay.', description: 'NIP-11 description.' },
+  { env: 'RELAY_PUBKEY', type: 'string', default: undefined, description: 'NIP-11 admin pubkey (64 hex).' },
+  { env: 'RELAY_CONTACT', type: 'string', default: undefined, description: 'NIP-11 contact.' },
+  { env: 'RELAY_ICON', type: 'string', default: undefined, description: 'NIP-11 icon URL.' },
+  {
+    env: 'MAX_MESSAGE_BYTES',
+    type: 'int',
+    default: 262144,
+    min: 1024,
+    nip11: 'max_message_length',
+    description: 'Largest client frame the relay processes; larger frames get OK false / NOTICE and the connection stays open.',
+  },
+  {
+    env: 'MAX_FRAME_BYTES',
+    type: 'int',
+    default: 4194304,
+    min: 1024,
+    description: 'Hard WebSocket frame cap; a frame above it closes the connection with 1009 (never buffered whole).',
+  },
+  { env: 'MAX_SUBSCRIPTIONS', type: 'int', default: 64, min: 1, nip11: 'max_subscriptions', description: 'Open subscriptions per connection.' },
+  { env: 'MAX_FILTERS', type: 'int', default: 20, min: 1, nip11: 'max_filters', description: 'Filters per REQ or COUNT.' },
+  { env: 'MAX_LIMIT', type: 'int', default: 5000, min: 1, nip11: 'max_limit', description: 'Largest `limit` honoured per filter; larger values are capped.' },
+  { env: 'DEFAULT_LIMIT', type: 'int', default: 500, min: 0, nip11: 'default_limit', description: 'Stored events returned per filter when it has no `limit`.' },
+  { env: 'MAX_SUBID_LENGTH', type: 'int', default: 64, min: 1, max: 64, nip11: 'max_subid_length', description: 'Longest subscription id.' },
+  { env: 'MAX_EVENT_TAGS', type: 'int', default: 2500, min: 1, nip11: 'max_event_tags', description: 'Tags per event.' },
+  { env: 'MAX_CONTENT_LENGTH', type: 'int', default: 102400, min: 1, nip11: 'max_content_length', description: 'Characters of event content.' },
+  {
+    env: 'CREATED_AT_LOWER_LIMIT',
+    type: 'int',
+    default: 0,
+    min: 0,
+    nip11: 'created_at_lower_limit',
+    description: 'Refuse events older than this many seconds (0 = no limit).',
+  },
+  {
+    env: 'CREATED_AT_UPPER_LIMIT',
+    type: 'int',
+    default: 900,
+    min: 0,
+    nip11: 'created_at_upper_limit',
+    description: 'Refuse events more than this many seconds in the future.',
+  },
+  { env: 'MIN_POW_DIFFICULTY', type: 'int', default: 0, min: 0, max: 256, nip11: 'min_pow_difficulty', description: 'NIP-13 leading zero bits required on event ids (0 = off).' },
+  { env: 'EXPIRATION_PURGE_SECONDS', type: 'int', default: 300, min: 1, description: 'Interval between purges of NIP-40 expired events.' },
+  { env: 'QUERY_PAGE_SIZE', type: 'int', default: 500, min: 10, max: 10000, description: 'Rows fetched per page while streaming stored events.' },
+  {
+    env: 'SEND_HIGH_WATER_BYTES',
+    type: 'int',
+    default: 1048576,
+    min: 1024,
+    description: 'Stored-event streaming pauses while a socket has more than this buffered.',
+  },
+  {
+    env: 'SEND_MAX_BUFFERED_BYTES',
+    type: 'int',
+    default: 8388608,
+    min: 1024,
+    description: 'A connection whose outbound buffer stays above this on live traffic is closed (slow consumer).',
+  },
+  {
+    env: 'RELAY_URL',
+    type: 'string',
+    default: undefined,
+    description: 'Public ws(s):// URL of the relay, matched (loosely) against the NIP-42 `relay` tag; unset = accept any relay tag.',
+  },
+  { env: 'AUTH_WINDOW_SECONDS', type: 'int', default: 600, min: 10, description: 'NIP-42 AUTH events must have created_at within this many seconds of now.' },
+  { env: 'SHUTDOWN_GRACE_MS', type: 'int', default: 10000, min: 0, description: 'How long SIGTERM waits for in-flight work before closing.' },
+] as const satisfies readonly SettingSpec[];

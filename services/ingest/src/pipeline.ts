@@ -1,0 +1,111 @@
+import type { FanoutBus, IngestClient, IngestRequest, IngestResult } from '@nrelay/contracts';
+import { isEphemeral, nobleVerifier, type SignatureVerifier } from '@nrelay/protocol';
+import type { Logger } from 'pino';
+import { policyStage } from './stages/policy.js';
+import { publishStage } from './stages/publish.js';
+import { replyFor } from './stages/reply.js';
+import { type EventWriter, WriteBatcher } from './stages/store.js';
+import { verifyStage } from './stages/verify.js';
+import type { IngestHooks, IngestPolicy } from './types.js';
+
+/** What the ingest pipeline is built from. */
+export interface IngestDeps {
+  store: EventWriter;
+  fanout: FanoutBus;
+  policy: IngestPolicy;
+  logger: Logger;
+  verifier?: SignatureVerifier;
+  hooks?: Partial<IngestHooks>;
+  /** Most events per store transaction (default 256). */
+  maxBatch?: number;
+  /** Store transactions in flight at once (default 1). */
+  writers?: number;
+  /** Clock in milliseconds, for tests. */
+  now?: () => number;
+}
+
+/** The ingest pipeline: verify → policy → store → reply → publish, one OK per event. */
+export interface IngestPipeline {
+  process(request: IngestRequest): Promise<IngestResult>;
+  /** Waits for queued writes, then stops accepting. */
+  close(): Promise<void>;
+}
+
+const SERVER_ERROR: IngestResult = { ok: false, reason: 'error: could not save the event, try again later' };
+const CLOSED: IngestResult = { ok: false, reason: 'error: relay is shutting down, try again later' };
+
+/**
+ * Builds the pipeline every ingest path runs (the standalone relay calls it directly, the
+ * BullMQ worker calls it per job). OK true is answered only after the event is committed;
+ * ephemeral events are verified and published, never stored.
+ */
+export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
+  const verifier = deps.verifier ?? nobleVerifier;
+  const hooks: IngestHooks = {
+    rejectEvent: deps.hooks?.rejectEvent ?? [],
+    onEventSaved: deps.hooks?.onEventSaved ?? [],
+    onEphemeralEvent: deps.hooks?.onEphemeralEvent ?? [],
+  };
+  const now = deps.now ?? Date.now;
+  const batcher = new WriteBatcher(deps.store, { maxBatch: deps.maxBatch ?? 256, writers: deps.writers ?? 1 });
+  let closed = false;
+
+  function publish(request: IngestRequest, acceptedAt: number): void {
+    publishStage(deps.fanout, request.event, acceptedAt, request.trace).catch((err: unknown) => {
+      deps.logger.error({ err, event: request.event.event.id }, 'fanout publish failed; event is stored but was not delivered live');
+    });
+  }
+
+  function observe(list: IngestHooks['onEventSaved'], request: IngestRequest): void {
+    for (const hook of list) {
+      try {
+        hook(request.event.event, request);
+      } catch (err) {
+        deps.logger.error({ err, event: request.event.event.id }, 'ingest hook threw');
+      }
+    }
+  }
+
+  async function process(request: IngestRequest): Promise<IngestResult> {
+    if (closed) return CLOSED;
+    const { event } = request.event;
+    const rejected =
+      verifyStage(event, verifier) ?? policyStage(event, request, deps.policy, hooks, Math.floor(now() / 1000));
+    if (rejected) return rejected;
+
+    if (isEphemeral(event.kind)) {
+      publish(request, now());
+      observe(hooks.onEphemeralEvent, request);
+      return { ok: true, reason: '' };
+    }
+    let result: IngestResult;
+    try {
+      const outcome = await batcher.write(request.event);
+      result = replyFor(outcome);
+      if (outcome.status === 'stored') {
+        publish(request, now());
+        observe(hooks.onEventSaved, request);
+      }
+    } catch (err) {
+      deps.logger.error({ err, event: event.id }, 'store write failed');
+      result = SERVER_ERROR;
+    }
+    return result;
+  }
+
+  return {
+    process,
+    async close() {
+      closed = true;
+      await batcher.flushed();
+    },
+  };
+}
+
+/** The standalone IngestClient: a direct call into the pipeline. */
+export function createLocalIngestClient(pipeline: IngestPipeline): IngestClient {
+  return {
+    submit: (request) => pipeline.process(request),
+    close: () => pipeline.close(),
+  };
+}

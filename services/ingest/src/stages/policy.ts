@@ -1,0 +1,44 @@
+import type { IngestRequest } from '@nrelay/contracts';
+import type { NostrEvent } from '@nrelay/protocol';
+import { expirationOf, powDifficulty } from '@nrelay/protocol';
+import type { IngestHooks, IngestPolicy, StageVerdict } from '../types.js';
+
+/** NIP-42 authentication events are answers to a challenge, never content to store or relay. */
+const AUTH_KIND = 22242;
+
+/**
+ * Policy stage: NIP-22 created_at bounds, NIP-13 proof of work, NIP-40 expiry on arrival, AUTH
+ * events refused, then the `rejectEvent` hooks in order. `now` is in seconds.
+ */
+export function policyStage(
+  event: NostrEvent,
+  request: IngestRequest,
+  policy: IngestPolicy,
+  hooks: IngestHooks,
+  now: number,
+): StageVerdict {
+  if (event.kind === AUTH_KIND) {
+    return { ok: false, reason: 'invalid: kind 22242 is for AUTH messages, not EVENT' };
+  }
+  if (event.created_at > now + policy.createdAtUpperLimit) {
+    return { ok: false, reason: `invalid: created_at is more than ${policy.createdAtUpperLimit} seconds in the future` };
+  }
+  if (policy.createdAtLowerLimit > 0 && event.created_at < now - policy.createdAtLowerLimit) {
+    return { ok: false, reason: `invalid: created_at is more than ${policy.createdAtLowerLimit} seconds in the past` };
+  }
+  if (policy.minPowDifficulty > 0) {
+    const bits = powDifficulty(event.id);
+    if (bits < policy.minPowDifficulty) {
+      return { ok: false, reason: `pow: difficulty ${bits} is less than ${policy.minPowDifficulty}` };
+    }
+  }
+  const expiration = expirationOf(event);
+  if (expiration !== undefined && expiration <= now) {
+    return { ok: false, reason: 'invalid: event has expired' };
+  }
+  for (const hook of hooks.rejectEvent) {
+    const reason = hook(event, request);
+    if (reason !== undefined) return { ok: false, reason };
+  }
+  return undefined;
+}

@@ -1,0 +1,15 @@
+import type { FanoutBus } from '@nrelay/contracts';
+import type { RawEvent } from '@nrelay/protocol';
+
+/**
+ * Publish stage: hands an accepted event to every gateway. A failed publish does not undo the
+ * commit (the event is durable and queryable); it is reported to the caller for logging.
+ */
+export async function publishStage(
+  fanout: FanoutBus,
+  event: RawEvent,
+  acceptedAt: number,
+  trace?: Record<string, string>,
+): Promise<void> {
+  await fanout.publish(trace ? { v: 1, event: event.event, raw: event.raw, acceptedAt, trace } : { v: 1, event: event.event, raw: event.raw, acceptedAt });
+}

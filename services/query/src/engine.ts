@@ -1,0 +1,62 @@
+import type { QueryClient, QueryRequest } from '@nrelay/contracts';
+import type { Filter } from '@nrelay/protocol';
+import type { EventStore } from '@nrelay/store';
+import { mergeAsync } from './merge.js';
+
+/** Limits the query engine enforces whatever the caller sent. */
+export interface QueryLimits {
+  defaultLimit: number;
+  maxLimit: number;
+  /** Rows per page while streaming from the store. */
+  pageSize: number;
+}
+
+/** The part of the store the query engine reads through. */
+export type EventReader = Pick<EventStore, 'query' | 'count'>;
+
+/** Options of the query engine. */
+export interface QueryEngineDeps {
+  store: EventReader;
+  limits: QueryLimits;
+  /** Kinds readable only by their author or a p-tagged pubkey; empty disables the check. */
+  privilegedKinds?: readonly number[];
+}
+
+/** The effective limit of a filter: its own, else the default, never above the maximum. */
+export function effectiveLimit(filter: Filter, limits: QueryLimits): number {
+  return Math.min(filter.limit ?? limits.defaultLimit, limits.maxLimit);
+}
+
+/**
+ * The query engine behind every QueryClient: the filters of one request run concurrently, each
+ * newest first with its own limit; results stream out as they arrive, each event once.
+ */
+export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
+  const { store, limits } = deps;
+  const privilegedKinds = deps.privilegedKinds ?? [];
+  const viewerOf = (request: QueryRequest) =>
+    privilegedKinds.length > 0 ? { pubkeys: [...request.viewer.authedPubkeys], privilegedKinds: [...privilegedKinds] } : undefined;
+
+  async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<string> {
+    const viewer = viewerOf(request);
+    const streams = request.filters.map((filter) =>
+      store.query(filter, { limit: effectiveLimit(filter, limits), signal, pageSize: limits.pageSize, viewer }),
+    );
+    const seen = new Set<string>();
+    for await (const row of mergeAsync(streams)) {
+      if (signal.aborted) return;
+      if (seen.has(row.id)) continue;
+      seen.add(row.id);
+      yield row.raw;
+    }
+  }
+
+  return {
+    query,
+    async count(request, signal) {
+      signal.throwIfAborted();
+      return store.count(request.filters, { viewer: viewerOf(request), signal });
+    },
+    async close() {},
+  };
+}

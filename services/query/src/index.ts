@@ -1,0 +1,2 @@
+export { createQueryEngine, type EventReader, effectiveLimit, type QueryEngineDeps, type QueryLimits } from './engine.js';
+export { mergeAsync } from './merge.js';
