@@ -4,7 +4,9 @@ import { pino } from 'pino';
 import { startStandalone } from './relay.js';
 
 // The only file of the standalone relay that reads the environment.
-const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -22,7 +24,10 @@ const relay = await startStandalone(config, logger, version).catch((err: unknown
   logger.fatal({ err }, 'relay failed to start');
   process.exit(1);
 });
-logger.info({ url: relay.url, database: config.DATABASE_URL ? 'postgres' : `pglite:${config.DATA_DIR}` }, 'relay listening');
+logger.info(
+  { url: relay.url, database: config.DATABASE_URL ? 'postgres' : `pglite:${config.DATA_DIR}` },
+  'relay listening',
+);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -22,7 +22,11 @@ export interface StandaloneRelay {
  * Composes gateway, ingest and query in one process with the in-process seams: PGlite (or
  * DATABASE_URL), an in-memory fanout bus and direct calls in place of the queue and HTTP.
  */
-export async function startStandalone(config: Config, logger: Logger, version: string): Promise<StandaloneRelay> {
+export async function startStandalone(
+  config: Config,
+  logger: Logger,
+  version: string,
+): Promise<StandaloneRelay> {
   const database = await createDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
@@ -44,7 +48,11 @@ export async function startStandalone(config: Config, logger: Logger, version: s
   });
   const query = createQueryEngine({
     store,
-    limits: { defaultLimit: config.DEFAULT_LIMIT, maxLimit: config.MAX_LIMIT, pageSize: config.QUERY_PAGE_SIZE },
+    limits: {
+      defaultLimit: config.DEFAULT_LIMIT,
+      maxLimit: config.MAX_LIMIT,
+      pageSize: config.QUERY_PAGE_SIZE,
+    },
   });
   const gateway = createGateway(config, {
     ingest: createLocalIngestClient(pipeline),

@@ -26,7 +26,10 @@ test('every invalid value is reported at once, with what to do next', () => {
 });
 
 test('cross-setting rules are checked', () => {
-  assert.throws(() => loadConfig({ DEFAULT_LIMIT: '600', MAX_LIMIT: '500' }), /DEFAULT_LIMIT must not exceed MAX_LIMIT/);
+  assert.throws(
+    () => loadConfig({ DEFAULT_LIMIT: '600', MAX_LIMIT: '500' }),
+    /DEFAULT_LIMIT must not exceed MAX_LIMIT/,
+  );
   assert.throws(() => loadConfig({ RELAY_PUBKEY: 'xyz' }), /RELAY_PUBKEY/);
 });
 

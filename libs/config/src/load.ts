@@ -17,7 +17,9 @@ export type Config = { readonly [S in Specs[number] as S['env']]: ValueOf<S> };
 /** Thrown when the environment holds invalid settings; the message lists every problem. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid settings:\n  - ${problems.join('\n  - ')}\nFix these environment variables (see the settings table in README.md) and start again.`);
+    super(
+      `Invalid settings:\n  - ${problems.join('\n  - ')}\nFix these environment variables (see the settings table in README.md) and start again.`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -25,10 +27,13 @@ export class ConfigError extends Error {
 function parseValue(spec: SettingSpec, raw: string): { value?: unknown; problem?: string } {
   switch (spec.type) {
     case 'int': {
-      if (!/^-?\d+$/.test(raw.trim())) return { problem: `${spec.env}=${JSON.stringify(raw)} is not an integer` };
+      if (!/^-?\d+$/.test(raw.trim()))
+        return { problem: `${spec.env}=${JSON.stringify(raw)} is not an integer` };
       const n = Number(raw);
-      if (spec.min !== undefined && n < spec.min) return { problem: `${spec.env}=${n} is below the minimum ${spec.min}` };
-      if (spec.max !== undefined && n > spec.max) return { problem: `${spec.env}=${n} is above the maximum ${spec.max}` };
+      if (spec.min !== undefined && n < spec.min)
+        return { problem: `${spec.env}=${n} is below the minimum ${spec.min}` };
+      if (spec.max !== undefined && n > spec.max)
+        return { problem: `${spec.env}=${n} is above the maximum ${spec.max}` };
       return { value: n };
     }
     case 'bool': {
@@ -45,7 +50,8 @@ function parseValue(spec: SettingSpec, raw: string): { value?: unknown; problem?
           .filter((s) => s.length > 0),
       };
     case 'enum':
-      if (!spec.values?.includes(raw)) return { problem: `${spec.env}=${JSON.stringify(raw)} is not one of ${spec.values?.join(', ')}` };
+      if (!spec.values?.includes(raw))
+        return { problem: `${spec.env}=${JSON.stringify(raw)} is not one of ${spec.values?.join(', ')}` };
       return { value: raw };
     default:
       return { value: raw };
@@ -56,7 +62,10 @@ function parseValue(spec: SettingSpec, raw: string): { value?: unknown; problem?
  * Reads and validates settings from an environment map (only `main.ts` passes `process.env`).
  * Unset or empty variables take their defaults; every invalid value is reported at once.
  */
-export function loadConfig(env: Record<string, string | undefined>, overrides: Partial<Record<string, unknown>> = {}): Config {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  overrides: Partial<Record<string, unknown>> = {},
+): Config {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const spec of SETTINGS as readonly SettingSpec[]) {
@@ -74,9 +83,12 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     else out[spec.env] = value;
   }
   const pubkey = out.RELAY_PUBKEY;
-  if (typeof pubkey === 'string' && !/^[0-9a-f]{64}$/.test(pubkey)) problems.push('RELAY_PUBKEY must be 64 lowercase hex characters');
-  if ((out.DEFAULT_LIMIT as number) > (out.MAX_LIMIT as number)) problems.push('DEFAULT_LIMIT must not exceed MAX_LIMIT');
-  if ((out.MAX_FRAME_BYTES as number) < (out.MAX_MESSAGE_BYTES as number)) problems.push('MAX_FRAME_BYTES must be at least MAX_MESSAGE_BYTES');
+  if (typeof pubkey === 'string' && !/^[0-9a-f]{64}$/.test(pubkey))
+    problems.push('RELAY_PUBKEY must be 64 lowercase hex characters');
+  if ((out.DEFAULT_LIMIT as number) > (out.MAX_LIMIT as number))
+    problems.push('DEFAULT_LIMIT must not exceed MAX_LIMIT');
+  if ((out.MAX_FRAME_BYTES as number) < (out.MAX_MESSAGE_BYTES as number))
+    problems.push('MAX_FRAME_BYTES must be at least MAX_MESSAGE_BYTES');
   if (problems.length > 0) throw new ConfigError(problems);
   return out as Config;
 }
@@ -99,7 +111,10 @@ export function limitationOf(config: Config): Record<string, number | boolean> {
 /** The settings table for the README, in Markdown. */
 export function settingsMarkdown(): string {
   const rows = (SETTINGS as readonly SettingSpec[]).map((s) => {
-    const def = s.default === undefined ? '(unset)' : `\`${Array.isArray(s.default) ? s.default.join(',') : String(s.default)}\``;
+    const def =
+      s.default === undefined
+        ? '(unset)'
+        : `\`${Array.isArray(s.default) ? s.default.join(',') : String(s.default)}\``;
     const nip11 = s.nip11 ? `\`${s.nip11}\`` : '';
     return `| \`${s.env}\` | ${def} | ${s.description} | ${nip11} |`;
   });

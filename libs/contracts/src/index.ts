@@ -1,3 +1,4 @@
+export { createMemoryFanoutBus } from './memory-fanout.js';
 export type {
   FanoutBus,
   FanoutMessage,
@@ -8,4 +9,3 @@ export type {
   QueryRequest,
   Viewer,
 } from './seams.js';
-export { createMemoryFanoutBus } from './memory-fanout.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FanoutMessage } from './seams.js';
 import { createMemoryFanoutBus } from './memory-fanout.js';
+import type { FanoutMessage } from './seams.js';
 
 const message = (id: string): FanoutMessage => ({
   v: 1,

@@ -54,7 +54,14 @@ export type RelayNotice = ['NOTICE', string];
 export type RelayAuth = ['AUTH', string];
 export type RelayCount = ['COUNT', string, { count: number; approximate?: boolean }];
 /** Any message the relay sends. EVENT frames are normally built from raw text, see `eventFrame`. */
-export type RelayMessage = RelayEvent | RelayOk | RelayEose | RelayClosed | RelayNotice | RelayAuth | RelayCount;
+export type RelayMessage =
+  | RelayEvent
+  | RelayOk
+  | RelayEose
+  | RelayClosed
+  | RelayNotice
+  | RelayAuth
+  | RelayCount;
 
 /** Machine-readable prefixes of OK/CLOSED reasons (NIP-01). */
 export type ReasonPrefix =

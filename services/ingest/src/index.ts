@@ -1,4 +1,9 @@
-export { createIngestPipeline, createLocalIngestClient, type IngestDeps, type IngestPipeline } from './pipeline.js';
+export {
+  createIngestPipeline,
+  createLocalIngestClient,
+  type IngestDeps,
+  type IngestPipeline,
+} from './pipeline.js';
 export { policyStage } from './stages/policy.js';
 export { replyFor } from './stages/reply.js';
 export { type EventWriter, WriteBatcher, type WriteBatcherOptions } from './stages/store.js';

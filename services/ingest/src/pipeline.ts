@@ -47,12 +47,18 @@ export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
     onEphemeralEvent: deps.hooks?.onEphemeralEvent ?? [],
   };
   const now = deps.now ?? Date.now;
-  const batcher = new WriteBatcher(deps.store, { maxBatch: deps.maxBatch ?? 256, writers: deps.writers ?? 1 });
+  const batcher = new WriteBatcher(deps.store, {
+    maxBatch: deps.maxBatch ?? 256,
+    writers: deps.writers ?? 1,
+  });
   let closed = false;
 
   function publish(request: IngestRequest, acceptedAt: number): void {
     publishStage(deps.fanout, request.event, acceptedAt, request.trace).catch((err: unknown) => {
-      deps.logger.error({ err, event: request.event.event.id }, 'fanout publish failed; event is stored but was not delivered live');
+      deps.logger.error(
+        { err, event: request.event.event.id },
+        'fanout publish failed; event is stored but was not delivered live',
+      );
     });
   }
 
@@ -70,7 +76,8 @@ export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
     if (closed) return CLOSED;
     const { event } = request.event;
     const rejected =
-      verifyStage(event, verifier) ?? policyStage(event, request, deps.policy, hooks, Math.floor(now() / 1000));
+      verifyStage(event, verifier) ??
+      policyStage(event, request, deps.policy, hooks, Math.floor(now() / 1000));
     if (rejected) return rejected;
 
     if (isEphemeral(event.kind)) {

@@ -35,12 +35,19 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
   const { store, limits } = deps;
   const privilegedKinds = deps.privilegedKinds ?? [];
   const viewerOf = (request: QueryRequest) =>
-    privilegedKinds.length > 0 ? { pubkeys: [...request.viewer.authedPubkeys], privilegedKinds: [...privilegedKinds] } : undefined;
+    privilegedKinds.length > 0
+      ? { pubkeys: [...request.viewer.authedPubkeys], privilegedKinds: [...privilegedKinds] }
+      : undefined;
 
   async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<string> {
     const viewer = viewerOf(request);
     const streams = request.filters.map((filter) =>
-      store.query(filter, { limit: effectiveLimit(filter, limits), signal, pageSize: limits.pageSize, viewer }),
+      store.query(filter, {
+        limit: effectiveLimit(filter, limits),
+        signal,
+        pageSize: limits.pageSize,
+        viewer,
+      }),
     );
     const seen = new Set<string>();
     for await (const row of mergeAsync(streams)) {

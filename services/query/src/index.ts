@@ -1,2 +1,8 @@
-export { createQueryEngine, type EventReader, effectiveLimit, type QueryEngineDeps, type QueryLimits } from './engine.js';
+export {
+  createQueryEngine,
+  type EventReader,
+  effectiveLimit,
+  type QueryEngineDeps,
+  type QueryLimits,
+} from './engine.js';
 export { mergeAsync } from './merge.js';

@@ -12,7 +12,10 @@ async function* delayed(items: string[], ms: number): AsyncGenerator<string> {
 
 test('items are yielded as soon as any source produces them', async () => {
   const out: string[] = [];
-  for await (const item of mergeAsync([delayed(['slow1', 'slow2'], 40), delayed(['fast1', 'fast2', 'fast3'], 5)])) {
+  for await (const item of mergeAsync([
+    delayed(['slow1', 'slow2'], 40),
+    delayed(['fast1', 'fast2', 'fast3'], 5),
+  ])) {
     out.push(item);
   }
   assert.equal(out.length, 5);

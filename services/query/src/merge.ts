@@ -13,7 +13,7 @@ export async function* mergeAsync<T>(sources: AsyncIterable<T>[]): AsyncGenerato
       it.next().then((result) => ({ index, result })),
     );
   };
-  iterators.forEach((_, i) => pull(i));
+  for (let i = 0; i < iterators.length; i++) pull(i);
   try {
     while (pending.size > 0) {
       const { index, result } = await Promise.race(pending.values());

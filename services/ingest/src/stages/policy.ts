@@ -21,10 +21,16 @@ export function policyStage(
     return { ok: false, reason: 'invalid: kind 22242 is for AUTH messages, not EVENT' };
   }
   if (event.created_at > now + policy.createdAtUpperLimit) {
-    return { ok: false, reason: `invalid: created_at is more than ${policy.createdAtUpperLimit} seconds in the future` };
+    return {
+      ok: false,
+      reason: `invalid: created_at is more than ${policy.createdAtUpperLimit} seconds in the future`,
+    };
   }
   if (policy.createdAtLowerLimit > 0 && event.created_at < now - policy.createdAtLowerLimit) {
-    return { ok: false, reason: `invalid: created_at is more than ${policy.createdAtLowerLimit} seconds in the past` };
+    return {
+      ok: false,
+      reason: `invalid: created_at is more than ${policy.createdAtLowerLimit} seconds in the past`,
+    };
   }
   if (policy.minPowDifficulty > 0) {
     const bits = powDifficulty(event.id);

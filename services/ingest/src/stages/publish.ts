@@ -11,5 +11,9 @@ export async function publishStage(
   acceptedAt: number,
   trace?: Record<string, string>,
 ): Promise<void> {
-  await fanout.publish(trace ? { v: 1, event: event.event, raw: event.raw, acceptedAt, trace } : { v: 1, event: event.event, raw: event.raw, acceptedAt });
+  await fanout.publish(
+    trace
+      ? { v: 1, event: event.event, raw: event.raw, acceptedAt, trace }
+      : { v: 1, event: event.event, raw: event.raw, acceptedAt },
+  );
 }

@@ -18,6 +18,9 @@ export function replyFor(outcome: SaveOutcome): IngestResult {
     case 'deleted':
       return { ok: false, reason: 'blocked: this event was deleted by its author' };
     default:
-      return { ok: false, reason: `invalid: ${'message' in outcome ? outcome.message : 'the store refused this event'}` };
+      return {
+        ok: false,
+        reason: `invalid: ${'message' in outcome ? outcome.message : 'the store refused this event'}`,
+      };
   }
 }

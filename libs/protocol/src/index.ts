@@ -1,0 +1,10 @@
+/** @nrelay/protocol: NIP-01 wire types, parsing, validation, ids, signatures, filters and frames. */
+export * from './errors.js';
+export * from './event.js';
+export * from './filter.js';
+export * from './frames.js';
+export * from './kinds.js';
+export * from './limits.js';
+export * from './parse.js';
+export type * from './types.js';
+export * from './validate.js';

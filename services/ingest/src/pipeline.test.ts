@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createMemoryFanoutBus, type FanoutMessage, type IngestRequest } from '@nrelay/contracts';
+import type { RawEvent } from '@nrelay/protocol';
+import type { SaveOutcome } from '@nrelay/store';
+import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
+import { pino } from 'pino';
+import { createIngestPipeline, type IngestDeps } from './pipeline.js';
+
+const sk = generateSecretKey();
+const now = () => 1_700_000_000_000;
+const nowSec = 1_700_000_000;
+
+function raw(template: { kind: number; content?: string; tags?: string[][]; created_at?: number }): RawEvent {
+  const event = finalizeEvent({ content: '', tags: [], created_at: nowSec, ...template }, sk);
+  const { id, pubkey, created_at, kind, tags, content, sig } = event;
+  const plain = { id, pubkey, created_at, kind, tags, content, sig };
+  return { event: plain, raw: JSON.stringify(plain) };
+}
+
+function request(event: RawEvent): IngestRequest {
+  return { v: 1, event, receivedAt: now(), gatewayId: 'g', connectionId: 'c', authedPubkeys: [] };
+}
+
+/** A fake store recording each batch it was asked to save. */
+function fakeStore(outcome: (e: RawEvent) => SaveOutcome | Error = () => ({ status: 'stored' })) {
+  const batches: string[][] = [];
+  return {
+    batches,
+    async save(events: RawEvent[]): Promise<SaveOutcome[]> {
+      batches.push(events.map((e) => e.event.id));
+      await new Promise((r) => setImmediate(r));
+      return events.map((e) => {
+        const o = outcome(e);
+        if (o instanceof Error) throw o;
+        return o;
+      });
+    },
+  };
+}
+
+function setup(overrides: Partial<IngestDeps> = {}, store = fakeStore()) {
+  const fanout = createMemoryFanoutBus();
+  const published: FanoutMessage[] = [];
+  fanout.subscribe((m) => published.push(m));
+  const pipeline = createIngestPipeline({
+    store,
+    fanout,
+    logger: pino({ level: 'silent' }),
+    policy: { createdAtLowerLimit: 0, createdAtUpperLimit: 900, minPowDifficulty: 0 },
+    now,
+    ...overrides,
+  });
+  return { pipeline, published, store };
+}
+
+test('a valid event is stored, answered OK true and published after commit', async () => {
+  const { pipeline, published, store } = setup();
+  const e = raw({ kind: 1, content: 'hi' });
+  assert.deepEqual(await pipeline.process(request(e)), { ok: true, reason: '' });
+  assert.deepEqual(store.batches, [[e.event.id]]);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(published.length, 1);
+  assert.equal(published[0]?.raw, e.raw);
+  assert.equal(published[0]?.acceptedAt, now());
+});
+
+test('tampered events are refused before the store', async () => {
+  const { pipeline, store } = setup();
+  const e = raw({ kind: 1, content: 'original' });
+  const badContent = { ...e, event: { ...e.event, content: 'changed' } };
+  assert.match((await pipeline.process(request(badContent))).reason, /^invalid: event id/);
+  const sig = e.event.sig;
+  const badSig = { ...e, event: { ...e.event, sig: (sig[0] === 'a' ? 'b' : 'a') + sig.slice(1) } };
+  assert.equal((await pipeline.process(request(badSig))).reason, 'invalid: bad signature');
+  assert.deepEqual(store.batches, []);
+});
+
+test('policy: created_at bounds, proof of work, expiry on arrival, AUTH kind, hooks', async () => {
+  const { pipeline } = setup({
+    policy: { createdAtLowerLimit: 3600, createdAtUpperLimit: 60, minPowDifficulty: 0 },
+    hooks: { rejectEvent: [(ev) => (ev.content === 'spam' ? 'blocked: no spam' : undefined)] },
+  });
+  const cases: Array<[RawEvent, RegExp]> = [
+    [raw({ kind: 1, created_at: nowSec + 61 }), /^invalid: created_at is more than 60 seconds in the future/],
+    [
+      raw({ kind: 1, created_at: nowSec - 3601 }),
+      /^invalid: created_at is more than 3600 seconds in the past/,
+    ],
+    [raw({ kind: 1, tags: [['expiration', String(nowSec - 1)]] }), /^invalid: event has expired/],
+    [raw({ kind: 22242, tags: [['challenge', 'x']] }), /^invalid: kind 22242/],
+    [raw({ kind: 1, content: 'spam' }), /^blocked: no spam$/],
+  ];
+  for (const [e, expected] of cases) {
+    const result = await pipeline.process(request(e));
+    assert.equal(result.ok, false);
+    assert.match(result.reason, expected);
+  }
+  assert.equal((await pipeline.process(request(raw({ kind: 1, created_at: nowSec + 59 })))).ok, true);
+});
+
+test('proof of work below the minimum gets a pow: answer', async () => {
+  const { pipeline } = setup({
+    policy: { createdAtLowerLimit: 0, createdAtUpperLimit: 900, minPowDifficulty: 30 },
+  });
+  const result = await pipeline.process(request(raw({ kind: 1 })));
+  assert.equal(result.ok, false);
+  assert.match(result.reason, /^pow: difficulty \d+ is less than 30$/);
+});
+
+test('ephemeral events are published and answered, never stored', async () => {
+  const seen: string[] = [];
+  const { pipeline, published, store } = setup({ hooks: { onEphemeralEvent: [(ev) => seen.push(ev.id)] } });
+  const e = raw({ kind: 20001 });
+  assert.deepEqual(await pipeline.process(request(e)), { ok: true, reason: '' });
+  assert.deepEqual(store.batches, []);
+  assert.equal(published.length, 1);
+  assert.deepEqual(seen, [e.event.id]);
+});
+
+test('store outcomes map to OK answers; only stored events are published', async () => {
+  const outcomes: Record<string, SaveOutcome | Error> = {};
+  const store = fakeStore((e) => outcomes[e.event.content] ?? { status: 'stored' });
+  const { pipeline, published } = setup({}, store);
+  outcomes.dup = { status: 'duplicate' };
+  outcomes.old = { status: 'replaced-older' };
+  outcomes.gone = { status: 'deleted' };
+  outcomes.boom = new Error('connection reset');
+  const answer = async (content: string) => pipeline.process(request(raw({ kind: 1, content })));
+  assert.deepEqual(await answer('dup'), { ok: true, reason: 'duplicate: already have this event' });
+  assert.match((await answer('old')).reason, /^duplicate: a newer version/);
+  assert.deepEqual(await answer('gone'), {
+    ok: false,
+    reason: 'blocked: this event was deleted by its author',
+  });
+  assert.match((await answer('boom')).reason, /^error: /);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(published.length, 0);
+});
+
+test('concurrent submissions are written in shared batches, each with its own answer', async () => {
+  const { pipeline, store } = setup({ maxBatch: 8 });
+  const events = Array.from({ length: 20 }, (_, i) => raw({ kind: 1, content: `n${i}` }));
+  const results = await Promise.all(events.map((e) => pipeline.process(request(e))));
+  assert.ok(results.every((r) => r.ok));
+  const written = store.batches.flat();
+  assert.equal(written.length, 20);
+  assert.ok(store.batches.length <= 4, `expected batching, got ${store.batches.length} batches`);
+  assert.ok(store.batches.every((b) => b.length <= 8));
+});
+
+test('after close, new events are refused with error: and queued ones still finish', async () => {
+  const { pipeline } = setup();
+  const pending = pipeline.process(request(raw({ kind: 1, content: 'in flight' })));
+  await pipeline.close();
+  assert.equal((await pending).ok, true);
+  assert.match((await pipeline.process(request(raw({ kind: 1 })))).reason, /^error: relay is shutting down/);
+});

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Filter } from '@nrelay/protocol';
+import { createQueryEngine, type EventReader, effectiveLimit } from './engine.js';
+
+const limits = { defaultLimit: 3, maxLimit: 5, pageSize: 100 };
+
+/** A fake reader: each filter's `ids` are its rows, in order; records the options it got. */
+function fakeReader() {
+  const calls: Array<{ filter: Filter; limit: number; viewer: unknown }> = [];
+  const reader: EventReader = {
+    async *query(filter, opts) {
+      calls.push({ filter, limit: opts.limit, viewer: opts.viewer });
+      for (const id of (filter.ids ?? []).slice(0, opts.limit)) {
+        await new Promise((r) => setImmediate(r));
+        yield { id, raw: `{"id":"${id}"}` };
+      }
+    },
+    async count(filters) {
+      return filters.length * 10;
+    },
+  };
+  return { reader, calls };
+}
+
+test('effective limit: own limit, else the default, capped at the maximum', () => {
+  assert.equal(effectiveLimit({}, limits), 3);
+  assert.equal(effectiveLimit({ limit: 0 }, limits), 0);
+  assert.equal(effectiveLimit({ limit: 4 }, limits), 4);
+  assert.equal(effectiveLimit({ limit: 50 }, limits), 5);
+});
+
+test('filters run concurrently, each with its own limit, and events are deduplicated', async () => {
+  const { reader, calls } = fakeReader();
+  const engine = createQueryEngine({ store: reader, limits });
+  const out: string[] = [];
+  const request = {
+    v: 1 as const,
+    filters: [{ ids: ['a', 'b', 'c', 'd'] }, { ids: ['c', 'e'], limit: 9 }],
+    viewer: { authedPubkeys: [] },
+  };
+  for await (const raw of engine.query(request, new AbortController().signal)) out.push(JSON.parse(raw).id);
+  assert.deepEqual(
+    calls.map((c) => c.limit),
+    [3, 5],
+  );
+  assert.deepEqual([...out].sort(), ['a', 'b', 'c', 'e']);
+  assert.equal(out.length, new Set(out).size);
+  // Run one after the other, filter 1 would yield a, b, c first; `c` ahead of `b` proves the
+  // second filter streamed while the first was still running.
+  assert.ok(out.indexOf('c') < out.indexOf('b'), `order was ${out.join(',')}`);
+});
+
+test('an aborted request stops streaming', async () => {
+  const { reader } = fakeReader();
+  const engine = createQueryEngine({ store: reader, limits: { ...limits, defaultLimit: 5 } });
+  const controller = new AbortController();
+  const out: string[] = [];
+  const request = {
+    v: 1 as const,
+    filters: [{ ids: ['a', 'b', 'c', 'd', 'e'] }],
+    viewer: { authedPubkeys: [] },
+  };
+  for await (const raw of engine.query(request, controller.signal)) {
+    out.push(raw);
+    if (out.length === 2) controller.abort();
+  }
+  assert.equal(out.length, 2);
+});
+
+test('privileged kinds pass the viewer to the store; none configured passes nothing', async () => {
+  const a = fakeReader();
+  const withPrivacy = createQueryEngine({ store: a.reader, limits, privilegedKinds: [4] });
+  const request = { v: 1 as const, filters: [{ ids: ['x'] }], viewer: { authedPubkeys: ['pk'] } };
+  for await (const _ of withPrivacy.query(request, new AbortController().signal));
+  assert.deepEqual(a.calls[0]?.viewer, { pubkeys: ['pk'], privilegedKinds: [4] });
+  const b = fakeReader();
+  for await (const _ of createQueryEngine({ store: b.reader, limits }).query(
+    request,
+    new AbortController().signal,
+  ));
+  assert.equal(b.calls[0]?.viewer, undefined);
+  assert.equal(await withPrivacy.count({ ...request, filters: [{}, {}] }, new AbortController().signal), 20);
+});
