@@ -1,0 +1,102 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { authFrame, type Filter } from '@nrelay/protocol';
+import type { Logger } from 'pino';
+import { WebSocket } from 'ws';
+import type { ConnectionInfo } from './hooks.js';
+import type { GatewayCounters, OutboundKind } from './stats.js';
+
+/** A live event that arrived while its subscription was still streaming stored results. */
+export interface BufferedEvent {
+  id: string;
+  raw: string;
+}
+
+/**
+ * One open REQ of a connection. In the `stored` phase live matches are buffered and the ids
+ * sent so far are remembered; after EOSE the buffer is flushed (deduplicated) and the
+ * subscription turns `live`, dropping both.
+ */
+export interface Subscription {
+  readonly id: string;
+  readonly filters: Filter[];
+  /** Aborts the stored-results query (CLOSE, replacement, disconnect, shutdown). */
+  readonly abort: AbortController;
+  phase: 'stored' | 'live';
+  buffer: BufferedEvent[];
+  /** Sum of `raw.length` over `buffer`, bounded by SEND_MAX_BUFFERED_BYTES. */
+  bufferedBytes: number;
+  sentIds: Set<string>;
+}
+
+/** ws option object for text frames sent from a pre-encoded Buffer; shared, never mutated. */
+const TEXT_FRAME = { binary: false } as const;
+
+/**
+ * Per-connection state: identity, NIP-42 challenge and authenticated pubkeys, open
+ * subscriptions, one child logger and the socket it writes to. Sending through `send` keeps
+ * the outbound counters right and is a no-op once the socket is closing.
+ */
+export class Connection implements ConnectionInfo {
+  /** Random connection id, also given to ingest and logged as `conn`. */
+  readonly id = randomUUID();
+  /** The NIP-42 challenge of this connection (random, 128 bits). */
+  readonly challenge = randomBytes(16).toString('hex');
+  readonly authedPubkeys = new Set<string>();
+  readonly subscriptions = new Map<string, Subscription>();
+  /** Aborted when the connection goes away; cancels its in-flight COUNTs. */
+  readonly lifetime = new AbortController();
+  readonly logger: Logger;
+  /** Whether `["AUTH", challenge]` has been sent. */
+  challengeSent = false;
+  /** Cleared by each heartbeat ping, set by the pong; a peer still false at the next beat is dead. */
+  alive = true;
+  /** EVENTs of this connection handed to ingest and not yet answered. */
+  pendingSubmits = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly ip: string,
+    logger: Logger,
+    private readonly counters: GatewayCounters,
+  ) {
+    this.logger = logger.child({ conn: this.id });
+  }
+
+  /** Whether frames can still be sent. */
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends one text frame (a string, or its UTF-8 bytes built once for many recipients). */
+  send(kind: OutboundKind, frame: string | Buffer): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.counters.messagesOut[kind]++;
+    if (typeof frame === 'string') this.ws.send(frame);
+    else this.ws.send(frame, TEXT_FRAME);
+  }
+
+  /**
+   * Sends one frame and resolves once it has been handed to the kernel, i.e. once everything
+   * queued before it has drained too. Used for backpressure: ws calls the send callback from
+   * the socket's write callback, which also fires (with an error) when the socket dies.
+   */
+  sendAndFlush(kind: OutboundKind, frame: string): Promise<void> {
+    if (this.ws.readyState !== WebSocket.OPEN) return Promise.resolve();
+    this.counters.messagesOut[kind]++;
+    return new Promise((resolve) => this.ws.send(frame, () => resolve()));
+  }
+
+  /** Sends the NIP-42 challenge once per connection. */
+  sendChallenge(): void {
+    if (this.challengeSent) return;
+    this.challengeSent = true;
+    this.send('AUTH', authFrame(this.challenge));
+  }
+
+  /** Starts the closing handshake; later sends are dropped. */
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.close(code, reason);
+    }
+  }
+}

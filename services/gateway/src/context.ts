@@ -1,0 +1,95 @@
+import type { Config } from '@nrelay/config';
+import type { IngestClient, QueryClient } from '@nrelay/contracts';
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from '@nrelay/protocol';
+import type { Connection } from './connection.js';
+import { type GatewayHooks, resolveHooks } from './hooks.js';
+import { createCounters, type GatewayCounters } from './stats.js';
+import { SubscriptionIndex } from './subscription-index.js';
+
+/** When the NIP-42 challenge is sent: right after connect, or only when a hook asks for auth. */
+export type AuthChallengeTiming = 'on-connect' | 'on-demand';
+
+/**
+ * Everything the verb handlers share, built once per gateway. Handlers take it as their first
+ * argument instead of closing over it, so no closure is created per message.
+ */
+export interface GatewayContext {
+  readonly config: Config;
+  readonly parseLimits: ParseLimits;
+  readonly ingest: IngestClient;
+  readonly query: QueryClient;
+  readonly gatewayId: string;
+  readonly hooks: GatewayHooks;
+  readonly index: SubscriptionIndex<Connection>;
+  readonly counters: GatewayCounters;
+  readonly authChallenge: AuthChallengeTiming;
+  /** In-flight ingest submissions across all connections; shutdown waits for them. */
+  readonly pending: PendingSubmits;
+}
+
+/** Counts in-flight EVENT submissions and lets shutdown wait until none are left. */
+export class PendingSubmits {
+  private count = 0;
+  private waiters: Array<() => void> = [];
+
+  /** Submissions not answered yet. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Marks one submission started. */
+  start(): void {
+    this.count++;
+  }
+
+  /** Marks one submission answered; wakes `idle()` waiters when none are left. */
+  finish(): void {
+    this.count--;
+    if (this.count > 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves when no submission is in flight. */
+  idle(): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+/** Parser limits taken from the settings the relay advertises. */
+export function parseLimitsOf(config: Config): ParseLimits {
+  return {
+    ...DEFAULT_PARSE_LIMITS,
+    maxFilters: config.MAX_FILTERS,
+    maxSubIdLength: config.MAX_SUBID_LENGTH,
+    maxTags: config.MAX_EVENT_TAGS,
+    maxContentLength: config.MAX_CONTENT_LENGTH,
+  };
+}
+
+/** The seams and options a context is built from. */
+export interface ContextDeps {
+  ingest: IngestClient;
+  query: QueryClient;
+  gatewayId: string;
+  hooks?: Partial<GatewayHooks> | undefined;
+  authChallenge?: AuthChallengeTiming | undefined;
+}
+
+/** Builds the shared state of one gateway: limits, hooks, an empty index, zeroed counters. */
+export function createGatewayContext(config: Config, deps: ContextDeps): GatewayContext {
+  return {
+    config,
+    parseLimits: parseLimitsOf(config),
+    ingest: deps.ingest,
+    query: deps.query,
+    gatewayId: deps.gatewayId,
+    hooks: resolveHooks(deps.hooks),
+    index: new SubscriptionIndex<Connection>(),
+    counters: createCounters(),
+    authChallenge: deps.authChallenge ?? 'on-connect',
+    pending: new PendingSubmits(),
+  };
+}

@@ -1,0 +1,45 @@
+import type { FanoutMessage } from '@nrelay/contracts';
+import { eventFrame } from '@nrelay/protocol';
+import type { GatewayContext } from './context.js';
+import { AUTH_KIND } from './handlers/event.js';
+import { closeSlowConsumer } from './lifecycle.js';
+
+/**
+ * Builds the single fanout handler of a gateway: every accepted event is matched against the
+ * live index; each outgoing EVENT frame is built once per subscription id and reused for every
+ * recipient with that id. Subscriptions still streaming stored results buffer the event
+ * instead (deduplicated at EOSE). A recipient already holding more than
+ * SEND_MAX_BUFFERED_BYTES, in its socket or its stored-phase buffer, is closed as a slow consumer.
+ */
+export function createFanoutDelivery(ctx: GatewayContext): (message: FanoutMessage) => void {
+  const maxBuffered = ctx.config.SEND_MAX_BUFFERED_BYTES;
+  // Reused across deliveries (cleared after each) so a delivery allocates only the frames.
+  const frames = new Map<string, Buffer>();
+  return function deliver(message) {
+    const event = message.event;
+    // NIP-42: AUTH events are never relayed, even if something upstream published one.
+    if (event.kind === AUTH_KIND || ctx.index.size === 0) return;
+    const matches = ctx.index.match(event);
+    for (const { connection, subId } of matches) {
+      const sub = connection.subscriptions.get(subId);
+      if (sub === undefined) continue;
+      if (sub.phase === 'stored') {
+        sub.buffer.push({ id: event.id, raw: message.raw });
+        sub.bufferedBytes += message.raw.length;
+        if (sub.bufferedBytes > maxBuffered) closeSlowConsumer(ctx, connection);
+        continue;
+      }
+      if (connection.ws.bufferedAmount > maxBuffered) {
+        closeSlowConsumer(ctx, connection);
+        continue;
+      }
+      let frame = frames.get(subId);
+      if (frame === undefined) {
+        frame = Buffer.from(eventFrame(subId, message.raw));
+        frames.set(subId, frame);
+      }
+      connection.send('EVENT', frame);
+    }
+    frames.clear();
+  };
+}

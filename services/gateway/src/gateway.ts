@@ -1,0 +1,174 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Config } from '@nrelay/config';
+import type { FanoutBus, IngestClient, QueryClient } from '@nrelay/contracts';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { type AuthChallengeTiming, createGatewayContext, type GatewayContext } from './context.js';
+import { createDispatcher } from './dispatch.js';
+import { createFanoutDelivery } from './fanout.js';
+import { type GatewayHooks, prefixedReason } from './hooks.js';
+import { createHttpHandler, type HttpRoute } from './http.js';
+import { type RelaySoftware, relayInformation } from './nip11.js';
+import { ConnectionRegistry, HEARTBEAT_INTERVAL_MS } from './registry.js';
+import type { GatewayStats } from './stats.js';
+
+/** What `createGateway` is composed from; `main.ts` files build these. */
+export interface GatewayDeps extends RelaySoftware {
+  ingest: IngestClient;
+  query: QueryClient;
+  fanout: FanoutBus;
+  logger: Logger;
+  /** Identifies this gateway to ingest (replies are routed back to it). */
+  gatewayId: string;
+  hooks?: Partial<GatewayHooks>;
+  /** Extra HTTP routes on the relay port, tried before the built-in ones. */
+  httpRoutes?: HttpRoute[];
+  /** When the NIP-42 challenge is sent; default `on-connect`. */
+  authChallenge?: AuthChallengeTiming;
+  /** Heartbeat ping interval; default {@link HEARTBEAT_INTERVAL_MS}. */
+  heartbeatIntervalMs?: number;
+  /** Take the client IP from the first X-Forwarded-For hop (only behind a trusted proxy). */
+  trustProxy?: boolean;
+}
+
+/** A running (or ready to run) gateway: HTTP + WebSocket on one port. */
+export interface Gateway {
+  readonly server: Server;
+  /** Starts listening on HOST:PORT; resolves with the bound address (PORT 0 picks one). */
+  listen(): Promise<{ host: string; port: number }>;
+  /**
+   * Graceful shutdown within `graceMs` (default SHUTDOWN_GRACE_MS): readiness goes false, new
+   * WebSocket connections get 503, in-flight EVENTs get their OK, then sockets close with 1001
+   * and the listener closes. Calling it again returns the same promise.
+   */
+  close(graceMs?: number): Promise<void>;
+  /** Plain counters and gauges. */
+  stats(): GatewayStats;
+}
+
+function refuseUpgrade(socket: Duplex, status: number, message: string, reason: string): void {
+  const body = `${reason}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/** The first `rejectConnection` verdict; a throwing hook refuses (and is logged). */
+function connectionRejection(ctx: GatewayContext, req: IncomingMessage, logger: Logger): string | undefined {
+  try {
+    for (const hook of ctx.hooks.rejectConnection) {
+      const reason = hook(req);
+      if (reason !== undefined) return prefixedReason(reason);
+    }
+  } catch (err) {
+    logger.error({ err }, 'rejectConnection hook failed');
+    return 'error: internal error';
+  }
+  return undefined;
+}
+
+/** Starts `server` on host:port and resolves with the bound address (port 0 picks a free one). */
+function listenOn(server: Server, host: string, port: number): Promise<{ host: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve({ host, port: typeof address === 'object' && address !== null ? address.port : port });
+    });
+  });
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever is first; never rejects. */
+async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, ms));
+  });
+  await Promise.race([promise.catch(() => undefined), timeout]);
+  clearTimeout(timer);
+}
+
+/**
+ * Builds a gateway: HTTP (NIP-11, page, health) and WebSocket (ws, noServer, no compression,
+ * `maxPayload` = MAX_FRAME_BYTES) on one server, the per-verb handlers behind one dispatcher,
+ * the live subscription index and one fanout subscription. Nothing listens until `listen()`.
+ */
+export function createGateway(config: Config, deps: GatewayDeps): Gateway {
+  const logger = deps.logger;
+  const ctx = createGatewayContext(config, deps);
+  const registry = new ConnectionRegistry(ctx, logger, createDispatcher(ctx), deps.trustProxy ?? false);
+  const unsubscribe = deps.fanout.subscribe(createFanoutDelivery(ctx));
+  let listening = false;
+  let closing: Promise<void> | undefined;
+
+  const server = createServer(
+    createHttpHandler({
+      info: relayInformation(config, deps),
+      relayUrl: config.RELAY_URL,
+      isReady: () => listening && closing === undefined,
+      routes: deps.httpRoutes ?? [],
+    }),
+  );
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (closing !== undefined) return refuseUpgrade(socket, 503, 'Service Unavailable', 'shutting down');
+    const rejection = connectionRejection(ctx, req, logger);
+    if (rejection !== undefined) {
+      ctx.counters.connectionsRejected++;
+      return refuseUpgrade(socket, 403, 'Forbidden', rejection);
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => registry.accept(ws, req));
+  });
+  registry.startHeartbeat(deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
+
+  async function shutdown(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    // Part of the grace period is kept for the closing handshakes.
+    const handshakeAllowance = Math.min(1000, graceMs / 4);
+    logger.info({ pendingSubmits: ctx.pending.size, connections: registry.size }, 'gateway shutting down');
+    // From here readiness is false and upgrades get 503; HTTP stays up so /readyz can say so.
+    await waitAtMost(ctx.pending.idle(), deadline - handshakeAllowance - Date.now());
+    unsubscribe();
+    await registry.closeAll(1001, 'going away', deadline - Date.now());
+    wss.close();
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    if (listening) await serverClosed;
+    listening = false;
+    logger.info('gateway closed');
+  }
+
+  return {
+    server,
+    async listen() {
+      const bound = await listenOn(server, config.HOST, config.PORT);
+      listening = true;
+      logger.info(bound, 'gateway listening');
+      return bound;
+    },
+    close(graceMs = config.SHUTDOWN_GRACE_MS) {
+      closing ??= shutdown(graceMs);
+      return closing;
+    },
+    stats() {
+      const counters = ctx.counters;
+      return {
+        ...counters,
+        messagesIn: { ...counters.messagesIn },
+        messagesOut: { ...counters.messagesOut },
+        connections: registry.size,
+        subscriptions: ctx.index.size,
+        pendingSubmits: ctx.pending.size,
+      };
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { closedFrame, eoseFrame, eventFrame, type Filter } from '@nrelay/protocol';
+import type { Connection, Subscription } from '../connection.js';
+import type { GatewayContext } from '../context.js';
+import { allIdsFound, applyFilterHooks, normaliseLimits } from '../filters.js';
+import { rawEventId } from '../raw-id.js';
+import { dropSubscription } from './close.js';
+import { challengeIfAuthRequired } from './event.js';
+
+/**
+ * REQ, in the order that loses nothing in a cluster: validate; replace a subscription with the
+ * same id; register the LIVE subscription in the index first (its live matches are buffered);
+ * stream stored results straight to the socket; EOSE; flush buffered live events not already
+ * sent; go live. See ARCHITECTURE.md "REQ".
+ */
+export function handleReq(ctx: GatewayContext, conn: Connection, subId: string, filters: Filter[]): void {
+  // A reused id replaces the old subscription, which therefore does not count against the limit.
+  dropSubscription(ctx, conn, subId);
+  const max = ctx.config.MAX_SUBSCRIPTIONS;
+  if (conn.subscriptions.size >= max) {
+    conn.send('CLOSED', closedFrame(subId, `restricted: too many subscriptions (max ${max})`));
+    return;
+  }
+  const rejection = applyFilterHooks(ctx, conn, filters);
+  if (rejection !== undefined) {
+    challengeIfAuthRequired(conn, rejection);
+    conn.send('CLOSED', closedFrame(subId, rejection));
+    return;
+  }
+  normaliseLimits(filters, ctx.config.DEFAULT_LIMIT, ctx.config.MAX_LIMIT);
+  const sub: Subscription = {
+    id: subId,
+    filters,
+    abort: new AbortController(),
+    phase: 'stored',
+    buffer: [],
+    bufferedBytes: 0,
+    sentIds: new Set(),
+  };
+  conn.subscriptions.set(subId, sub);
+  ctx.index.add(conn, subId, filters);
+  void streamStored(ctx, conn, sub);
+}
+
+/** The filters that can return stored events (`limit: 0` ones only listen live). */
+function storedFilters(filters: readonly Filter[]): Filter[] {
+  const out: Filter[] = [];
+  for (const filter of filters) if (filter.limit !== 0) out.push(filter);
+  return out;
+}
+
+async function streamStored(ctx: GatewayContext, conn: Connection, sub: Subscription): Promise<void> {
+  const signal = sub.abort.signal;
+  const highWater = ctx.config.SEND_HIGH_WATER_BYTES;
+  const filters = storedFilters(sub.filters);
+  try {
+    if (filters.length > 0) {
+      const request = { v: 1 as const, filters, viewer: { authedPubkeys: [...conn.authedPubkeys] } };
+      for await (const raw of ctx.query.query(request, signal)) {
+        if (signal.aborted) return;
+        const id = rawEventId(raw);
+        if (id !== undefined) sub.sentIds.add(id);
+        const frame = eventFrame(sub.id, raw);
+        // Backpressure: past the high-water mark, wait until this frame reached the kernel.
+        if (conn.ws.bufferedAmount > highWater) await conn.sendAndFlush('EVENT', frame);
+        else conn.send('EVENT', frame);
+      }
+    }
+  } catch (err) {
+    if (signal.aborted) return;
+    conn.logger.warn({ err, subId: sub.id }, 'stored query failed');
+    dropSubscription(ctx, conn, sub.id);
+    conn.send('CLOSED', closedFrame(sub.id, 'error: could not query stored events'));
+    return;
+  }
+  if (signal.aborted) return;
+  finishStored(ctx, conn, sub);
+}
+
+/** EOSE, then either end an ids-only subscription that found everything or flush and go live. */
+function finishStored(ctx: GatewayContext, conn: Connection, sub: Subscription): void {
+  conn.send('EOSE', eoseFrame(sub.id));
+  if (allIdsFound(sub.filters, sub.sentIds)) {
+    conn.subscriptions.delete(sub.id);
+    ctx.index.remove(conn, sub.id);
+    return;
+  }
+  const sent = sub.sentIds;
+  for (const buffered of sub.buffer) {
+    if (sent.has(buffered.id)) continue;
+    sent.add(buffered.id);
+    conn.send('EVENT', eventFrame(sub.id, buffered.raw));
+  }
+  sub.phase = 'live';
+  sub.buffer = [];
+  sub.bufferedBytes = 0;
+  sent.clear();
+}

@@ -1,0 +1,120 @@
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import { Connection } from './connection.js';
+import type { GatewayContext } from './context.js';
+import type { Dispatcher } from './dispatch.js';
+import type { ConnectionInfo } from './hooks.js';
+import { releaseConnection } from './lifecycle.js';
+
+/** Default interval between heartbeat pings; a peer that misses one full interval is dropped. */
+export const HEARTBEAT_INTERVAL_MS = 30_000;
+
+/** Remote address: the first X-Forwarded-For hop behind a trusted proxy, else the socket's. */
+export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  const first = typeof forwarded === 'string' ? forwarded.split(',', 1)[0]?.trim() : undefined;
+  return first || req.socket.remoteAddress || 'unknown';
+}
+
+/**
+ * The open connections of one gateway: wires each accepted socket to the dispatcher, runs the
+ * connect/disconnect hooks, pings every connection on a heartbeat (terminating peers that did
+ * not answer the previous ping) and closes them all on shutdown.
+ */
+export class ConnectionRegistry {
+  private readonly connections = new Set<Connection>();
+  private emptyWaiters: Array<() => void> = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: GatewayContext,
+    private readonly logger: Logger,
+    private readonly dispatch: Dispatcher,
+    private readonly trustProxy: boolean,
+  ) {}
+
+  /** Open connections. */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Takes over a freshly upgraded socket. */
+  accept(ws: WebSocket, req: IncomingMessage): void {
+    const ctx = this.ctx;
+    const conn = new Connection(ws, clientIp(req, this.trustProxy), this.logger, ctx.counters);
+    this.connections.add(conn);
+    ctx.counters.connectionsAccepted++;
+    const dispatch = this.dispatch;
+    ws.on('message', (data, isBinary) => dispatch(conn, data as Buffer, isBinary));
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
+    // ws reports protocol violations here (e.g. a frame above maxPayload, closed with 1009).
+    ws.on('error', (err) =>
+      conn.logger.info({ err: err.message, code: (err as { code?: string }).code }, 'socket error'),
+    );
+    ws.on('close', (code) => this.forget(conn, code));
+    conn.logger.debug({ ip: conn.ip }, 'connected');
+    if (ctx.authChallenge === 'on-connect') conn.sendChallenge();
+    for (const hook of ctx.hooks.onConnect) observe(hook, conn);
+  }
+
+  private forget(conn: Connection, code: number): void {
+    releaseConnection(this.ctx, conn);
+    this.connections.delete(conn);
+    conn.logger.debug({ code }, 'disconnected');
+    for (const hook of this.ctx.hooks.onDisconnect) observe(hook, conn);
+    if (this.connections.size > 0) return;
+    const waiters = this.emptyWaiters;
+    this.emptyWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Starts pinging every `intervalMs`; the timer does not keep the process alive. */
+  startHeartbeat(intervalMs: number): void {
+    this.heartbeat = setInterval(() => this.beat(), intervalMs);
+    this.heartbeat.unref();
+  }
+
+  private beat(): void {
+    for (const conn of this.connections) {
+      if (!conn.alive) {
+        conn.logger.debug('heartbeat missed, terminating');
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }
+
+  /**
+   * Ends every subscription, sends a close frame to every connection and waits up to
+   * `timeoutMs` for the closing handshakes; whoever is left is terminated.
+   */
+  async closeAll(code: number, reason: string, timeoutMs: number): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const conn of this.connections) {
+      releaseConnection(this.ctx, conn);
+      conn.close(code, reason);
+    }
+    if (this.connections.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.emptyWaiters.push(resolve);
+        timer = setTimeout(resolve, Math.max(0, timeoutMs));
+      });
+      clearTimeout(timer);
+    }
+    for (const conn of this.connections) conn.ws.terminate();
+  }
+}
+
+function observe(hook: (conn: ConnectionInfo) => void, conn: Connection): void {
+  try {
+    hook(conn);
+  } catch (err) {
+    conn.logger.error({ err }, 'connection hook failed');
+  }
+}
