@@ -1,0 +1,27 @@
+export {
+  type Draft,
+  eventWithoutPow,
+  flipHex,
+  idOf,
+  type Keys,
+  mineEvent,
+  newKeys,
+  nowSec,
+  randomHex,
+  randomWord,
+  signEvent,
+} from './events.js';
+export { connectRelay, newPool, storedEvents } from './nostr.js';
+export { ADMIN_DATABASE_URL, createTestDatabase, type TestDatabase } from './postgres.js';
+export {
+  type CloseInfo,
+  eventTextOf,
+  type Frame,
+  type Message,
+  type OkReply,
+  type QueryResult,
+  RawClient,
+  type WaitOptions,
+} from './raw-client.js';
+export { type StandaloneOptions, startStandalone } from './standalone.js';
+export type { RelayUnderTest, StartOptions, StartRelay } from './types.js';
