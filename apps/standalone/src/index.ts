@@ -1,1 +1,1 @@
-export { type StandaloneRelay, SUPPORTED_NIPS, startStandalone } from './relay.js';
+export { type StandaloneRelay, startStandalone } from './relay.js';

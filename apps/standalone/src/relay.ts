@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Config } from '@nrelay/config';
+import { type Config, SOFTWARE_URL, SUPPORTED_NIPS } from '@nrelay/config';
 import { createMemoryFanoutBus } from '@nrelay/contracts';
 import { createGateway, type Gateway } from '@nrelay/gateway';
 import { createIngestPipeline, createLocalIngestClient } from '@nrelay/ingest';
 import { createQueryEngine } from '@nrelay/query';
 import { createDatabase, createEventStore, migrateToLatest } from '@nrelay/store';
 import type { Logger } from 'pino';
-
-/** NIPs the standalone relay serves in full. */
-export const SUPPORTED_NIPS = [1, 2, 9, 11, 13, 40, 42, 45, 50];
 
 /** A running standalone relay. */
 export interface StandaloneRelay {
@@ -60,8 +57,8 @@ export async function startStandalone(
     fanout,
     logger: logger.child({ component: 'gateway' }),
     gatewayId: `standalone-${randomUUID().slice(0, 8)}`,
-    supportedNips: SUPPORTED_NIPS,
-    software: 'https://github.com/nrelay/nrelay',
+    supportedNips: [...SUPPORTED_NIPS],
+    software: SOFTWARE_URL,
     version,
   });
   const address = await gateway.listen();

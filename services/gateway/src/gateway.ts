@@ -30,6 +30,8 @@ export interface GatewayDeps extends RelaySoftware {
   heartbeatIntervalMs?: number;
   /** Take the client IP from the first X-Forwarded-For hop (only behind a trusted proxy). */
   trustProxy?: boolean;
+  /** Whether the gateway's dependencies (queue, bus, query service) are reachable; feeds /readyz. */
+  dependenciesReady?: () => boolean;
 }
 
 /** A running (or ready to run) gateway: HTTP + WebSocket on one port. */
@@ -108,7 +110,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     createHttpHandler({
       info: relayInformation(config, deps),
       relayUrl: config.RELAY_URL,
-      isReady: () => listening && closing === undefined,
+      isReady: () => listening && closing === undefined && (deps.dependenciesReady?.() ?? true),
       routes: deps.httpRoutes ?? [],
     }),
   );

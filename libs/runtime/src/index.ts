@@ -1,0 +1,1 @@
+export { type RunningService, runService, type ServiceDefinition } from './service.js';
