@@ -15,7 +15,8 @@ export function haproxyConfig(layout: HaproxyLayout): string {
     .map((g) => `  server ${g.name} ${layout.host}:${g.port} check inter 1s fall 2 rise 1`)
     .join('\n');
   return `global
-  maxconn 50000
+  # Two file descriptors per proxied connection; stays under a 20k descriptor limit.
+  maxconn 9000
 
 defaults
   mode http

@@ -49,6 +49,8 @@ for (const s of [
   ...(cluster.haproxy ? [cluster.haproxy] : []),
 ]) {
   s.onUnexpectedExit = (code, signal) => {
+    // Ctrl-C reaches every process of the terminal's group: services stopping on it are expected.
+    if (stopping) return;
     process.stderr.write(
       `${s.name} exited unexpectedly (code ${code}, signal ${signal}); stopping the cluster\n`,
     );

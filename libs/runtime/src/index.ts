@@ -1,1 +1,2 @@
+export { closeServer, requireSetting, startHealthServer } from './health.js';
 export { type RunningService, runService, type ServiceDefinition } from './service.js';

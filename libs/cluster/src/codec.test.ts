@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FanoutMessage, IngestRequest } from '@nrelay/contracts';
+import {
+  decodeFanout,
+  decodeJobData,
+  decodeReply,
+  encodeFanout,
+  encodeReply,
+  requestFromJobData,
+  toJobData,
+  WireFormatError,
+} from './codec.js';
+
+const event = {
+  id: 'a'.repeat(64),
+  pubkey: 'b'.repeat(64),
+  created_at: 1_700_000_000,
+  kind: 1,
+  tags: [['p', 'c'.repeat(64)]],
+  content: 'line one\nline "two" \u00e9',
+  sig: 'd'.repeat(128),
+};
+// Pretty-printed on purpose: the original text, newlines and all, must survive untouched.
+const raw = JSON.stringify(event, null, 2);
+
+test('fanout: the raw event text travels verbatim after a one-line header', () => {
+  const message: FanoutMessage = { v: 1, event, raw, acceptedAt: 1234, trace: { traceparent: '00-x-y-01' } };
+  const payload = encodeFanout(message);
+  assert.equal(payload, '{"v":1,"a":1234,"t":{"traceparent":"00-x-y-01"}}\n' + raw);
+  const decoded = decodeFanout(payload);
+  assert.equal(decoded.raw, raw);
+  assert.deepEqual(decoded, message);
+});
+
+test('fanout: no trace, no "t"', () => {
+  const payload = encodeFanout({ v: 1, event, raw, acceptedAt: 5 });
+  assert.ok(payload.startsWith('{"v":1,"a":5}\n'));
+  assert.equal(decodeFanout(payload).trace, undefined);
+});
+
+test('fanout: malformed or unknown-version payloads are refused', () => {
+  const bad = [
+    raw, // no header
+    '{"v":2,"a":1}\n' + raw,
+    '{"a":1}\n' + raw,
+    '{"v":1,"a":"1"}\n' + raw,
+    '{"v":1,"a":1,"t":{"x":1}}\n' + raw,
+    'nope\n' + raw,
+    '{"v":1,"a":1}\n{"id":"x"}',
+    '{"v":1,"a":1}\n[1,2]',
+    '{"v":1,"a":1}\n{not json',
+  ];
+  for (const payload of bad)
+    assert.throws(() => decodeFanout(payload), WireFormatError, payload.slice(0, 40));
+});
+
+test('reply: round trip, shared flag, malformed and unknown versions refused', () => {
+  const reply = { v: 1 as const, id: event.id, ref: 'r1', ok: false, reason: 'invalid: bad signature' };
+  assert.deepEqual(decodeReply(encodeReply(reply)), reply);
+  const shared = { ...reply, shared: true as const };
+  assert.deepEqual(decodeReply(encodeReply(shared)), shared);
+  for (const payload of [
+    '{"v":2,"id":"x","ref":"r","ok":true,"reason":""}',
+    '{"v":1,"id":"x","ref":"r","ok":"yes","reason":""}',
+    '{"v":1,"id":"x","ok":true,"reason":""}',
+    '{"v":1,"id":"x","ref":"r","ok":true,"reason":"","shared":1}',
+    'null',
+    '',
+  ]) {
+    assert.throws(() => decodeReply(payload), WireFormatError, payload);
+  }
+});
+
+test('job data: built from a request, checked on the way back, parsed once into a request', () => {
+  const request: IngestRequest = {
+    v: 1,
+    event: { event, raw },
+    receivedAt: 99,
+    gatewayId: 'gw-1',
+    connectionId: 'c-7',
+    authedPubkeys: [event.pubkey],
+    trace: { traceparent: 't' },
+  };
+  const data = toJobData(request, 'ref-1');
+  assert.deepEqual(data, {
+    v: 1,
+    id: event.id,
+    raw,
+    gatewayId: 'gw-1',
+    connectionId: 'c-7',
+    ref: 'ref-1',
+    receivedAt: 99,
+    authedPubkeys: [event.pubkey],
+    trace: { traceparent: 't' },
+  });
+  // What BullMQ stores is JSON: go through it.
+  const back = decodeJobData(JSON.parse(JSON.stringify(data)));
+  assert.deepEqual(back, data);
+  assert.deepEqual(requestFromJobData(back), request);
+});
+
+test('job data: malformed, unknown-version or inconsistent data is refused', () => {
+  const good = toJobData(
+    { v: 1, event: { event, raw }, receivedAt: 1, gatewayId: 'g', connectionId: 'c', authedPubkeys: [] },
+    'r',
+  );
+  for (const data of [
+    null,
+    'x',
+    { ...good, v: 2 },
+    { ...good, raw: 5 },
+    { ...good, authedPubkeys: [1] },
+    { ...good, receivedAt: '1' },
+    { ...good, trace: 'x' },
+  ]) {
+    assert.throws(() => decodeJobData(data), WireFormatError);
+  }
+  assert.throws(() => requestFromJobData({ ...good, id: 'f'.repeat(64) }), WireFormatError);
+  assert.throws(() => requestFromJobData({ ...good, raw: '{"id":1}' }), WireFormatError);
+  assert.throws(() => requestFromJobData({ ...good, raw: '{' }), WireFormatError);
+});

@@ -1,0 +1,181 @@
+import http from 'node:http';
+import type { QueryClient, QueryRequest } from '@nrelay/contracts';
+import { LineSplitter, NDJSON_END_LINE, NDJSON_ERROR_START } from './ndjson.js';
+import type { ClusterLogger } from './redis.js';
+
+/** Options of the HTTP QueryClient. */
+export interface HttpQueryClientOptions {
+  /** The query service, e.g. `http://query:8081`. */
+  baseUrl: string;
+  logger: ClusterLogger;
+  /** Most concurrent requests (sockets) to the query service; more wait in the agent's queue. */
+  maxSockets: number;
+  /** Time to connect and receive the response headers; the stream itself has no deadline. */
+  requestTimeoutMs: number;
+}
+
+/** What went wrong talking to the query service. */
+export type QueryServiceErrorCode = 'unreachable' | 'timeout' | 'status' | 'failed' | 'cut';
+
+/**
+ * A query that could not be answered in full: the service is unreachable or slow to answer,
+ * answered an error status, reported a failure mid-stream, or the stream was cut before its
+ * end marker. `message` is fit for a CLOSED `error: ...` reason.
+ */
+export class QueryServiceError extends Error {
+  override readonly name = 'QueryServiceError';
+  constructor(
+    readonly code: QueryServiceErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const MAX_SMALL_BODY = 64 * 1024;
+
+/**
+ * The cluster QueryClient: POSTs the request to the query service over a keep-alive socket
+ * pool and yields each NDJSON line (one raw event JSON) as it arrives. Pulling is the
+ * backpressure: an unread stream stops the service's writes and, through them, its SQL. The
+ * request is aborted (the socket destroyed, so the service cancels its SQL) when the signal
+ * fires or the consumer stops iterating.
+ */
+export function createHttpQueryClient(options: HttpQueryClientOptions): QueryClient {
+  const base = new URL(options.baseUrl);
+  if (base.protocol !== 'http:') throw new Error(`query service URL must be http: ${options.baseUrl}`);
+  const basePath = base.pathname.replace(/\/$/, '');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets, scheduling: 'lifo' });
+  const where = base.origin;
+
+  /** The error to throw: the abort reason, our own error, or a transport error given a meaning. */
+  function failure(err: unknown, signal: AbortSignal, stage: 'connect' | 'stream'): unknown {
+    if (signal.aborted) return signal.reason;
+    if (err instanceof QueryServiceError) return err;
+    const code = String((err as { code?: unknown }).code ?? err);
+    return stage === 'connect'
+      ? new QueryServiceError('unreachable', `query service unreachable at ${where} (${code})`, {
+          cause: err,
+        })
+      : new QueryServiceError('cut', `query stream from ${where} broke (${code})`, { cause: err });
+  }
+
+  function post(path: string, body: unknown, signal: AbortSignal) {
+    const payload = JSON.stringify(body);
+    return new Promise<{ req: http.ClientRequest; res: http.IncomingMessage }>((resolve, reject) => {
+      const req = http.request({
+        agent,
+        protocol: base.protocol,
+        hostname: base.hostname,
+        port: base.port,
+        path: basePath + path,
+        method: 'POST',
+        signal,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      });
+      const timer = setTimeout(() => {
+        const message = `query service at ${where} did not answer within ${options.requestTimeoutMs} ms`;
+        req.destroy(new QueryServiceError('timeout', message));
+      }, options.requestTimeoutMs);
+      // Kept for the request's whole life: a late error must not be an unhandled 'error' event.
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(failure(err, signal, 'connect'));
+      });
+      req.once('response', (res) => {
+        clearTimeout(timer);
+        resolve({ req, res });
+      });
+      req.end(payload);
+    });
+  }
+
+  async function readSmall(res: http.IncomingMessage): Promise<string> {
+    res.setEncoding('utf8');
+    let text = '';
+    for await (const chunk of res) {
+      text += chunk as string;
+      if (text.length > MAX_SMALL_BODY)
+        throw new QueryServiceError('status', 'query service answer too large');
+    }
+    return text;
+  }
+
+  async function statusError(res: http.IncomingMessage): Promise<QueryServiceError> {
+    let detail = '';
+    try {
+      const body = JSON.parse(await readSmall(res)) as { error?: unknown };
+      if (typeof body.error === 'string') detail = `: ${body.error}`;
+    } catch {
+      // The status alone says enough.
+    }
+    return new QueryServiceError('status', `query service answered ${res.statusCode}${detail}`);
+  }
+
+  async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<string> {
+    signal.throwIfAborted();
+    const { req, res } = await post('/query', request, signal);
+    let complete = false;
+    try {
+      if (res.statusCode !== 200) throw await statusError(res);
+      res.setEncoding('utf8');
+      const lines = new LineSplitter();
+      for await (const chunk of res) {
+        for (const line of lines.push(chunk as string)) {
+          if (complete) continue;
+          if (line === NDJSON_END_LINE) complete = true;
+          else if (line.startsWith(NDJSON_ERROR_START)) throw streamFailure(line);
+          else yield line;
+        }
+      }
+      // Reading on to the response's end (rather than stopping at the marker) returns the
+      // socket to the pool.
+      if (!complete) throw new QueryServiceError('cut', 'query stream from the query service was cut short');
+    } catch (err) {
+      throw failure(err, signal, 'stream');
+    } finally {
+      if (!complete) req.destroy();
+    }
+  }
+
+  return {
+    query,
+    async count(request, signal) {
+      signal.throwIfAborted();
+      const { req, res } = await post('/count', request, signal);
+      try {
+        if (res.statusCode !== 200) throw await statusError(res);
+        const count = parseCount(await readSmall(res));
+        if (count === undefined) throw new QueryServiceError('status', 'query service sent no count');
+        return count;
+      } catch (err) {
+        req.destroy();
+        throw failure(err, signal, 'stream');
+      }
+    },
+    async close() {
+      agent.destroy();
+    },
+  };
+}
+
+function parseCount(text: string): number | undefined {
+  try {
+    const body = JSON.parse(text) as { count?: unknown };
+    return typeof body.count === 'number' ? body.count : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function streamFailure(line: string): QueryServiceError {
+  let message = 'query failed';
+  try {
+    const body = JSON.parse(line) as { error?: unknown };
+    if (typeof body.error === 'string') message = body.error;
+  } catch {
+    // Keep the generic message.
+  }
+  return new QueryServiceError('failed', `query service: ${message}`);
+}

@@ -1,0 +1,91 @@
+/**
+ * Redis names and connections shared by the cluster seams. Every key and channel starts with
+ * the deployment's prefix, so several relays (or test runs) can share one Redis.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** The subset of a pino logger the cluster seams log through. */
+export interface ClusterLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** The channel on which ingest workers answer the submits of one gateway. */
+export function replyChannel(prefix: string, gatewayId: string): string {
+  return `${prefix}:reply:${gatewayId}`;
+}
+
+/**
+ * The list of submits waiting for the outcome of an event id (see the ingest client). The id is
+ * a hash tag, so this key and `outcomeKey` share a Redis Cluster slot and fit in one MULTI.
+ */
+export function waitersKey(prefix: string, eventId: string): string {
+  return `${prefix}:ingest-waiters:{${eventId}}`;
+}
+
+/** The short-lived outcome of the last job of an event id (see the ingest client). */
+export function outcomeKey(prefix: string, eventId: string): string {
+  return `${prefix}:ingest-outcome:{${eventId}}`;
+}
+
+/**
+ * Opens an ioredis connection that retries forever with a capped backoff and logs each
+ * disconnect and reconnect; `role` names the connection in logs and in CLIENT LIST (no spaces).
+ */
+export function connectRedis(
+  url: string,
+  role: string,
+  logger: ClusterLogger,
+  options: RedisOptions = {},
+): Redis {
+  const redis = new Redis(url, {
+    connectionName: role,
+    // Reconnect forever: a Redis restart must not need a process restart.
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), 2_000),
+    // Bounded: a command waits through at most this many reconnects, then fails to its caller.
+    maxRetriesPerRequest: 3,
+    connectTimeout: 5_000,
+    ...options,
+  });
+  let lost = false;
+  redis.on('error', (err: Error) => {
+    // One warning per outage; the retries of the same outage are debug noise.
+    if (lost) logger.debug({ err, role }, 'redis connection error');
+    else logger.warn({ err, role }, 'redis connection error');
+  });
+  redis.on('close', () => {
+    if (redis.status === 'end') return;
+    if (!lost) logger.warn({ role }, 'redis connection lost; reconnecting');
+    lost = true;
+  });
+  redis.on('reconnecting', (delay: number) => {
+    logger.debug({ role, delay }, 'redis reconnecting');
+  });
+  redis.on('ready', () => {
+    if (lost) logger.info({ role }, 'redis reconnected');
+    lost = false;
+  });
+  return redis;
+}
+
+/** Resolves once the connection is (or becomes) ready. */
+export function whenConnected(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => redis.once('ready', () => resolve()));
+}
+
+/** Closes a connection politely (QUIT), falling back to a hard disconnect. */
+export async function quitRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * @nrelay/store: the relay's event store on Kysely (Postgres dialect), running on a real
+ * Postgres server or on embedded PGlite with the same SQL.
+ */
+export {
+  createDatabase,
+  type DatabaseOptions,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_POOL_SIZE,
+  type StoreDatabase,
+} from './database.js';
+export { createEventStore, type EventStore, type EventStoreOptions } from './event-store.js';
+export { indexKey, MAX_INDEXED_VALUE_LENGTH } from './index-key.js';
+export { MigrationError, type MigrationProgress, migrateToLatest, storeMigrations } from './migrate.js';
+export { PGlitePool } from './pglite-pool.js';
+export { createReadinessProbe, type ReadinessProbe } from './readiness.js';
+export { DEFAULT_SAVE_SETTINGS, type SaveSettings } from './save.js';
+export type * from './schema.js';
+export { isInputError, isRetryable, sqlState } from './sqlstate.js';
+export {
+  type CountOptions,
+  DEFAULT_PAGE_SIZE,
+  type QueryOptions,
+  type SaveOptions,
+  type SaveOutcome,
+  type SaveStatus,
+  type StoredEvent,
+  type StoreViewer,
+} from './types.js';

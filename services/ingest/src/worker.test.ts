@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  createBullmqIngestClient,
+  createRedisFanoutBus,
+  type RedisFanoutBus,
+  toJobData,
+} from '@nrelay/cluster';
+import {
+  connectTestRedis,
+  deleteKeys,
+  eventually,
+  TEST_REDIS_URL,
+  uniquePrefix,
+} from '@nrelay/cluster/testing';
+import type { FanoutMessage, IngestRequest } from '@nrelay/contracts';
+import type { RawEvent } from '@nrelay/protocol';
+import {
+  createDatabase,
+  createEventStore,
+  type EventStore,
+  migrateToLatest,
+  type SaveOutcome,
+} from '@nrelay/store';
+import { Queue } from 'bullmq';
+import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
+import { pino } from 'pino';
+import { createIngestPipeline } from './pipeline.js';
+import { startIngestWorker } from './worker.js';
+
+// End to end over the real Redis and BullMQ: gateway-side ingest client → queue → this worker
+// → the real pipeline over an in-memory PGlite store → reply, and fanout on a Redis bus.
+const prefix = uniquePrefix();
+const queueName = 'ingest';
+const logger = pino({ level: 'silent' });
+const sk = generateSecretKey();
+let admin: Awaited<ReturnType<typeof connectTestRedis>>;
+let queue: Queue;
+let store: EventStore;
+let fanout: RedisFanoutBus;
+let listener: RedisFanoutBus;
+const published: FanoutMessage[] = [];
+
+/** What the fake-able part of the store does on the next save: pass through, wait, or fail. */
+let saveHook: (() => Promise<void>) | undefined;
+const writer = {
+  async save(events: RawEvent[]): Promise<SaveOutcome[]> {
+    await saveHook?.();
+    return store.save(events);
+  },
+};
+
+before(async () => {
+  admin = await connectTestRedis();
+  queue = new Queue(queueName, { connection: { url: TEST_REDIS_URL }, prefix });
+  const database = await createDatabase({ dataDir: 'memory://' });
+  await migrateToLatest(database.db);
+  store = createEventStore(database.db);
+  fanout = createRedisFanoutBus({ redisUrl: TEST_REDIS_URL, channel: `${prefix}:fanout`, logger });
+  listener = createRedisFanoutBus({ redisUrl: TEST_REDIS_URL, channel: `${prefix}:fanout`, logger });
+  listener.subscribe((m) => published.push(m));
+  await Promise.all([fanout.ready(), listener.ready()]);
+});
+after(async () => {
+  await Promise.all([fanout.close(), listener.close(), queue.close(), store.close()]);
+  await deleteKeys(admin, prefix);
+  admin.disconnect();
+});
+
+function signed(content: string): RawEvent {
+  const e = finalizeEvent({ kind: 1, content, tags: [], created_at: Math.floor(Date.now() / 1000) }, sk);
+  const event = {
+    id: e.id,
+    pubkey: e.pubkey,
+    created_at: e.created_at,
+    kind: e.kind,
+    tags: e.tags,
+    content: e.content,
+    sig: e.sig,
+  };
+  return { event, raw: JSON.stringify(event) };
+}
+
+function badSig(e: RawEvent): RawEvent {
+  const sig = (e.event.sig[0] === 'a' ? 'b' : 'a') + e.event.sig.slice(1);
+  const event = { ...e.event, sig };
+  return { event, raw: JSON.stringify(event) };
+}
+
+function request(event: RawEvent, gatewayId: string): IngestRequest {
+  return { v: 1, event, receivedAt: Date.now(), gatewayId, connectionId: 'c1', authedPubkeys: [] };
+}
+
+function setup() {
+  const pipeline = createIngestPipeline({
+    store: writer,
+    fanout,
+    logger,
+    policy: { createdAtLowerLimit: 0, createdAtUpperLimit: 900, minPowDifficulty: 0 },
+  });
+  const worker = startIngestWorker({
+    redisUrl: TEST_REDIS_URL,
+    queueName,
+    prefix,
+    concurrency: 8,
+    pipeline,
+    logger,
+  });
+  const client = (gatewayId: string, replyTimeoutMs = 10_000) =>
+    createBullmqIngestClient({
+      redisUrl: TEST_REDIS_URL,
+      queueName,
+      prefix,
+      gatewayId,
+      logger,
+      replyTimeoutMs,
+      jobAttempts: 3,
+      jobBackoffMs: 20,
+    });
+  return { pipeline, worker, client };
+}
+
+async function jobCount(): Promise<number> {
+  const counts = await queue.getJobCounts(
+    'waiting',
+    'active',
+    'delayed',
+    'completed',
+    'failed',
+    'prioritized',
+  );
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+const publishedIds = (id: string) => published.filter((m) => m.event.id === id).length;
+
+function gate() {
+  let release!: () => void;
+  const opened = new Promise<void>((r) => {
+    release = r;
+  });
+  let entered!: () => void;
+  const reached = new Promise<void>((r) => {
+    entered = r;
+  });
+  return {
+    hook: async () => {
+      entered();
+      await opened;
+    },
+    reached,
+    release,
+  };
+}
+
+test('a valid event is stored, answered OK true, published once; a bad signature is refused', async () => {
+  const { worker, client } = setup();
+  const gw = client('gw-a');
+  try {
+    await gw.ready();
+    const e = signed('hello');
+    assert.deepEqual(await gw.submit(request(e, 'gw-a')), { ok: true, reason: '' });
+    assert.equal(await store.count([{ ids: [e.event.id] }]), 1);
+    await eventually(() => publishedIds(e.event.id) === 1, 2_000, 'fanout');
+    assert.equal(published.find((m) => m.event.id === e.event.id)?.raw, e.raw);
+
+    const bad = badSig(signed('forged'));
+    assert.deepEqual(await gw.submit(request(bad, 'gw-a')), { ok: false, reason: 'invalid: bad signature' });
+    assert.equal(await store.count([{ ids: [bad.event.id] }]), 0);
+    await eventually(async () => (await jobCount()) === 0, 2_000, 'jobs removed');
+  } finally {
+    await gw.close();
+    await worker.close();
+  }
+});
+
+test('concurrent submits of one event from two gateways: one job, one OK each, stored and published once', async () => {
+  const { worker, client } = setup();
+  const g1 = client('gw-1');
+  const g2 = client('gw-2');
+  const g = gate();
+  saveHook = g.hook;
+  try {
+    await Promise.all([g1.ready(), g2.ready()]);
+    const e = signed('twice');
+    const first = g1.submit(request(e, 'gw-1'));
+    await g.reached;
+    const second = g2.submit(request(e, 'gw-2'));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await jobCount(), 1);
+    g.release();
+    assert.deepEqual(await Promise.all([first, second]), [
+      { ok: true, reason: '' },
+      { ok: true, reason: '' },
+    ]);
+    assert.equal(await store.count([{ ids: [e.event.id] }]), 1);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(publishedIds(e.event.id), 1);
+  } finally {
+    saveHook = undefined;
+    await Promise.all([g1.close(), g2.close()]);
+    await worker.close();
+  }
+});
+
+test('transient store errors are retried; after the last attempt the error is the answer', async () => {
+  const { worker, client } = setup();
+  const gw = client('gw-r');
+  let failures = 2;
+  saveHook = async () => {
+    if (failures-- > 0) throw Object.assign(new Error('connection terminated'), { code: '08006' });
+  };
+  try {
+    await gw.ready();
+    const e = signed('retried');
+    assert.deepEqual(await gw.submit(request(e, 'gw-r')), { ok: true, reason: '' });
+    assert.equal(await store.count([{ ids: [e.event.id] }]), 1);
+
+    failures = 3;
+    const lost = signed('lost');
+    const result = await gw.submit(request(lost, 'gw-r'));
+    assert.equal(result.ok, false);
+    assert.match(result.reason, /^error: /);
+    assert.equal(await store.count([{ ids: [lost.event.id] }]), 0);
+    await eventually(async () => (await jobCount()) === 0, 2_000, 'jobs removed');
+  } finally {
+    saveHook = undefined;
+    await gw.close();
+    await worker.close();
+  }
+});
+
+test('a job that runs again stores its event once and does not publish it again', async () => {
+  const { worker, client } = setup();
+  const gw = client('gw-d');
+  try {
+    await gw.ready();
+    const e = signed('rerun');
+    assert.deepEqual(await gw.submit(request(e, 'gw-d')), { ok: true, reason: '' });
+    await eventually(() => publishedIds(e.event.id) === 1, 2_000, 'first publish');
+    // The same job data again, as after a stalled job is picked up a second time.
+    await queue.add('event', toJobData(request(e, 'gw-d'), 'rerun-ref'), {
+      jobId: `${e.event.id}-rerun`,
+      removeOnComplete: true,
+    });
+    await eventually(async () => (await jobCount()) === 0, 2_000, 'rerun done');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await store.count([{ ids: [e.event.id] }]), 1);
+    assert.equal(publishedIds(e.event.id), 1);
+  } finally {
+    await gw.close();
+    await worker.close();
+  }
+});
+
+test('close() lets the job in flight finish and answer before disconnecting', async () => {
+  const { worker, client } = setup();
+  const gw = client('gw-c');
+  const g = gate();
+  saveHook = g.hook;
+  try {
+    await gw.ready();
+    const e = signed('draining');
+    const submitted = gw.submit(request(e, 'gw-c'));
+    await g.reached;
+    let closed = false;
+    const closing = worker.close().then(() => {
+      closed = true;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(closed, false, 'close waits for the job in flight');
+    g.release();
+    assert.deepEqual(await submitted, { ok: true, reason: '' });
+    await closing;
+    assert.equal(worker.isReady(), false);
+  } finally {
+    saveHook = undefined;
+    await gw.close();
+  }
+});

@@ -1,0 +1,53 @@
+import { closeServer, requireSetting, runService } from '@nrelay/runtime';
+import { createDatabase, createEventStore, createReadinessProbe } from '@nrelay/store';
+import { createQueryEngine } from './engine.js';
+import { createQueryHttpServer } from './http.js';
+
+// The query service: filters in, NDJSON out. The only file of this service that reads the environment.
+await runService(
+  {
+    name: 'query',
+    entryUrl: import.meta.url,
+    async start(config, logger) {
+      const databaseUrl = requireSetting(
+        config.DATABASE_URL,
+        'DATABASE_URL',
+        'the query service reads a shared Postgres',
+      );
+      const database = await createDatabase({
+        databaseUrl,
+        poolSize: config.DATABASE_POOL_SIZE,
+        onPoolError: (err) => logger.warn({ err }, 'idle Postgres connection failed'),
+      });
+      const probe = createReadinessProbe(database.db, {
+        onChange: (ready, reason) =>
+          logger[ready ? 'info' : 'warn']({ ready, reason }, 'database readiness changed'),
+      });
+      await probe.check();
+      const engine = createQueryEngine({
+        store: createEventStore(database.db),
+        limits: {
+          defaultLimit: config.DEFAULT_LIMIT,
+          maxLimit: config.MAX_LIMIT,
+          pageSize: config.QUERY_PAGE_SIZE,
+        },
+      });
+      const server = createQueryHttpServer({ engine, logger, maxBodyBytes: 1 << 20, ready: probe.isReady });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.QUERY_PORT, config.HOST, () => resolve());
+      });
+      return {
+        describe: { url: `http://${config.HOST}:${config.QUERY_PORT}` },
+        async stop() {
+          probe.stop();
+          const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+          await closeServer(server);
+          clearTimeout(grace);
+          await database.close();
+        },
+      };
+    },
+  },
+  process.env,
+);
