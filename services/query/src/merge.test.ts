@@ -3,24 +3,30 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mergeAsync } from './merge.js';
 
-async function* delayed(items: string[], ms: number): AsyncGenerator<string> {
-  for (const item of items) {
-    await sleep(ms);
-    yield item;
-  }
-}
-
 test('items are yielded as soon as any source produces them', async () => {
-  const out: string[] = [];
-  for await (const item of mergeAsync([
-    delayed(['slow1', 'slow2'], 40),
-    delayed(['fast1', 'fast2', 'fast3'], 5),
-  ])) {
-    out.push(item);
+  // The slow source yields only when released, after the fast one has produced everything:
+  // a merge that waited for sources in order would deadlock here instead of finishing.
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  async function* slow(): AsyncGenerator<string> {
+    await gate;
+    yield 'slow1';
+    yield 'slow2';
   }
-  assert.equal(out.length, 5);
-  assert.deepEqual(out.slice(0, 3), ['fast1', 'fast2', 'fast3']);
-  assert.deepEqual(new Set(out), new Set(['slow1', 'slow2', 'fast1', 'fast2', 'fast3']));
+  async function* fast(): AsyncGenerator<string> {
+    for (const item of ['fast1', 'fast2', 'fast3']) {
+      await sleep(1);
+      yield item;
+    }
+  }
+  const out: string[] = [];
+  for await (const item of mergeAsync([slow(), fast()])) {
+    out.push(item);
+    if (item === 'fast3') release();
+  }
+  assert.deepEqual(out, ['fast1', 'fast2', 'fast3', 'slow1', 'slow2']);
 });
 
 test('breaking out of the merge closes every source', async () => {
