@@ -1,0 +1,72 @@
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { PGlitePool } from './pglite-pool.js';
+import type { StoreSchema } from './schema.js';
+
+/** How to reach the database. */
+export interface DatabaseOptions {
+  /** `postgres://…` URL of a real Postgres server. When absent, embedded PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data directory; `memory://` for an in-memory database. Default `memory://`. */
+  dataDir?: string;
+  /** Maximum pg connections (ignored by PGlite, which is one session). Default 10. */
+  poolSize?: number;
+  /** How long to wait for a free pg connection before failing, in ms. Default 10 000. */
+  connectTimeoutMs?: number;
+  /** Receives errors of idle pg connections (server restart, network). Default: a process warning. */
+  onPoolError?: (err: Error) => void;
+}
+
+/** An open database: the Kysely instance and the way to close it. */
+export interface StoreDatabase {
+  db: Kysely<StoreSchema>;
+  /** Which engine is behind `db`. */
+  backend: 'postgres' | 'pglite';
+  /** Ends the pool (or closes PGlite). Safe to call once. */
+  close(): Promise<void>;
+}
+
+/** Default number of pooled pg connections. */
+export const DEFAULT_POOL_SIZE = 10;
+/** Default wait for a pooled pg connection, in milliseconds. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+const INT8_OID = 20;
+
+/** int8 as a JS number: every int8 the store reads is a timestamp or a count, far below 2^53. */
+function parseInt8(value: string): number {
+  return Number(value);
+}
+
+/**
+ * Opens the store's database: a pg Pool with Kysely's PostgresDialect when `databaseUrl` is
+ * given, otherwise PGlite (one embedded session) behind the same dialect. Both read int8 as
+ * numbers. Migrations are not run here; see `migrateToLatest`.
+ */
+export async function createDatabase(opts: DatabaseOptions = {}): Promise<StoreDatabase> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
+  const lite = await PGlite.create(opts.dataDir ?? 'memory://', {
+    parsers: { [pgliteTypes.INT8]: parseInt8 },
+  });
+  const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool: new PGlitePool(lite) }) });
+  return { db, backend: 'pglite', close: () => db.destroy() };
+}
+
+function openPostgres(databaseUrl: string, opts: DatabaseOptions): StoreDatabase {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: opts.poolSize ?? DEFAULT_POOL_SIZE,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary'
+          ? parseInt8
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client's error is emitted on the pool; unhandled, it would crash the process.
+  pool.on('error', opts.onPoolError ?? ((err) => process.emitWarning(err)));
+  const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, backend: 'postgres', close: () => db.destroy() };
+}

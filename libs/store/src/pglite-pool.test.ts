@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { PGlite } from '@electric-sql/pglite';
+import { PGlitePool } from './pglite-pool.js';
+
+it('leases the one PGlite session to one caller at a time, in order', async () => {
+  const pool = new PGlitePool(await PGlite.create('memory://'));
+  const first = await pool.connect();
+  const order: string[] = [];
+  const second = pool.connect().then((c) => {
+    order.push('second');
+    return c;
+  });
+  await first.query('begin', []);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  order.push('first');
+  first.release(); // released inside a transaction: rolled back before the hand-over
+  const client = await second;
+  const { rows } = await client.query<{ n: number }>('select 1 as n', []);
+  assert.deepEqual(rows, [{ n: 1 }]);
+  assert.deepEqual(order, ['first', 'second']);
+  client.release();
+  await pool.end();
+  await assert.rejects(pool.connect(), /closed/);
+});

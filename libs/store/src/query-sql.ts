@@ -1,0 +1,240 @@
+import { type RawBuilder, sql } from 'kysely';
+import { chooseDrive, type Drive, type NormalizedFilter } from './filter-plan.js';
+import { indexKeys } from './index-key.js';
+import type { StoreViewer } from './types.js';
+
+/** What every query needs besides the filter. */
+export interface QueryContext {
+  /** Seconds; events with expires_at <= now are never returned. */
+  now: number;
+  viewer?: StoreViewer;
+}
+
+/** The last row of a page: the next page starts strictly after it. */
+export interface PageCursor {
+  createdAt: number;
+  id: string;
+}
+
+/** A row of a page query. */
+export interface PageRow {
+  id: string;
+  raw: string;
+  created_at: number;
+}
+
+/** Columns the page query already constrains through its driving index (skip them in WHERE). */
+interface Omit {
+  /** NIP-40 is checked on the tag row instead. */
+  expiry?: boolean;
+  authors?: boolean;
+  kinds?: boolean;
+  time?: boolean;
+  tag?: string;
+}
+
+/** Lanes (authors × kinds, tag values × kinds) above which kinds become a filter, not lanes. */
+export const MAX_LANES = 1000;
+
+const and = (conds: RawBuilder<unknown>[]) => (conds.length === 0 ? sql`true` : sql.join(conds, sql` and `));
+
+/** `websearch_to_tsquery` of the filter's search text. */
+function tsQuery(text: string) {
+  return sql`websearch_to_tsquery('simple', ${text})`;
+}
+
+/**
+ * The WHERE conditions of a filter over `events e`, minus those the driving index already
+ * applies. Always includes NIP-40 (not expired at `now`) and the viewer's privacy predicate.
+ */
+export function eventConditions(
+  f: NormalizedFilter,
+  ctx: QueryContext,
+  omit: Omit = {},
+): RawBuilder<unknown>[] {
+  const conds: RawBuilder<unknown>[] = [];
+  if (!omit.expiry) conds.push(sql`(e.expires_at is null or e.expires_at > ${ctx.now})`);
+  if (f.ids) conds.push(sql`e.id = any(${f.ids}::text[])`);
+  if (f.authors && !omit.authors) conds.push(sql`e.pubkey = any(${f.authors}::text[])`);
+  if (f.kinds && !omit.kinds) conds.push(sql`e.kind = any(${f.kinds}::int[])`);
+  if (f.since !== undefined && !omit.time) conds.push(sql`e.created_at >= ${f.since}`);
+  if (f.until !== undefined && !omit.time) conds.push(sql`e.created_at <= ${f.until}`);
+  for (const tag of f.tags) {
+    if (tag.name === omit.tag) continue;
+    conds.push(sql`exists (select 1 from event_tags tg
+      where tg.event_id = e.id and tg.name = ${tag.name} and tg.key = any(${tag.keys}::text[]))`);
+  }
+  if (f.search !== undefined) conds.push(sql`e.search @@ ${tsQuery(f.search)}`);
+  const viewer = ctx.viewer;
+  if (viewer && viewer.privilegedKinds.length > 0) {
+    conds.push(sql`(e.kind <> all(${[...viewer.privilegedKinds]}::int[])
+      or e.pubkey = any(${[...viewer.pubkeys]}::text[])
+      or exists (select 1 from event_tags pv where pv.event_id = e.id and pv.name = 'p'
+        and pv.key = any(${indexKeys(viewer.pubkeys)}::text[])))`);
+  }
+  return conds;
+}
+
+/** Rows strictly after the cursor in (created_at DESC, id ASC) order. */
+function after(createdAt: RawBuilder<unknown>, id: RawBuilder<unknown>, cursor?: PageCursor) {
+  if (!cursor) return [];
+  return [
+    sql`${createdAt} <= ${cursor.createdAt} and (${createdAt} < ${cursor.createdAt} or ${id} > ${cursor.id})`,
+  ];
+}
+
+/**
+ * One page of a filter's results, newest first, ties by lowest id, starting after `cursor`.
+ * Multi-valued drives (authors, kinds, tag values) run one LATERAL index range per value, each
+ * limited to the page size, then merge: the work is bounded by values × page size, and an
+ * event reached through two tag values is kept once.
+ */
+export function pageQuery(
+  f: NormalizedFilter,
+  drive: Drive,
+  ctx: QueryContext,
+  n: number,
+  cursor?: PageCursor,
+): RawBuilder<PageRow> {
+  if (drive.by === 'tag') return tagPage(f, drive.tag.name, drive.tag.keys, ctx, n, cursor);
+  if (drive.by === 'authors' || drive.by === 'kinds') return lanePage(f, drive.by, ctx, n, cursor);
+  const conds = [...eventConditions(f, ctx), ...after(sql`e.created_at`, sql`e.id`, cursor)];
+  return sql<PageRow>`select e.id, e.raw, e.created_at from events e where ${and(conds)}
+    order by e.created_at desc, e.id limit ${n}`;
+}
+
+/**
+ * Reads the raw text of a page's rows once the page is known. `id = any(array(...))` keeps the
+ * fetch a primary-key lookup per row; a join here let the planner pick a hash join over the
+ * whole table. `hits` must yield distinct (id, created_at) rows.
+ */
+function fetchPage(hits: RawBuilder<unknown>): RawBuilder<PageRow> {
+  return sql<PageRow>`select e.id, e.raw, e.created_at from events e
+    where e.id = any(array(select h.id from (${hits}) as h))
+    order by e.created_at desc, e.id`;
+}
+
+function lanePage(
+  f: NormalizedFilter,
+  by: 'authors' | 'kinds',
+  ctx: QueryContext,
+  n: number,
+  cursor?: PageCursor,
+): RawBuilder<PageRow> {
+  const authors = by === 'authors' ? (f.authors ?? []) : [];
+  const kinds = f.kinds ?? [];
+  const laneKinds = by === 'kinds' || (kinds.length > 0 && authors.length * kinds.length <= MAX_LANES);
+  const lanes: RawBuilder<unknown>[] = [];
+  const match: RawBuilder<unknown>[] = [];
+  if (by === 'authors') {
+    lanes.push(sql`unnest(${authors}::text[]) as la(pubkey)`);
+    match.push(sql`e.pubkey = la.pubkey`);
+  }
+  if (laneKinds) {
+    lanes.push(sql`unnest(${kinds}::int[]) as lk(kind)`);
+    match.push(sql`e.kind = lk.kind`);
+  }
+  const conds = [
+    ...match,
+    ...eventConditions(f, ctx, { authors: true, kinds: laneKinds }),
+    ...after(sql`e.created_at`, sql`e.id`, cursor),
+  ];
+  return fetchPage(sql`
+    select x.id, x.created_at from ${sql.join(lanes, sql` cross join `)}
+    cross join lateral (
+      select e.id, e.created_at from events e where ${and(conds)}
+      order by e.created_at desc, e.id limit ${n}
+    ) as x
+    order by x.created_at desc, x.id limit ${n}`);
+}
+
+/**
+ * FROM and WHERE of a tag-driven query, except the key match. Kind, created_at and expires_at
+ * are copied onto each tag row, so the common shapes (tag values + kinds + since/until) are an
+ * index-only scan of event_tags; `events` is joined only for conditions the tag row lacks
+ * (authors, other tags, search, privacy).
+ */
+function tagDriven(f: NormalizedFilter, name: string, ctx: QueryContext, kinds?: RawBuilder<unknown>) {
+  const conds = [sql`t.name = ${name}`, sql`(t.expires_at is null or t.expires_at > ${ctx.now})`];
+  if (kinds) conds.push(kinds);
+  if (f.since !== undefined) conds.push(sql`t.created_at >= ${f.since}`);
+  if (f.until !== undefined) conds.push(sql`t.created_at <= ${f.until}`);
+  const eventConds = eventConditions(f, ctx, { expiry: true, kinds: true, time: true, tag: name });
+  const from =
+    eventConds.length === 0 ? sql`event_tags t` : sql`event_tags t join events e on e.id = t.event_id`;
+  return { from, conds: [...conds, ...eventConds] };
+}
+
+function tagPage(
+  f: NormalizedFilter,
+  name: string,
+  keys: string[],
+  ctx: QueryContext,
+  n: number,
+  cursor?: PageCursor,
+): RawBuilder<PageRow> {
+  const kinds = f.kinds ?? [];
+  const laneKinds = kinds.length > 0 && keys.length * kinds.length <= MAX_LANES;
+  const lanes = [sql`unnest(${keys}::text[]) as lt(key)`];
+  let kindCond: RawBuilder<unknown> | undefined;
+  if (laneKinds) {
+    lanes.push(sql`unnest(${kinds}::int[]) as lk(kind)`);
+    kindCond = sql`t.kind = lk.kind`;
+  } else if (kinds.length > 0) {
+    kindCond = sql`t.kind = any(${kinds}::int[])`;
+  }
+  const driven = tagDriven(f, name, ctx, kindCond);
+  const conds = [sql`t.key = lt.key`, ...driven.conds, ...after(sql`t.created_at`, sql`t.event_id`, cursor)];
+  return fetchPage(sql`
+    select distinct x.event_id as id, x.created_at from ${sql.join(lanes, sql` cross join `)}
+    cross join lateral (
+      select t.event_id, t.created_at from ${driven.from} where ${and(conds)}
+      order by t.created_at desc, t.event_id limit ${n}
+    ) as x
+    order by created_at desc, id limit ${n}`);
+}
+
+/**
+ * One page of a NIP-50 search: best rank first, then newest, then lowest id. Rank is not a
+ * stable key, so search pages by offset; its result sets are small (capped by the limit).
+ */
+export function searchPage(
+  f: NormalizedFilter,
+  ctx: QueryContext,
+  n: number,
+  offset: number,
+): RawBuilder<PageRow> {
+  const query = tsQuery(f.search ?? '');
+  return sql<PageRow>`select e.id, e.raw, e.created_at from events e where ${and(eventConditions(f, ctx))}
+    order by ts_rank(e.search, ${query}) desc, e.created_at desc, e.id limit ${n} offset ${offset}`;
+}
+
+/** The ids of the events a filter matches (a tag-driven filter may list an id twice). */
+function matchingIds(
+  f: NormalizedFilter,
+  ctx: QueryContext,
+): { ids: RawBuilder<unknown>; distinct: boolean } {
+  const drive = chooseDrive(f);
+  if (drive.by !== 'tag') {
+    return { ids: sql`select e.id from events e where ${and(eventConditions(f, ctx))}`, distinct: true };
+  }
+  const kinds = f.kinds ? sql`t.kind = any(${f.kinds}::int[])` : undefined;
+  const driven = tagDriven(f, drive.tag.name, ctx, kinds);
+  const conds = [sql`t.key = any(${drive.tag.keys}::text[])`, ...driven.conds];
+  return {
+    ids: sql`select t.event_id as id from ${driven.from} where ${and(conds)}`,
+    distinct: false,
+  };
+}
+
+/** NIP-45: how many distinct events match any of the filters (limits ignored). */
+export function countQuery(filters: NormalizedFilter[], ctx: QueryContext): RawBuilder<{ n: number }> {
+  const parts = filters.map((f) => matchingIds(f, ctx));
+  const only = parts.length === 1 ? parts[0] : undefined;
+  if (only?.distinct) return sql<{ n: number }>`select count(*) as n from (${only.ids}) as u`;
+  if (only) return sql<{ n: number }>`select count(distinct u.id) as n from (${only.ids}) as u`;
+  return sql<{ n: number }>`select count(*) as n from (${sql.join(
+    parts.map((p) => p.ids),
+    sql` union `,
+  )}) as u`;
+}

@@ -1,0 +1,8 @@
+import { pgliteBackend } from './testing/backends.js';
+import { differentialSuite } from './testing/differential.js';
+import { basicSuite } from './testing/suite-basic.js';
+import { semanticsSuite } from './testing/suite-semantics.js';
+
+basicSuite(pgliteBackend);
+semanticsSuite(pgliteBackend);
+differentialSuite(pgliteBackend);

@@ -1,0 +1,8 @@
+import { postgresBackend } from './testing/backends.js';
+import { differentialSuite } from './testing/differential.js';
+import { basicSuite } from './testing/suite-basic.js';
+import { semanticsSuite } from './testing/suite-semantics.js';
+
+basicSuite(postgresBackend);
+semanticsSuite(postgresBackend);
+differentialSuite(postgresBackend);

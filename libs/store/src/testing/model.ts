@@ -1,0 +1,79 @@
+import {
+  expirationOf,
+  type Filter,
+  kindClass,
+  matchFilter,
+  type NostrEvent,
+  parseAddress,
+  replaceableKey,
+} from '@nrelay/protocol';
+import { byStoreOrder } from './events.js';
+
+/**
+ * The store's semantics written the obvious way, over an in-memory map: the oracle of the
+ * differential test. Replaceable/addressable: newest wins, ties to the lowest id. NIP-09:
+ * own events by `e`, own addresses by `a` up to the request's created_at, with tombstones;
+ * requests never delete requests. Ephemeral kinds are not stored.
+ */
+export class StoreModel {
+  readonly events = new Map<string, NostrEvent>();
+  readonly #deletedIds = new Set<string>();
+  readonly #deletedAddresses = new Map<string, number>();
+
+  /** Applies one event; returns the status the store must answer. */
+  save(e: NostrEvent): string {
+    const cls = kindClass(e.kind);
+    if (cls === 'ephemeral') return 'invalid';
+    if (this.events.has(e.id)) return 'duplicate';
+    if (e.kind === 5) {
+      this.events.set(e.id, e);
+      this.#applyDeletion(e);
+      return 'stored';
+    }
+    if (this.#deletedIds.has(`${e.id}:${e.pubkey}`)) return 'deleted';
+    const key = replaceableKey(e);
+    if (key === undefined) {
+      this.events.set(e.id, e);
+      return 'stored';
+    }
+    if ((this.#deletedAddresses.get(key) ?? -1) >= e.created_at) return 'deleted';
+    const current = [...this.events.values()].find((x) => replaceableKey(x) === key);
+    if (current) {
+      if (byStoreOrder(current, e) < 0) return 'replaced-older';
+      this.events.delete(current.id);
+    }
+    this.events.set(e.id, e);
+    return 'stored';
+  }
+
+  #applyDeletion(del: NostrEvent): void {
+    for (const [name, value] of del.tags) {
+      if (name === 'e' && value !== undefined) {
+        this.#deletedIds.add(`${value}:${del.pubkey}`);
+        const target = this.events.get(value);
+        if (target && target.pubkey === del.pubkey && target.kind !== 5) this.events.delete(value);
+      }
+      const address = name === 'a' && value !== undefined ? parseAddress(value) : undefined;
+      if (!address || address.pubkey !== del.pubkey) continue;
+      const cls = kindClass(address.kind);
+      if (cls !== 'replaceable' && cls !== 'addressable') continue;
+      const key =
+        cls === 'replaceable'
+          ? `${address.kind}:${address.pubkey}`
+          : `${address.kind}:${address.pubkey}:${address.d}`;
+      this.#deletedAddresses.set(key, Math.max(this.#deletedAddresses.get(key) ?? -1, del.created_at));
+      for (const x of [...this.events.values()]) {
+        if (replaceableKey(x) === key && x.created_at <= del.created_at) this.events.delete(x.id);
+      }
+    }
+  }
+
+  /** What a query must return: matching live events in store order, cut at `limit`. */
+  query(filter: Filter, limit: number, now: number): string[] {
+    return [...this.events.values()]
+      .filter((e) => matchFilter(filter, e) && !((expirationOf(e) ?? Infinity) <= now))
+      .sort(byStoreOrder)
+      .slice(0, limit)
+      .map((e) => e.id);
+  }
+}
