@@ -4,7 +4,7 @@ import { createMemoryFanoutBus } from '@nrelay/contracts';
 import { createGateway, type Gateway } from '@nrelay/gateway';
 import { createIngestPipeline, createLocalIngestClient } from '@nrelay/ingest';
 import { createQueryEngine } from '@nrelay/query';
-import { createDatabase, createEventStore, migrateToLatest } from '@nrelay/store';
+import { createDatabase, createEventStore, migrateToLatest, scheduleExpirationPurge } from '@nrelay/store';
 import type { Logger } from 'pino';
 
 /** A running standalone relay. */
@@ -65,19 +65,13 @@ export async function startStandalone(
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   const url = `ws://${host}:${address.port}`;
 
-  const purge = setInterval(() => {
-    store.purgeExpired().then(
-      (n) => n > 0 && logger.info({ purged: n }, 'purged expired events'),
-      (err: unknown) => logger.error({ err }, 'expired-event purge failed'),
-    );
-  }, config.EXPIRATION_PURGE_SECONDS * 1000);
-  purge.unref();
+  const stopPurge = scheduleExpirationPurge(store, config.EXPIRATION_PURGE_SECONDS * 1000, logger);
 
   return {
     gateway,
     url,
     async stop() {
-      clearInterval(purge);
+      stopPurge();
       await gateway.close(config.SHUTDOWN_GRACE_MS);
       await pipeline.close();
       await database.close();

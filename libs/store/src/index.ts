@@ -27,3 +27,4 @@ export {
   type StoredEvent,
   type StoreViewer,
 } from './types.js';
+export { openServiceDatabase, scheduleExpirationPurge, type StoreLogger } from './lifecycle.js';

@@ -1,6 +1,6 @@
 import { createRedisFanoutBus } from '@nrelay/cluster';
 import { closeServer, requireSetting, runService, startHealthServer } from '@nrelay/runtime';
-import { createDatabase, createEventStore, createReadinessProbe } from '@nrelay/store';
+import { createEventStore, openServiceDatabase, scheduleExpirationPurge } from '@nrelay/store';
 import { createIngestPipeline } from './pipeline.js';
 import { startIngestWorker } from './worker.js';
 
@@ -15,16 +15,7 @@ await runService(
         'DATABASE_URL',
         'the ingest worker writes to a shared Postgres',
       );
-      const database = await createDatabase({
-        databaseUrl,
-        poolSize: config.DATABASE_POOL_SIZE,
-        onPoolError: (err) => logger.warn({ err }, 'idle Postgres connection failed'),
-      });
-      const probe = createReadinessProbe(database.db, {
-        onChange: (ready, reason) =>
-          logger[ready ? 'info' : 'warn']({ ready, reason }, 'database readiness changed'),
-      });
-      await probe.check();
+      const { database, probe } = await openServiceDatabase({ databaseUrl, poolSize: config.DATABASE_POOL_SIZE, logger });
       const store = createEventStore(database.db);
       const fanout = createRedisFanoutBus({
         redisUrl: config.REDIS_URL,
@@ -56,14 +47,8 @@ await runService(
         port: config.INGEST_HEALTH_PORT,
         isReady: () => probe.isReady() && fanout.isReady() && worker.isReady(),
       });
-      // NIP-40: one process of the cluster purging is enough; every ingest worker doing it is harmless.
-      const purge = setInterval(() => {
-        store.purgeExpired().then(
-          (n) => n > 0 && logger.info({ purged: n }, 'purged expired events'),
-          (err: unknown) => logger.error({ err }, 'expired-event purge failed'),
-        );
-      }, config.EXPIRATION_PURGE_SECONDS * 1000);
-      purge.unref();
+      // NIP-40: every ingest worker purges; the DELETE is idempotent, so more than one is harmless.
+      const stopPurge = scheduleExpirationPurge(store, config.EXPIRATION_PURGE_SECONDS * 1000, logger);
       return {
         describe: {
           queue: config.INGEST_QUEUE,
@@ -71,7 +56,7 @@ await runService(
           health: `http://${config.HOST}:${config.INGEST_HEALTH_PORT}`,
         },
         async stop() {
-          clearInterval(purge);
+          stopPurge();
           probe.stop();
           await worker.close();
           await pipeline.close();

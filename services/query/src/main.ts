@@ -1,5 +1,5 @@
 import { closeServer, requireSetting, runService } from '@nrelay/runtime';
-import { createDatabase, createEventStore, createReadinessProbe } from '@nrelay/store';
+import { createEventStore, openServiceDatabase } from '@nrelay/store';
 import { createQueryEngine } from './engine.js';
 import { createQueryHttpServer } from './http.js';
 
@@ -14,16 +14,7 @@ await runService(
         'DATABASE_URL',
         'the query service reads a shared Postgres',
       );
-      const database = await createDatabase({
-        databaseUrl,
-        poolSize: config.DATABASE_POOL_SIZE,
-        onPoolError: (err) => logger.warn({ err }, 'idle Postgres connection failed'),
-      });
-      const probe = createReadinessProbe(database.db, {
-        onChange: (ready, reason) =>
-          logger[ready ? 'info' : 'warn']({ ready, reason }, 'database readiness changed'),
-      });
-      await probe.check();
+      const { database, probe } = await openServiceDatabase({ databaseUrl, poolSize: config.DATABASE_POOL_SIZE, logger });
       const engine = createQueryEngine({
         store: createEventStore(database.db),
         limits: {
