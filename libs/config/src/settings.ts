@@ -297,6 +297,13 @@ export const SETTINGS = [
     description: 'Cluster: keep-alive connections from one gateway to the query service.',
   },
   {
+    env: 'QUERY_STATEMENT_TIMEOUT_MS',
+    type: 'int',
+    default: 10000,
+    min: 0,
+    description: 'Cluster: Postgres statement_timeout of the query service (0 = none); one page of a stored query never needs long.',
+  },
+  {
     env: 'SHUTDOWN_GRACE_MS',
     type: 'int',
     default: 10000,

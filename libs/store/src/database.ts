@@ -16,6 +16,11 @@ export interface DatabaseOptions {
   connectTimeoutMs?: number;
   /** Receives errors of idle pg connections (server restart, network). Default: a process warning. */
   onPoolError?: (err: Error) => void;
+  /**
+   * Server-side cap on one statement, in ms (0 = none). Stored queries are paged, so a page
+   * never needs long; the cap ends a runaway statement even when its client went away.
+   */
+  statementTimeoutMs?: number;
 }
 
 /** An open database: the Kysely instance and the way to close it. */
@@ -58,6 +63,7 @@ function openPostgres(databaseUrl: string, opts: DatabaseOptions): StoreDatabase
     connectionString: databaseUrl,
     max: opts.poolSize ?? DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID && format !== 'binary'

@@ -16,11 +16,13 @@ export async function openServiceDatabase(opts: {
   databaseUrl: string;
   poolSize: number;
   logger: StoreLogger;
+  statementTimeoutMs?: number;
 }): Promise<{ database: StoreDatabase; probe: ReadinessProbe }> {
   const { logger } = opts;
   const database = await createDatabase({
     databaseUrl: opts.databaseUrl,
     poolSize: opts.poolSize,
+    statementTimeoutMs: opts.statementTimeoutMs ?? 0,
     onPoolError: (err) => logger.warn({ err }, 'idle Postgres connection failed'),
   });
   const probe = createReadinessProbe(database.db, {

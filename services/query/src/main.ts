@@ -14,7 +14,12 @@ await runService(
         'DATABASE_URL',
         'the query service reads a shared Postgres',
       );
-      const { database, probe } = await openServiceDatabase({ databaseUrl, poolSize: config.DATABASE_POOL_SIZE, logger });
+      const { database, probe } = await openServiceDatabase({
+        databaseUrl,
+        poolSize: config.DATABASE_POOL_SIZE,
+        logger,
+        statementTimeoutMs: config.QUERY_STATEMENT_TIMEOUT_MS,
+      });
       const engine = createQueryEngine({
         store: createEventStore(database.db),
         limits: {
