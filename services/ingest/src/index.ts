@@ -15,3 +15,4 @@ export {
   startIngestWorker,
   TransientIngestError,
 } from './worker.js';
+export { wasmVerifier } from './stages/wasm-verifier.js';

@@ -1,11 +1,12 @@
 import type { FanoutBus, IngestClient, IngestRequest, IngestResult } from '@nrelay/contracts';
-import { isEphemeral, nobleVerifier, type SignatureVerifier } from '@nrelay/protocol';
+import { isEphemeral, type SignatureVerifier } from '@nrelay/protocol';
 import type { Logger } from 'pino';
 import { policyStage } from './stages/policy.js';
 import { publishStage } from './stages/publish.js';
 import { replyFor } from './stages/reply.js';
 import { type EventWriter, WriteBatcher } from './stages/store.js';
 import { verifyStage } from './stages/verify.js';
+import { wasmVerifier } from './stages/wasm-verifier.js';
 import type { IngestHooks, IngestPolicy } from './types.js';
 
 /** What the ingest pipeline is built from. */
@@ -14,6 +15,7 @@ export interface IngestDeps {
   fanout: FanoutBus;
   policy: IngestPolicy;
   logger: Logger;
+  /** Schnorr verifier; default the WASM libsecp256k1 one. */
   verifier?: SignatureVerifier;
   hooks?: Partial<IngestHooks>;
   /** Most events per store transaction (default 256). */
@@ -40,7 +42,7 @@ const CLOSED: IngestResult = { ok: false, reason: 'error: relay is shutting down
  * ephemeral events are verified and published, never stored.
  */
 export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
-  const verifier = deps.verifier ?? nobleVerifier;
+  const verifier = deps.verifier ?? wasmVerifier;
   const hooks: IngestHooks = {
     rejectEvent: deps.hooks?.rejectEvent ?? [],
     onEventSaved: deps.hooks?.onEventSaved ?? [],
