@@ -211,6 +211,125 @@ export const SETTINGS = [
     min: 10,
     description: 'NIP-42 AUTH events must have created_at within this many seconds of now.',
   },
+  // ---- access control (docs/access-control.md) ----
+  {
+    env: 'ACCESS_MODE',
+    type: 'enum',
+    default: 'open',
+    values: ['open', 'auth-read', 'auth-write', 'auth-all', 'allowlist', 'follows'],
+    description:
+      'Who may read and write: open, auth-read, auth-write, auth-all, allowlist (pubkeys in Postgres), follows (pubkeys the admins follow).',
+  },
+  {
+    env: 'ADMIN_PUBKEYS',
+    type: 'list',
+    default: [],
+    description: 'Hex pubkeys of the relay admins (NIP-86 management; roots of the follows mode).',
+  },
+  {
+    env: 'PRIVILEGED_KINDS',
+    type: 'list',
+    default: ['4', '13', '14', '15', '1059', '1060'],
+    description:
+      'Kinds readable only by their author or a p-tagged pubkey, once authenticated (empty = off).',
+  },
+  {
+    env: 'FOLLOWS_REFRESH_SECONDS',
+    type: 'int',
+    default: 300,
+    min: 5,
+    description: "follows mode: how often the admins' kind-3 lists are re-read (also on each new one).",
+  },
+  {
+    env: 'IP_ALLOW',
+    type: 'list',
+    default: [],
+    description: 'CIDRs allowed to connect (empty = all); IPv4 and IPv6.',
+  },
+  {
+    env: 'IP_DENY',
+    type: 'list',
+    default: [],
+    description: 'CIDRs refused (checked after IP_ALLOW); NIP-86 blockip adds to it at run time.',
+  },
+  {
+    env: 'TRUSTED_PROXIES',
+    type: 'list',
+    default: ['127.0.0.1/32', '::1/128'],
+    description: 'CIDRs of proxies whose X-Forwarded-For / PROXY protocol header gives the client IP.',
+  },
+  {
+    env: 'PROXY_PROTOCOL',
+    type: 'bool',
+    default: false,
+    description: 'Expect a PROXY protocol v1/v2 header from trusted proxies (HAProxy send-proxy).',
+  },
+  // ---- rate limits: token buckets, shared through Redis in cluster mode. Off (0) by default: until
+  // TRUSTED_PROXIES is right every client may appear as the proxy's IP (docs/access-control.md). ----
+  {
+    env: 'RATE_EVENTS_PER_PUBKEY',
+    type: 'int',
+    default: 0,
+    min: 0,
+    description: 'EVENTs per second per author pubkey (refill rate).',
+  },
+  {
+    env: 'BURST_EVENTS_PER_PUBKEY',
+    type: 'int',
+    default: 100,
+    min: 1,
+    description: 'Burst of EVENTs per author pubkey.',
+  },
+  {
+    env: 'RATE_EVENTS_PER_IP',
+    type: 'int',
+    default: 0,
+    min: 0,
+    description: 'EVENTs per second per client IP; checked before signature verification.',
+  },
+  {
+    env: 'BURST_EVENTS_PER_IP',
+    type: 'int',
+    default: 200,
+    min: 1,
+    description: 'Burst of EVENTs per client IP.',
+  },
+  {
+    env: 'RATE_REQS_PER_CONNECTION',
+    type: 'int',
+    default: 0,
+    min: 0,
+    description: 'REQs and COUNTs per second per connection.',
+  },
+  {
+    env: 'BURST_REQS_PER_CONNECTION',
+    type: 'int',
+    default: 100,
+    min: 1,
+    description: 'Burst of REQs and COUNTs per connection.',
+  },
+  {
+    env: 'RATE_CONNECTIONS_PER_IP',
+    type: 'int',
+    default: 0,
+    min: 0,
+    description: 'New WebSocket connections per second per client IP.',
+  },
+  {
+    env: 'BURST_CONNECTIONS_PER_IP',
+    type: 'int',
+    default: 50,
+    min: 1,
+    description: 'Burst of new connections per client IP.',
+  },
+  // ---- extension ----
+  {
+    env: 'PLUGINS',
+    type: 'list',
+    default: [],
+    description:
+      'Module paths (or package names) of plugins adding hooks, comma-separated (docs/plugins.md).',
+  },
   // ---- cluster mode (services/gateway, services/ingest, services/query as separate processes) ----
   {
     env: 'REDIS_URL',
@@ -301,7 +420,8 @@ export const SETTINGS = [
     type: 'int',
     default: 10000,
     min: 0,
-    description: 'Cluster: Postgres statement_timeout of the query service (0 = none); one page of a stored query never needs long.',
+    description:
+      'Cluster: Postgres statement_timeout of the query service (0 = none); one page of a stored query never needs long.',
   },
   {
     env: 'SHUTDOWN_GRACE_MS',
