@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# One image for every process of the relay; the command picks the service:
+#   node apps/standalone/dist/main.js   (default: the whole relay in one process)
+#   node services/gateway/dist/main.js | services/ingest/dist/main.js | services/query/dist/main.js
+#   node apps/standalone/dist/migrate.js (the migration job)
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+ENV TURBO_TELEMETRY_DISABLED=1
+COPY . .
+RUN npm ci --no-audit --no-fund && npx turbo run build --filter='./apps/*' --filter='./services/*'
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY --from=build /app/package.json /app/package-lock.json ./
+# Every workspace's manifest, so `npm ci --omit=dev` links the workspace packages.
+COPY --from=build /app/libs ./libs
+COPY --from=build /app/services ./services
+COPY --from=build /app/apps ./apps
+COPY --from=build /app/tools/bench/package.json ./tools/bench/package.json
+COPY --from=build /app/tests/integration/package.json ./tests/integration/package.json
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
+ && find libs services apps -type d \( -name src -o -name .turbo \) -prune -exec rm -rf {} + \
+ && find libs services apps -name '*.test.js*' -delete
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production HOST=0.0.0.0 DATA_DIR=/data
+WORKDIR /app
+COPY --from=deps --chown=node:node /app /app
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 7777
+CMD ["node", "apps/standalone/dist/main.js"]
