@@ -50,6 +50,7 @@ export const REPLY_TIMEOUT: IngestResult = {
   ok: false,
   reason: 'error: timed out waiting for the ingest worker, try again',
 };
+const DUPLICATE: IngestResult = { ok: true, reason: 'duplicate: already have this event' };
 const QUEUE_ERROR: IngestResult = { ok: false, reason: 'error: could not queue the event, try again later' };
 const CLOSING: IngestResult = { ok: false, reason: 'error: relay is shutting down, try again later' };
 
@@ -72,9 +73,11 @@ interface Pending {
  * worker takes or sees the outcome it records: each gets exactly one OK.
  *
  * An outcome of another submission (`shared`) is final only when it is OK true (the event is
- * durable; its id fixes its content). A refusal may belong to the other copy alone (a bad
- * signature on the same id, another connection's AUTH), so the waiter then submits its own
- * copy once, under a job id of its own.
+ * durable; its id fixes its content) and is then answered as a duplicate, as standalone does.
+ * A refusal may belong to the other copy alone (a bad signature on the same id, another
+ * connection's AUTH), so the waiter then submits its own copy once, under a job id of its own.
+ * A submit that finds the outcome of an already FINISHED job also submits its own copy: the
+ * store may have changed since (a deletion), and only the pipeline can answer for it now.
  */
 export function createBullmqIngestClient(options: BullmqIngestClientOptions): BullmqIngestClient {
   const { prefix, gatewayId, logger, replyTimeoutMs } = options;
@@ -127,10 +130,19 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
   });
 
   function onSharedOutcome(entry: Pending, outcome: IngestReply): void {
-    if (outcome.ok || entry.resubmitted) {
+    if (outcome.ok) {
+      // Another submission stored it (or found it stored): for this one it is a duplicate.
+      entry.settle({ ok: true, reason: outcome.reason || DUPLICATE.reason });
+      return;
+    }
+    if (entry.resubmitted) {
       entry.settle({ ok: outcome.ok, reason: outcome.reason });
       return;
     }
+    resubmitOwnCopy(entry);
+  }
+
+  function resubmitOwnCopy(entry: Pending): void {
     entry.resubmitted = true;
     const data = toJobData(entry.request, entry.ref);
     queue
@@ -154,9 +166,9 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
     const failed = results?.find(([err]) => err !== null)?.[0];
     if (!results || failed) throw failed ?? new Error('waiter registration was discarded');
     if (!pending.has(entry.ref)) return;
-    const outcome = results[2]?.[1];
-    if (typeof outcome === 'string') {
-      onSharedOutcome(entry, decodeReply(outcome));
+    if (typeof results[2]?.[1] === 'string') {
+      // That job is finished (and being removed): this submit gets a job of its own.
+      resubmitOwnCopy(entry);
       return;
     }
     await queue.add(INGEST_JOB_NAME, toJobData(entry.request, entry.ref), { ...jobOptions, jobId: id });

@@ -55,3 +55,11 @@ export {
   whenConnected,
 } from './redis.js';
 export { createRedisFanoutBus, type RedisFanoutBus, type RedisFanoutBusOptions } from './redis-fanout.js';
+export {
+  createRedisRateLimiters,
+  RATE_LIMIT_COMMAND_TIMEOUT_MS,
+  RATE_LIMIT_SCRIPT,
+  type RedisRateLimiters,
+  type RedisRateLimitersOptions,
+  rateLimitKeyPrefix,
+} from './redis-rate-limit.js';

@@ -1,4 +1,11 @@
 export {
+  type ClusterRelay,
+  type ClusterRelayOptions,
+  clusterProcesses,
+  freePortBlock,
+  startClusterRelay,
+} from './cluster.js';
+export {
   type Draft,
   eventWithoutPow,
   flipHex,
@@ -23,5 +30,17 @@ export {
   RawClient,
   type WaitOptions,
 } from './raw-client.js';
+export {
+  deleteRedisPrefix,
+  type OwnRedis,
+  type RedisReply,
+  RespClient,
+  SHARED_REDIS_URL,
+  startOwnRedis,
+  uniqueRedisPrefix,
+  waitForRedis,
+} from './redis.js';
 export { type StandaloneOptions, startStandalone } from './standalone.js';
+export { FrameTally } from './tally.js';
 export type { RelayUnderTest, StartOptions, StartRelay } from './types.js';
+export { httpStatus, waitForReady, waitUntil } from './wait.js';
