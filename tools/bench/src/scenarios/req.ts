@@ -1,0 +1,147 @@
+import { closeAll, connectMany } from '../client.js';
+import { seededRandom } from '../events.js';
+import type { ProgressSink } from '../progress.js';
+import { queryOnce, queryUrl } from '../query.js';
+import { type Figure, latencyFigures, type ScenarioResult } from '../report.js';
+import { perSecond, SampleBuffer } from '../stats.js';
+
+/** Settings of the `req` scenario. */
+export interface ReqOptions {
+  url: string;
+  /** Queries per shape. */
+  count: number;
+  /** Seconds per shape at most. */
+  durationSec: number;
+  /** Concurrent clients, one connection each, each with one query outstanding. */
+  clients: number;
+  seed: number;
+  /** Only these shapes (names of {@link REQ_SHAPES}); all when empty. */
+  shapes: readonly string[];
+}
+
+/** Default settings of `req`. */
+export const REQ_DEFAULTS = { count: 500, durationSec: 15, clients: 4 } as const;
+
+/** Ids, authors, hashtags and timestamps seen in the newest stored events. */
+interface StoreSample {
+  ids: string[];
+  pubkeys: string[];
+  hashtags: string[];
+  /** Ascending. */
+  createdAts: number[];
+}
+
+type Rand = () => number;
+
+function pickOne<T>(xs: readonly T[], r: Rand): T {
+  return xs[Math.floor(r() * xs.length)] as T;
+}
+
+function pickSome<T>(xs: readonly T[], n: number, r: Rand): T[] {
+  return Array.from({ length: n }, () => pickOne(xs, r));
+}
+
+/** The filter shapes measured, each drawing its values from the sample. */
+export const REQ_SHAPES: ReadonlyArray<{ name: string; filter(s: StoreSample, r: Rand): object }> = [
+  { name: 'kinds1-limit100', filter: () => ({ kinds: [1], limit: 100 }) },
+  { name: 'authors10', filter: (s, r) => ({ authors: pickSome(s.pubkeys, 10, r) }) },
+  { name: 'tag-t', filter: (s, r) => ({ '#t': [pickOne(s.hashtags, r)] }) },
+  { name: 'ids10', filter: (s, r) => ({ ids: pickSome(s.ids, 10, r) }) },
+  {
+    name: 'kinds1-since-limit500',
+    filter: (s, r) => ({
+      kinds: [1],
+      since: s.createdAts[Math.floor((r() * s.createdAts.length) / 2)],
+      limit: 500,
+    }),
+  },
+];
+
+const SAMPLE_LIMIT = 2000;
+const QUERY_TIMEOUT_MS = 30_000;
+
+async function sampleStore(url: string): Promise<StoreSample> {
+  const answer = await queryUrl(url, [{ limit: SAMPLE_LIMIT }], QUERY_TIMEOUT_MS);
+  const pubkeys = new Set<string>();
+  const hashtags = new Set<string>();
+  for (const e of answer.events) {
+    pubkeys.add(e.pubkey);
+    for (const t of e.tags) if (t[0] === 't' && typeof t[1] === 'string') hashtags.add(t[1]);
+  }
+  const sample = {
+    ids: answer.events.map((e) => e.id),
+    pubkeys: [...pubkeys],
+    hashtags: [...hashtags],
+    createdAts: answer.events.map((e) => e.created_at).sort((a, b) => a - b),
+  };
+  if (sample.ids.length < 10 || sample.hashtags.length === 0) {
+    throw new Error(
+      `the store at ${url} returned ${sample.ids.length} events (${sample.hashtags.length} hashtags): ` +
+        'seed it first, e.g. `node tools/bench/dist/cli.js seed --count 20000`',
+    );
+  }
+  return sample;
+}
+
+/**
+ * Time to EOSE and queries per second for each filter shape in turn, with `clients` clients
+ * each keeping one query outstanding. Values are drawn from a sample of the newest events.
+ */
+export async function runReq(opts: ReqOptions, progress: ProgressSink): Promise<ScenarioResult> {
+  const shapes = REQ_SHAPES.filter((s) => opts.shapes.length === 0 || opts.shapes.includes(s.name));
+  if (shapes.length === 0)
+    throw new Error(`no such shape; shapes are ${REQ_SHAPES.map((s) => s.name).join(', ')}`);
+  const sample = await sampleStore(opts.url);
+  const sockets = await connectMany(opts.url, opts.clients, opts.clients);
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  const rand = seededRandom(opts.seed);
+  try {
+    for (const shape of shapes) {
+      const times = new SampleBuffer();
+      let issued = 0;
+      let events = 0;
+      let failed = 0;
+      const deadline = performance.now() + opts.durationSec * 1000;
+      progress.start(`req ${shape.name}`, opts.count);
+      const t0 = performance.now();
+      await Promise.all(
+        sockets.map(async (socket) => {
+          while (issued < opts.count && performance.now() < deadline && socket.open) {
+            issued++;
+            const a = await queryOnce(socket, [shape.filter(sample, rand)], QUERY_TIMEOUT_MS, false);
+            if (a.timedOut || a.closedReason !== undefined) failed++;
+            else times.push(a.ms);
+            events += a.count;
+            progress.update(times.length + failed);
+          }
+        }),
+      );
+      const wall = performance.now() - t0;
+      progress.finish();
+      const ok = times.length;
+      figures.push(
+        ...latencyFigures(`${shape.name} EOSE`, times.summary()),
+        { figure: `${shape.name} rate`, value: perSecond(ok, wall), unit: 'queries/s' },
+        {
+          figure: `${shape.name} events/query`,
+          value: ok + failed > 0 ? events / (ok + failed) : 0,
+          unit: 'events',
+        },
+      );
+      if (failed > 0) figures.push({ figure: `${shape.name} failed`, value: failed, unit: 'queries' });
+      if (issued < opts.count) notes.push(`${shape.name}: --duration stopped it after ${issued} queries`);
+    }
+  } finally {
+    await closeAll(sockets);
+  }
+  notes.push(
+    `values drawn from the newest ${sample.ids.length} stored events (${sample.pubkeys.length} authors)`,
+  );
+  return {
+    scenario: 'req',
+    params: { ...opts, shapes: shapes.map((s) => s.name).join(',') },
+    figures,
+    notes,
+  };
+}

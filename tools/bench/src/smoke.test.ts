@@ -1,0 +1,306 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { PGlite } from '@electric-sql/pglite';
+import { closeAll, connectMany } from './client.js';
+import { Progress } from './progress.js';
+import { publishPipelined } from './publisher.js';
+import { queryUrl } from './query.js';
+import { type RelayChild, startStandaloneRelay } from './relay-process.js';
+import { figureValue, type ScenarioResult } from './report.js';
+import { runFanout } from './scenarios/fanout.js';
+import { runIdle } from './scenarios/idle.js';
+import { runIngest } from './scenarios/ingest.js';
+import { REQ_SHAPES, runReq } from './scenarios/req.js';
+import { directWriter, runSeed } from './scenarios/seed.js';
+import { runStream } from './scenarios/stream.js';
+import { batchParams, type SqlExecutor } from './seed-db.js';
+import { presign, SignerPool } from './signer.js';
+
+/** Each test stops by itself even if the relay stops answering. */
+const SMOKE_TIMEOUT_MS = 180_000;
+
+// Black-box smoke run: every scenario with tiny counts against a real standalone relay on PGlite.
+const run = promisify(execFile);
+const quiet = Progress.silent;
+const dist = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+let dataDir = '';
+let relay: RelayChild | undefined;
+let stored = 0;
+
+function url(): string {
+  assert.ok(relay, 'the relay did not start (see the first failure)');
+  return relay.url;
+}
+
+const v = (r: ScenarioResult, name: string): number => figureValue(r, name);
+
+before(async () => {
+  // Fails every test, loudly, when apps/standalone has not been built: smoke tests never skip.
+  dataDir = await mkdtemp(join(tmpdir(), 'nrelay-bench-'));
+  relay = await startStandaloneRelay({ PORT: '0', DATA_DIR: dataDir });
+});
+
+after(async () => {
+  await relay?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+test('ingest: every event is answered OK true with a positive latency', {
+  timeout: SMOKE_TIMEOUT_MS,
+}, async () => {
+  const r = await runIngest(
+    { url: url(), count: 50, durationSec: 30, publishers: 2, inflight: 4, authors: 5, mix: 'notes', seed: 1 },
+    quiet,
+  );
+  assert.equal(v(r, 'sent'), 50);
+  assert.equal(v(r, 'OK true'), 50);
+  assert.equal(v(r, 'unanswered'), 0);
+  assert.ok(v(r, 'OK latency p50') > 0);
+  assert.ok(v(r, 'durable ingest') > 0);
+  stored += 50;
+});
+
+test('seed over WebSocket: realistic events are all accepted', { timeout: SMOKE_TIMEOUT_MS }, async () => {
+  const r = await runSeed(
+    {
+      url: url(),
+      databaseUrl: undefined,
+      count: 300,
+      durationSec: 60,
+      connections: 2,
+      inflight: 16,
+      authors: 40,
+      spanDays: 30,
+      sign: false,
+      seed: 2,
+    },
+    quiet,
+  );
+  assert.equal(v(r, 'OK true'), 300);
+  assert.equal(v(r, 'unanswered'), 0);
+  stored += 300;
+});
+
+test('req: every shape answers with EOSE and no failures', { timeout: SMOKE_TIMEOUT_MS }, async () => {
+  const r = await runReq({ url: url(), count: 20, durationSec: 30, clients: 2, shapes: [], seed: 3 }, quiet);
+  for (const shape of REQ_SHAPES) {
+    assert.ok(v(r, `${shape.name} EOSE p50`) > 0, shape.name);
+    assert.ok(v(r, `${shape.name} rate`) > 0, shape.name);
+    assert.ok(
+      !r.figures.some((f) => f.figure === `${shape.name} failed`),
+      `${shape.name} had failed queries`,
+    );
+  }
+  assert.equal(v(r, 'kinds1-limit100 events/query'), 100);
+});
+
+test('stream: a limit above the store size returns the whole store', {
+  timeout: SMOKE_TIMEOUT_MS,
+}, async () => {
+  const r = await runStream({ url: url(), count: 1000, durationSec: 30 }, quiet);
+  assert.equal(v(r, 'events'), stored);
+  assert.ok(v(r, 'EOSE') > 0);
+});
+
+test('fanout all: each of 10 subscribers gets each of 20 events exactly once', {
+  timeout: SMOKE_TIMEOUT_MS,
+}, async () => {
+  const r = await runFanout(
+    {
+      url: url(),
+      subUrl: url(),
+      subscribers: 10,
+      mode: 'all',
+      authors: 3,
+      rate: 50,
+      count: 20,
+      durationSec: 30,
+      seed: 4,
+    },
+    quiet,
+  );
+  assert.equal(v(r, 'deliveries expected'), 200);
+  assert.equal(v(r, 'deliveries'), 200);
+  assert.equal(v(r, 'missing'), 0);
+  assert.equal(v(r, 'duplicates'), 0);
+  assert.equal(v(r, 'unexpected'), 0);
+  assert.ok(v(r, 'delivery delay p50') > 0);
+  assert.ok(v(r, 'publisher OK latency p50') > 0);
+});
+
+test('fanout author: each subscriber gets exactly its author’s events', {
+  timeout: SMOKE_TIMEOUT_MS,
+}, async () => {
+  const r = await runFanout(
+    {
+      url: url(),
+      subUrl: url(),
+      subscribers: 10,
+      mode: 'author',
+      authors: 5,
+      rate: 50,
+      count: 20,
+      durationSec: 30,
+      seed: 5,
+    },
+    quiet,
+  );
+  // 20 events round-robin over 5 authors: 4 each; every subscriber follows one author.
+  assert.equal(v(r, 'deliveries expected'), 40);
+  assert.equal(v(r, 'deliveries'), 40);
+  assert.equal(v(r, 'missing'), 0);
+  assert.equal(v(r, 'duplicates'), 0);
+  assert.equal(v(r, 'unexpected'), 0);
+});
+
+test('idle: 20 connections hold a subscription and the relay RSS is read', {
+  timeout: SMOKE_TIMEOUT_MS,
+}, async () => {
+  assert.ok(relay);
+  const r = await runIdle({ url: url(), count: 20, durationSec: 30, pids: [relay.pid], parallel: 10 }, quiet);
+  assert.equal(v(r, 'connections open'), 20);
+  assert.ok(v(r, 'relay RSS after') > 0);
+  assert.ok(Number.isFinite(v(r, 'memory per connection')));
+});
+
+test('cli.js prints a table and writes the JSON document', { timeout: SMOKE_TIMEOUT_MS }, async () => {
+  const out = join(dataDir, 'stream.json');
+  const { stdout } = await run(process.execPath, [
+    dist('cli.js'),
+    'stream',
+    '--url',
+    url(),
+    '--count',
+    '10',
+    '--json',
+    out,
+    '--quiet',
+  ]);
+  assert.match(stdout, /^scenario\s+figure\s+value\s+unit/);
+  const doc = JSON.parse(await readFile(out, 'utf8'));
+  assert.ok(doc.machine.cpus > 0);
+  assert.equal(doc.results[0].scenario, 'stream');
+  assert.equal(doc.results[0].results.events.value, 10);
+  await assert.rejects(
+    run(process.execPath, [dist('cli.js'), 'stream', '--url', 'ws://192.0.2.1:7777']),
+    /loopback|127\.0\.0\.1/,
+  );
+});
+
+test('standard.js --quick writes Markdown with every section', { timeout: SMOKE_TIMEOUT_MS }, async () => {
+  assert.ok(relay);
+  const out = join(dataDir, 'benchmarks.md');
+  await run(
+    process.execPath,
+    [dist('standard.js'), '--url', url(), '--pids', String(relay.pid), '--quick', '--quiet', '--out', out],
+    {
+      timeout: 180_000,
+    },
+  );
+  const md = await readFile(out, 'utf8');
+  for (const section of ['ingest', 'seed', 'req', 'stream', 'fanout all', 'fanout author', 'idle']) {
+    assert.match(md, new RegExp(`^## ${section}$`, 'm'));
+  }
+  assert.doesNotMatch(md, /FAILED/);
+  assert.match(md, /AMD|Intel|ARM|cpu|× /i);
+});
+
+test('direct seeding writes the rows the relay writes, and the relay serves them', {
+  timeout: SMOKE_TIMEOUT_MS,
+}, async () => {
+  const pool = new SignerPool(1);
+  const now = Math.floor(Date.now() / 1000);
+  const viaRelay = await presign(pool, quiet, {
+    count: 40,
+    authors: 10,
+    mix: 'realistic',
+    seed: 6,
+    now,
+    spanSeconds: 86_400,
+  });
+  const direct = await presign(pool, quiet, {
+    count: 200,
+    authors: 20,
+    mix: 'realistic',
+    seed: 7,
+    now,
+    spanSeconds: 86_400,
+    fakeSig: true,
+  });
+  await pool.close();
+  const sockets = await connectMany(url(), 1, 1);
+  const pub = await publishPipelined({
+    sockets,
+    events: viaRelay.events,
+    inflight: 8,
+    deadline: performance.now() + 30_000,
+    drainMs: 10_000,
+  });
+  await closeAll(sockets);
+  assert.equal(pub.accepted, 40);
+  await relay?.stop();
+  relay = undefined;
+
+  const lite = await PGlite.create(dataDir);
+  try {
+    const db = lite as unknown as SqlExecutor;
+    const ids = viaRelay.events.map((e) => e.id);
+    const rows = (
+      await db.query(
+        `select id, replace_key, expires_at, raw, search is null as nosearch from events where id = any($1) order by id`,
+        [ids],
+      )
+    ).rows as Array<Record<string, unknown>>;
+    const tags = (
+      await db.query(
+        `select event_id, name, key, kind, created_at from event_tags where event_id = any($1) order by event_id, name, key`,
+        [ids],
+      )
+    ).rows as Array<Record<string, unknown>>;
+    const [id, , , , raw, replaceKey, expiresAt, searchText, tId, tName, tKey, tKind, tCreated] = batchParams(
+      viaRelay.events,
+    ) as unknown[][];
+    const mine = (id ?? []).map((x, i) => ({
+      id: x,
+      replace_key: replaceKey?.[i],
+      expires_at: expiresAt?.[i],
+      raw: raw?.[i],
+      nosearch: searchText?.[i] === null,
+    }));
+    mine.sort((a, b) => String(a.id).localeCompare(String(b.id)));
+    assert.deepEqual(
+      rows.map((r) => ({ ...r, expires_at: r.expires_at === null ? null : Number(r.expires_at) })),
+      mine,
+    );
+    const myTags = (tId ?? []).map((x, i) => ({
+      event_id: x,
+      name: tName?.[i],
+      key: tKey?.[i],
+      kind: tKind?.[i],
+      created_at: tCreated?.[i],
+    }));
+    const key = (t: Record<string, unknown>): string => `${t.event_id} ${t.name} ${t.key}`;
+    myTags.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+    assert.deepEqual(
+      tags.map((t) => ({ ...t, created_at: Number(t.created_at) })),
+      myTags,
+    );
+
+    const figures: ScenarioResult['figures'] = [];
+    const writer = directWriter(db, figures, async () => {});
+    await writer.write(direct.events, performance.now() + 30_000);
+    await writer.close();
+    assert.equal(figures.find((f) => f.figure === 'event rows inserted')?.value, 200);
+  } finally {
+    await lite.close();
+  }
+  relay = await startStandaloneRelay({ PORT: '0', DATA_DIR: dataDir });
+  const got = await queryUrl(relay.url, [{ ids: direct.events.map((e) => e.id) }], 10_000);
+  assert.equal(got.count, 200);
+});

@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Args } from './args.js';
+import { loopbackDatabaseUrl, loopbackRelayUrl } from './loopback.js';
+import { describeMachine } from './machine.js';
+import { Progress, type ProgressSink } from './progress.js';
+import { formatTable, jsonReport, markdownReport, type ScenarioResult } from './report.js';
+import { runFanout } from './scenarios/fanout.js';
+import { runIdle } from './scenarios/idle.js';
+import { runIngest } from './scenarios/ingest.js';
+import { runReq } from './scenarios/req.js';
+import { runSeed } from './scenarios/seed.js';
+import { runStream } from './scenarios/stream.js';
+
+/**
+ * The standard benchmark set, reduced to run in a few minutes, written as Markdown
+ * (docs/benchmarks.md). Starting and stopping the relay is the caller's job (`npm run bench`).
+ */
+
+const USAGE = `usage: node tools/bench/dist/standard.js --url ws://127.0.0.1:7777 [--sub-url …] [--pids <pid>[,pid…]]
+       [--database-url postgres://…@127.0.0.1/db] [--label "standalone, PGlite"] [--quick] --out docs/benchmarks.md [--json out.json]
+--quick divides every count by about 20 (a check that the set runs, not a measurement).`;
+
+interface Plan {
+  url: string;
+  subUrl: string;
+  pids: number[];
+  databaseUrl: string | undefined;
+  quick: boolean;
+}
+
+type Step = { name: string; run(p: ProgressSink): Promise<ScenarioResult> };
+
+function steps(plan: Plan): Step[] {
+  const q = (full: number, quick: number): number => (plan.quick ? quick : full);
+  const { url, subUrl, databaseUrl } = plan;
+  const seed = 1;
+  return [
+    {
+      name: 'ingest',
+      run: (p) =>
+        runIngest(
+          {
+            url,
+            count: q(5000, 200),
+            durationSec: 60,
+            publishers: 8,
+            inflight: 16,
+            authors: 1000,
+            mix: 'notes',
+            seed,
+          },
+          p,
+        ),
+    },
+    {
+      name: 'seed',
+      run: (p) =>
+        runSeed(
+          {
+            url,
+            databaseUrl,
+            count: q(20_000, 500),
+            durationSec: 600,
+            connections: databaseUrl ? 4 : 8,
+            inflight: 64,
+            authors: q(3000, 100),
+            spanDays: 30,
+            sign: false,
+            seed,
+          },
+          p,
+        ),
+    },
+    {
+      name: 'req',
+      run: (p) => runReq({ url, count: q(300, 20), durationSec: 15, clients: 4, shapes: [], seed }, p),
+    },
+    { name: 'stream', run: (p) => runStream({ url, count: q(5000, 200), durationSec: 60 }, p) },
+    {
+      name: 'fanout all',
+      run: (p) =>
+        runFanout(
+          {
+            url,
+            subUrl,
+            subscribers: q(200, 10),
+            mode: 'all',
+            authors: 10,
+            rate: 50,
+            count: q(500, 20),
+            durationSec: 30,
+            seed,
+          },
+          p,
+        ),
+    },
+    {
+      name: 'fanout author',
+      run: (p) =>
+        runFanout(
+          {
+            url,
+            subUrl,
+            subscribers: q(500, 10),
+            mode: 'author',
+            authors: q(50, 5),
+            rate: 100,
+            count: q(1000, 20),
+            durationSec: 30,
+            seed,
+          },
+          p,
+        ),
+    },
+    {
+      name: 'idle',
+      run: (p) =>
+        runIdle({ url: subUrl, count: q(1000, 20), durationSec: 120, pids: plan.pids, parallel: 100 }, p),
+    },
+  ];
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = Args.parse(argv);
+  const out = args.str('out');
+  if (args.bool('help') || out === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return args.bool('help') ? 0 : 2;
+  }
+  const url = loopbackRelayUrl(args.str('url', 'ws://127.0.0.1:7777'));
+  const databaseUrl = args.str('database-url');
+  const plan: Plan = {
+    url,
+    subUrl: loopbackRelayUrl(args.str('sub-url', url), '--sub-url'),
+    pids: args.pids(),
+    databaseUrl: databaseUrl === undefined ? undefined : loopbackDatabaseUrl(databaseUrl),
+    quick: args.bool('quick'),
+  };
+  const progress = args.bool('quiet') ? Progress.silent : new Progress();
+  const startedAt = new Date();
+  const results: ScenarioResult[] = [];
+  let failures = 0;
+  for (const step of steps(plan)) {
+    process.stderr.write(`== ${step.name}\n`);
+    try {
+      const r = await step.run(progress);
+      results.push({ ...r, scenario: step.name });
+    } catch (err) {
+      failures++;
+      const why = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`${step.name} failed: ${why}\n`);
+      results.push({ scenario: step.name, params: {}, figures: [], notes: [`FAILED: ${why}`] });
+    }
+  }
+  const machine = describeMachine();
+  const label = args.str('label', 'relay under test');
+  const intro = [
+    `Relay: ${label}. Publisher URL \`${plan.url}\`, subscriber URL \`${plan.subUrl}\`.`,
+    '',
+    'Generated by `npm run bench` (`node tools/bench/dist/standard.js`); each scenario is described in',
+    '`node tools/bench/dist/cli.js --help`. The benchmark client runs on the same machine as the relay',
+    'and competes with it for CPU; latencies include the client’s own event-loop time.',
+    plan.quick ? '\n**Quick run: tiny counts, not a measurement.**' : '',
+  ];
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, markdownReport('Benchmarks', intro, machine, startedAt, results));
+  const jsonPath = args.str('json');
+  if (jsonPath !== undefined)
+    writeFileSync(jsonPath, `${JSON.stringify(jsonReport(machine, startedAt, results), null, 2)}\n`);
+  process.stdout.write(formatTable(results));
+  return failures > 0 ? 1 : 0;
+}
+
+// Every step bounds itself; this backstop ends the run if a relay stops answering mid-phase.
+const WATCHDOG_MS = 60 * 60 * 1000;
+setTimeout(() => {
+  process.stderr.write('standard: still running after 60 minutes, giving up\n');
+  process.exit(3);
+}, WATCHDOG_MS).unref();
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`standard: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
