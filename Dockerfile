@@ -1,8 +1,11 @@
 # syntax=docker/dockerfile:1
 # One image for every process of the relay; the command picks the service:
-#   node apps/standalone/dist/main.js   (default: the whole relay in one process)
-#   node services/gateway/dist/main.js | services/ingest/dist/main.js | services/query/dist/main.js
+#   node --import @nrelay/telemetry/register apps/standalone/dist/main.js   (default: the whole relay)
+#   node --import @nrelay/telemetry/register services/gateway/dist/main.js | services/ingest/dist/main.js
+#                                             | services/query/dist/main.js
 #   node apps/standalone/dist/migrate.js (the migration job)
+# `--import @nrelay/telemetry/register` starts OpenTelemetry tracing before the service loads when
+# OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER is set, and loads nothing otherwise.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -30,4 +33,4 @@ COPY --from=deps --chown=node:node /app /app
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 7777
-CMD ["node", "apps/standalone/dist/main.js"]
+CMD ["node", "--import", "@nrelay/telemetry/register", "apps/standalone/dist/main.js"]

@@ -39,6 +39,13 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/**
+ * Node arguments starting a service: the telemetry register module first (it starts tracing
+ * when the OTEL_* settings ask for it and does nothing otherwise), then the entry.
+ */
+const TELEMETRY_REGISTER = import.meta.resolve('@nrelay/telemetry/register');
+const withTelemetry = (entryFile: string) => ['--import', TELEMETRY_REGISTER, entryFile];
+
 const entry = (pkg: string, file: string) =>
   fileURLToPath(new URL(`../../../${pkg}/dist/${file}`, import.meta.url));
 
@@ -91,8 +98,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       new ServiceProcess(
         `query-${i + 1}`,
         node,
-        [entry('services/query', 'main.js')],
-        { ...common, HOST: o.host, QUERY_PORT: String(o.queryPort + i) },
+        withTelemetry(entry('services/query', 'main.js')),
+        { OTEL_SERVICE_NAME: 'nrelay-query', ...common, HOST: o.host, QUERY_PORT: String(o.queryPort + i) },
         `${url}/readyz`,
         o.sink,
       ),
@@ -103,8 +110,13 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       new ServiceProcess(
         `ingest-${i + 1}`,
         node,
-        [entry('services/ingest', 'main.js')],
-        { ...common, HOST: o.host, INGEST_HEALTH_PORT: String(o.ingestHealthPort + i) },
+        withTelemetry(entry('services/ingest', 'main.js')),
+        {
+          OTEL_SERVICE_NAME: 'nrelay-ingest',
+          ...common,
+          HOST: o.host,
+          INGEST_HEALTH_PORT: String(o.ingestHealthPort + i),
+        },
         `http://${o.host}:${o.ingestHealthPort + i}/readyz`,
         o.sink,
       ),
@@ -115,8 +127,9 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       new ServiceProcess(
         `gateway-${i + 1}`,
         node,
-        [entry('services/gateway', 'main.js')],
+        withTelemetry(entry('services/gateway', 'main.js')),
         {
+          OTEL_SERVICE_NAME: 'nrelay-gateway',
           ...common,
           HOST: o.host,
           PORT: String(o.port + i + 1),

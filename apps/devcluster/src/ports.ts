@@ -1,16 +1,24 @@
 import { createServer } from 'node:net';
 
-/** Asks the kernel for a free TCP port on the host (released before returning). */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A TCP port that is free on `host` now, drawn from 20000–32767: below Linux's ephemeral range
+ * (32768–60999), so the outbound connections the services open before they listen (Postgres,
+ * Redis) cannot take it in the meantime, as a kernel-assigned port 0 could.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12768);
+    if (await canListen(port, host)) return port;
+  }
+  throw new Error(`no free TCP port found on ${host} in 20000-32767`);
 }
 
 /** Polls `url` until it answers 200, or throws after `timeoutMs` naming the service. */

@@ -1,10 +1,35 @@
 import { randomUUID } from 'node:crypto';
+import {
+  createMemoryAccessChangeBus,
+  createRateLimitHooks,
+  privilegedKindsOf,
+  startManagement,
+} from '@nrelay/access';
 import { type Config, SOFTWARE_URL, SUPPORTED_NIPS } from '@nrelay/config';
 import { createMemoryFanoutBus } from '@nrelay/contracts';
-import { createGateway, type Gateway } from '@nrelay/gateway';
-import { createIngestPipeline, createLocalIngestClient } from '@nrelay/ingest';
+import {
+  accessAuthChallenge,
+  createAccessHooks,
+  createObservedGateway,
+  GATEWAY_HOOK_NAMES,
+  type Gateway,
+  type GatewayHooks,
+} from '@nrelay/gateway';
+import {
+  createIngestPipeline,
+  createLocalIngestClient,
+  INGEST_HOOK_NAMES,
+  type IngestHooks,
+} from '@nrelay/ingest';
 import { createQueryEngine } from '@nrelay/query';
-import { createDatabase, createEventStore, migrateToLatest, scheduleExpirationPurge } from '@nrelay/store';
+import { concatHooks, loadPlugins, pluginHooks } from '@nrelay/runtime';
+import {
+  createDatabase,
+  createEventStore,
+  createManagementStore,
+  migrateToLatest,
+  scheduleExpirationPurge,
+} from '@nrelay/store';
 import type { Logger } from 'pino';
 
 /** A running standalone relay. */
@@ -24,6 +49,10 @@ export async function startStandalone(
   logger: Logger,
   version: string,
 ): Promise<StandaloneRelay> {
+  // Plugins load first: a broken one stops the start before anything is opened.
+  const plugins = await loadPlugins(config.PLUGINS, { config, logger });
+  // Built-in policies first, then plugins; in one process every rate limit is local.
+  const rateLimits = createRateLimitHooks(config);
   const database = await createDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
@@ -31,6 +60,14 @@ export async function startStandalone(
   });
   await migrateToLatest(database.db, (message) => logger.info(message));
   const store = createEventStore(database.db);
+  // Access-control state (levels, bans, kinds, blocked IPs, follows) from Postgres, changed by
+  // NIP-86 management; in one process its change announcements stay in memory.
+  const management = await startManagement(config, {
+    backend: createManagementStore(database.db),
+    changes: createMemoryAccessChangeBus((err) => logger.error({ err }, 'access-change handler failed')),
+    logger: logger.child({ component: 'management' }),
+  });
+  const accessState = management.state;
   const fanout = createMemoryFanoutBus((err) => logger.error({ err }, 'fanout handler failed'));
   const pipeline = createIngestPipeline({
     store,
@@ -42,24 +79,41 @@ export async function startStandalone(
       minPowDifficulty: config.MIN_POW_DIFFICULTY,
     },
     writers: config.DATABASE_URL ? 2 : 1,
+    // Management rules first (bans hold even against a gateway that did not check), then limits, plugins.
+    hooks: concatHooks<IngestHooks>(
+      management.ingestHooks,
+      rateLimits.ingest,
+      pluginHooks(plugins, 'ingest', INGEST_HOOK_NAMES),
+    ),
   });
   const query = createQueryEngine({
     store,
+    // Privileged events are filtered in SQL for every query, COUNT and search (docs/access-control.md).
+    privilegedKinds: [...privilegedKindsOf(config)],
     limits: {
       defaultLimit: config.DEFAULT_LIMIT,
       maxLimit: config.MAX_LIMIT,
       pageSize: config.QUERY_PAGE_SIZE,
     },
   });
-  const gateway = createGateway(config, {
+  const gateway = createObservedGateway(config, {
     ingest: createLocalIngestClient(pipeline),
     query,
     fanout,
     logger: logger.child({ component: 'gateway' }),
     gatewayId: `standalone-${randomUUID().slice(0, 8)}`,
-    supportedNips: [...SUPPORTED_NIPS],
+    supportedNips: management.supportedNips(SUPPORTED_NIPS),
     software: SOFTWARE_URL,
     version,
+    httpRoutes: management.route ? [management.route] : [],
+    relayInfo: () => accessState.relayInfo(),
+    // Access policy first (a denied IP or a banned pubkey costs no rate-limit token), then limits, plugins.
+    hooks: concatHooks<GatewayHooks>(
+      createAccessHooks(config, accessState),
+      rateLimits.gateway,
+      pluginHooks(plugins, 'gateway', GATEWAY_HOOK_NAMES),
+    ),
+    authChallenge: accessAuthChallenge(config),
   });
   const address = await gateway.listen();
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
@@ -73,6 +127,7 @@ export async function startStandalone(
     async stop() {
       stopPurge();
       await gateway.close(config.SHUTDOWN_GRACE_MS);
+      management.close();
       await pipeline.close();
       await database.close();
     },

@@ -46,6 +46,7 @@ export {
   ndjsonEventLine,
 } from './ndjson.js';
 export {
+  aclChannel,
   type ClusterLogger,
   connectRedis,
   outcomeKey,
@@ -54,6 +55,11 @@ export {
   waitersKey,
   whenConnected,
 } from './redis.js';
+export {
+  createRedisAccessChangeBus,
+  type RedisAccessChangeBus,
+  type RedisAccessChangeBusOptions,
+} from './redis-access-changes.js';
 export { createRedisFanoutBus, type RedisFanoutBus, type RedisFanoutBusOptions } from './redis-fanout.js';
 export {
   createRedisRateLimiters,

@@ -24,6 +24,7 @@ function open(now?: () => number): RedisRateLimiters {
     logger: recordingLogger(),
     now,
   });
+  limiters.limiter({ name: 'warm-up', rate: 1, burst: 1 }); // opens the connection
   opened.push(limiters);
   return limiters;
 }
@@ -53,7 +54,7 @@ rateLimiterConformance(
 );
 
 describe('redis rate limiter', () => {
-  it('keeps each bucket under `${prefix}:rl:<limit>:` with a TTL of the full-refill time', async () => {
+  it('keeps each bucket under <prefix>:rl:<limit>: with a TTL of the full-refill time', async () => {
     const limiter = shared.limiter({ name: 'ttl', rate: 2, burst: 10 });
     await shared.ready();
     assert.equal(await limiter.take('1.2.3.4'), true);
@@ -88,6 +89,7 @@ describe('redis rate limiter', () => {
     const logger = recordingLogger();
     const limiters = createRedisRateLimiters({ redisUrl: 'redis://127.0.0.1:1', prefix, logger });
     try {
+      await limiters.ready(); // nothing opened yet
       const limiter = limiters.limiter({ name: 'down', rate: 1, burst: 1 });
       const started = Date.now();
       const results = await Promise.all([limiter.take('k'), limiter.take('k'), limiter.take('k')]);

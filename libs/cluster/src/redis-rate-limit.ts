@@ -73,11 +73,11 @@ export interface RedisRateLimitersOptions {
   commandTimeoutMs?: number;
 }
 
-/** Shared limiters over one Redis connection. */
+/** Shared limiters over one Redis connection (opened by the first `limiter` call). */
 export interface RedisRateLimiters {
   /** Builds the limiter of one limit (a {@link RateLimiterFactory}). */
   readonly limiter: RateLimiterFactory;
-  /** Resolves once the connection is ready (takes before that fail open). */
+  /** Resolves once the connection is ready (takes before that fail open); at once if none was opened. */
   ready(): Promise<void>;
   close(): Promise<void>;
 }
@@ -90,11 +90,14 @@ export interface RedisRateLimiters {
  */
 export function createRedisRateLimiters(options: RedisRateLimitersOptions): RedisRateLimiters {
   const { logger } = options;
-  const redis = connectRedis(options.redisUrl, 'rate-limit', logger, {
-    enableOfflineQueue: false,
-    commandTimeout: options.commandTimeoutMs ?? RATE_LIMIT_COMMAND_TIMEOUT_MS,
-    maxRetriesPerRequest: 0,
-  });
+  // Opened by the first limiter built: with every shared limit off there is no connection at all.
+  let redis: Redis | undefined;
+  const connection = (): Redis =>
+    (redis ??= connectRedis(options.redisUrl, 'rate-limit', logger, {
+      enableOfflineQueue: false,
+      commandTimeout: options.commandTimeoutMs ?? RATE_LIMIT_COMMAND_TIMEOUT_MS,
+      maxRetriesPerRequest: 0,
+    }));
   let lastWarning = 0;
   let allowedUnchecked = 0;
 
@@ -120,6 +123,7 @@ export function createRedisRateLimiters(options: RedisRateLimitersOptions): Redi
     // A second of slack past the full refill, so a bucket never expires while it still matters.
     const ttl = String(fullRefillMs(spec) + 1000);
     const now = options.now;
+    const redis = connection();
     return {
       async take(key, cost = 1) {
         const args = [rate, burst, String(cost), ttl, now ? String(now()) : ''];
@@ -134,8 +138,8 @@ export function createRedisRateLimiters(options: RedisRateLimitersOptions): Redi
 
   return {
     limiter,
-    ready: () => whenConnected(redis),
-    close: () => quitRedis(redis),
+    ready: () => (redis ? whenConnected(redis) : Promise.resolve()),
+    close: () => (redis ? quitRedis(redis) : Promise.resolve()),
   };
 }
 

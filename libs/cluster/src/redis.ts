@@ -17,6 +17,11 @@ export function replyChannel(prefix: string, gatewayId: string): string {
   return `${prefix}:reply:${gatewayId}`;
 }
 
+/** The channel on which access-control changes (NIP-86 management, admin follow lists) are announced. */
+export function aclChannel(prefix: string): string {
+  return `${prefix}:acl`;
+}
+
 /**
  * The list of submits waiting for the outcome of an event id (see the ingest client). The id is
  * a hash tag, so this key and `outcomeKey` share a Redis Cluster slot and fit in one MULTI.

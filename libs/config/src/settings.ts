@@ -264,6 +264,21 @@ export const SETTINGS = [
     default: false,
     description: 'Expect a PROXY protocol v1/v2 header from trusted proxies (HAProxy send-proxy).',
   },
+  {
+    env: 'NIP98_WINDOW_SECONDS',
+    type: 'int',
+    default: 60,
+    min: 1,
+    description:
+      'NIP-86 management: NIP-98 authorization events must have created_at within this many seconds of now.',
+  },
+  {
+    env: 'MANAGEMENT_MAX_BODY_BYTES',
+    type: 'int',
+    default: 65536,
+    min: 256,
+    description: 'NIP-86 management: largest JSON-RPC request body accepted (larger ones get 413).',
+  },
   // ---- rate limits: token buckets, shared through Redis in cluster mode. Off (0) by default: until
   // TRUSTED_PROXIES is right every client may appear as the proxy's IP (docs/access-control.md). ----
   {
@@ -433,7 +448,7 @@ export const SETTINGS = [
 ] as const satisfies readonly SettingSpec[];
 
 /** NIPs the relay serves in full, in every mode (NIP-11 `supported_nips`). */
-export const SUPPORTED_NIPS: readonly number[] = [1, 2, 9, 11, 13, 40, 42, 45, 50];
+export const SUPPORTED_NIPS: readonly number[] = [1, 2, 9, 11, 13, 40, 42, 45, 50, 70];
 
 /** NIP-11 `software`. */
 export const SOFTWARE_URL = 'https://github.com/nrelay/nrelay';

@@ -92,6 +92,11 @@ export interface RelayInformation {
   retention?: unknown[];
   relay_countries?: string[];
   posting_policy?: string;
+  /**
+   * Not part of NIP-11 (whose `limitation` has no rate fields): this relay's token-bucket rate
+   * limits, `{ rate: tokens per second, burst }` per limit; present only when some are on.
+   */
+  nrelay_rate_limits?: Record<string, { rate: number; burst: number }>;
 }
 
 /** NIP-11 `limitation` object. */

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /**
  * A bare /healthz (process alive) and /readyz (dependencies reachable) server for processes
@@ -8,8 +8,11 @@ export async function startHealthServer(opts: {
   host: string;
   port: number;
   isReady: () => boolean;
+  /** Extra routes (e.g. /metrics), tried first; each returns true when it answered. */
+  routes?: ReadonlyArray<(req: IncomingMessage, res: ServerResponse) => boolean>;
 }): Promise<Server> {
   const server = createServer((req, res) => {
+    for (const route of opts.routes ?? []) if (route(req, res)) return;
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');

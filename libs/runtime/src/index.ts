@@ -1,2 +1,23 @@
 export { closeServer, requireSetting, startHealthServer } from './health.js';
+export {
+  firstRejection,
+  firstRejectionOfEach,
+  HOOK_FAILED_REASON,
+  type HookLogger,
+  type MaybePromise,
+  prefixedReason,
+  type RejectHook,
+  type Rejection,
+} from './hooks.js';
+export {
+  concatHooks,
+  type LoadedPlugin,
+  loadPlugins,
+  PLUGIN_PARTS,
+  type PluginApi,
+  PluginError,
+  type PluginPart,
+  pluginHooks,
+  pluginSpecifier,
+} from './plugins.js';
 export { type RunningService, runService, type ServiceDefinition } from './service.js';

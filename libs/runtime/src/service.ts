@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Config, ConfigError, loadConfig } from '@nrelay/config';
+import { flushTelemetry, traceLogMixin } from '@nrelay/telemetry';
 import { type Logger, pino } from 'pino';
 
 /** A started service: what `stop` must do on SIGTERM. */
@@ -47,7 +48,13 @@ export async function runService(
     }
     throw err;
   }
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: definition.name } });
+  // trace_id / span_id on every line while a span is active; no mixin at all when tracing is off.
+  const mixin = traceLogMixin();
+  const logger = pino({
+    level: config.LOG_LEVEL,
+    base: { service: definition.name },
+    ...(mixin && { mixin }),
+  });
   const version = versionOf(definition.entryUrl);
   let running: RunningService;
   try {
@@ -70,13 +77,14 @@ export async function runService(
     }, config.SHUTDOWN_GRACE_MS + 5_000);
     deadline.unref();
     running.stop().then(
+      // Buffered spans are exported before the process exits (a no-op when tracing is off).
       () => {
         logger.info('stopped');
-        process.exit(0);
+        void flushTelemetry().then(() => process.exit(0));
       },
       (err: unknown) => {
         logger.error({ err }, 'unclean shutdown');
-        process.exit(1);
+        void flushTelemetry().then(() => process.exit(1));
       },
     );
   };

@@ -21,10 +21,13 @@ for (const backend of ['pglite', 'postgres'] as const) {
       try {
         assert.equal(database.backend, backend);
         const progress: MigrationProgress[] = [];
-        assert.deepEqual(await migrateToLatest(database.db, (p) => progress.push(p)), ['0001-events']);
+        assert.deepEqual(await migrateToLatest(database.db, (p) => progress.push(p)), [
+          '0001-events',
+          '0002-management',
+        ]);
         assert.deepEqual(
           progress.map((p) => `${p.migration}:${p.status}`),
-          ['0001-events:running', '0001-events:done'],
+          ['0001-events:running', '0001-events:done', '0002-management:running', '0002-management:done'],
         );
         assert.deepEqual(await migrateToLatest(database.db), []);
         const { rows } = await sql<{

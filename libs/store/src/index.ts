@@ -11,8 +11,35 @@ export {
 } from './database.js';
 export { createEventStore, type EventStore, type EventStoreOptions } from './event-store.js';
 export { indexKey, MAX_INDEXED_VALUE_LENGTH } from './index-key.js';
+export { openServiceDatabase, type StoreLogger, scheduleExpirationPurge } from './lifecycle.js';
+export {
+  type AccessSnapshotRows,
+  allowKind,
+  allowPubkey,
+  banEvent,
+  blockIp,
+  createManagementStore,
+  disallowKind,
+  followedPubkeys,
+  type LevelChange,
+  listBannedEvents,
+  listBlockedIps,
+  listKindRules,
+  listPubkeyLevels,
+  loadAccessSnapshot,
+  type ManagementStore,
+  type PubkeyLevel,
+  type PubkeyLevelEntry,
+  type RelayInfoKey,
+  removePubkeyLevel,
+  setPubkeyLevel,
+  setRelayInfo,
+  unbanEvent,
+  unblockIp,
+} from './management.js';
 export { MigrationError, type MigrationProgress, migrateToLatest, storeMigrations } from './migrate.js';
 export { PGlitePool } from './pglite-pool.js';
+export { quarantineEvent, quarantinePubkey, type RestoreScope, restoreQuarantined } from './quarantine.js';
 export { createReadinessProbe, type ReadinessProbe } from './readiness.js';
 export { DEFAULT_SAVE_SETTINGS, type SaveSettings } from './save.js';
 export type * from './schema.js';
@@ -27,4 +54,3 @@ export {
   type StoredEvent,
   type StoreViewer,
 } from './types.js';
-export { openServiceDatabase, scheduleExpirationPurge, type StoreLogger } from './lifecycle.js';

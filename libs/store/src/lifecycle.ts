@@ -27,7 +27,9 @@ export async function openServiceDatabase(opts: {
   });
   const probe = createReadinessProbe(database.db, {
     onChange: (ready, reason) =>
-      ready ? logger.info({ ready }, 'database is ready') : logger.warn({ ready, reason }, 'database is not ready'),
+      ready
+        ? logger.info({ ready }, 'database is ready')
+        : logger.warn({ ready, reason }, 'database is not ready'),
   });
   await probe.check();
   return { database, probe };

@@ -44,10 +44,60 @@ export interface AddressDeletionsTable {
   until: number;
 }
 
+/** Per-pubkey access level (migration 0002); 'none' is a ban. */
+export interface AclPubkeysTable {
+  pubkey: string;
+  level: 'none' | 'read' | 'write' | 'admin';
+  reason: string | null;
+  updated_at: number;
+}
+
+/** A banned event id (NIP-86 `banevent`). */
+export interface BannedEventsTable {
+  id: string;
+  reason: string | null;
+  updated_at: number;
+}
+
+/** A kind on the allowlist (`allowed`) or disallowed (`!allowed`). */
+export interface KindRulesTable {
+  kind: number;
+  allowed: boolean;
+  updated_at: number;
+}
+
+/** A NIP-86 `blockip` entry: an address or a CIDR. */
+export interface BlockedIpsTable {
+  ip: string;
+  reason: string | null;
+  updated_at: number;
+}
+
+/** A relay information override (`name`, `description`, `icon`). */
+export interface RelaySettingsTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+/** A stored event hidden by a ban, kept to be restored on unban (docs/adr/0005). */
+export interface QuarantinedEventsTable {
+  id: string;
+  pubkey: string;
+  raw: string;
+  quarantined_at: number;
+}
+
 /** The store's database as Kysely sees it. */
 export interface StoreSchema {
   events: EventsTable;
   event_tags: EventTagsTable;
   deletions: DeletionsTable;
   address_deletions: AddressDeletionsTable;
+  acl_pubkeys: AclPubkeysTable;
+  banned_events: BannedEventsTable;
+  kind_rules: KindRulesTable;
+  blocked_ips: BlockedIpsTable;
+  relay_settings: RelaySettingsTable;
+  quarantined_events: QuarantinedEventsTable;
 }

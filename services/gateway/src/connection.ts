@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { authFrame, type Filter } from '@nrelay/protocol';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
+import { tallyAnswer } from './answers.js';
 import type { ConnectionInfo } from './hooks.js';
 import type { GatewayCounters, OutboundKind } from './stats.js';
 
@@ -71,6 +72,7 @@ export class Connection implements ConnectionInfo {
   send(kind: OutboundKind, frame: string | Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.counters.messagesOut[kind]++;
+    if (kind === 'OK' || kind === 'CLOSED') tallyAnswer(this.counters.answers, kind, frame);
     if (typeof frame === 'string') this.ws.send(frame);
     else this.ws.send(frame, TEXT_FRAME);
   }

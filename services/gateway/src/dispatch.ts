@@ -1,4 +1,5 @@
 import {
+  type ClientMessage,
   closedFrame,
   extractEventId,
   type Filter,
@@ -7,6 +8,7 @@ import {
   type ProtocolError,
   parseClientMessage,
 } from '@nrelay/protocol';
+import { relayTracer } from '@nrelay/telemetry';
 import type { Connection } from './connection.js';
 import type { GatewayContext } from './context.js';
 import { handleAuth } from './handlers/auth.js';
@@ -14,6 +16,7 @@ import { dropSubscription, handleClose } from './handlers/close.js';
 import { handleCount } from './handlers/count.js';
 import { handleEvent } from './handlers/event.js';
 import { handleReq } from './handlers/req.js';
+import { traceClientMessage } from './telemetry.js';
 
 /** Handles one WebSocket message of a connection; never throws and never closes the connection. */
 export type Dispatcher = (conn: Connection, data: Buffer, isBinary: boolean) => void;
@@ -51,6 +54,8 @@ function answerTooLarge(conn: Connection, frame: string, max: number): void {
 export function createDispatcher(ctx: GatewayContext): Dispatcher {
   const maxMessage = ctx.config.MAX_MESSAGE_BYTES;
   const counters = ctx.counters.messagesIn;
+  // Asked once: with tracing off a message costs one comparison more, no span.
+  const tracer = relayTracer();
   return function dispatch(conn, data, isBinary) {
     if (isBinary) {
       counters.binary++;
@@ -71,6 +76,12 @@ export function createDispatcher(ctx: GatewayContext): Dispatcher {
     }
     const message = parsed.message;
     counters[message[0]]++;
+    if (tracer === undefined) route(conn, message);
+    else traceClientMessage(tracer, conn, message, route);
+  };
+
+  /** One handler per verb; a handler that throws is answered with a NOTICE and logged. */
+  function route(conn: Connection, message: ClientMessage): void {
     try {
       switch (message[0]) {
         case 'EVENT':
@@ -94,5 +105,5 @@ export function createDispatcher(ctx: GatewayContext): Dispatcher {
       conn.logger.error({ err, verb: message[0] }, 'handler failed');
       conn.send('NOTICE', noticeFrame('error: internal error while handling the message'));
     }
-  };
+  }
 }

@@ -1,3 +1,4 @@
+import { mayReceivePrivileged, privilegedKindsOf } from '@nrelay/access';
 import type { FanoutMessage } from '@nrelay/contracts';
 import { eventFrame } from '@nrelay/protocol';
 import type { GatewayContext } from './context.js';
@@ -10,19 +11,25 @@ import { closeSlowConsumer } from './lifecycle.js';
  * recipient with that id. Subscriptions still streaming stored results buffer the event
  * instead (deduplicated at EOSE). A recipient already holding more than
  * SEND_MAX_BUFFERED_BYTES, in its socket or its stored-phase buffer, is closed as a slow consumer.
+ * An event of a PRIVILEGED_KINDS kind reaches only connections authenticated (at delivery
+ * time) as its author or a `p`-tagged pubkey; other kinds pay one set lookup.
  */
 export function createFanoutDelivery(ctx: GatewayContext): (message: FanoutMessage) => void {
   const maxBuffered = ctx.config.SEND_MAX_BUFFERED_BYTES;
   // Reused across deliveries (cleared after each) so a delivery allocates only the frames.
   const frames = new Map<string, Buffer>();
+  const privilegedKinds = privilegedKindsOf(ctx.config);
   return function deliver(message) {
     const event = message.event;
     // NIP-42: AUTH events are never relayed, even if something upstream published one.
     if (event.kind === AUTH_KIND || ctx.index.size === 0) return;
+    const privileged = privilegedKinds.has(event.kind);
     const matches = ctx.index.match(event);
     for (const { connection, subId } of matches) {
       const sub = connection.subscriptions.get(subId);
       if (sub === undefined) continue;
+      // Checked before buffering too: a stored-phase buffer is flushed to the socket at EOSE.
+      if (privileged && !mayReceivePrivileged(event, connection.authedPubkeys)) continue;
       if (sub.phase === 'stored') {
         sub.buffer.push({ id: event.id, raw: message.raw });
         sub.bufferedBytes += message.raw.length;

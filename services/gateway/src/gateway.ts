@@ -1,14 +1,16 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '@nrelay/config';
 import type { FanoutBus, IngestClient, QueryClient } from '@nrelay/contracts';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { type AuthChallengeTiming, createGatewayContext, type GatewayContext } from './context.js';
+import { createClientAddressing } from './access/client-address.js';
+import { type AuthChallengeTiming, createGatewayContext } from './context.js';
 import { createDispatcher } from './dispatch.js';
 import { createFanoutDelivery } from './fanout.js';
-import { type GatewayHooks, prefixedReason } from './hooks.js';
-import { createHttpHandler, type HttpRoute } from './http.js';
+import { firstRejection, type GatewayHooks } from './hooks.js';
+import { createHttpHandler, type HttpRoute, type RelayInfoOverrides } from './http.js';
 import { type RelaySoftware, relayInformation } from './nip11.js';
 import { ConnectionRegistry, HEARTBEAT_INTERVAL_MS } from './registry.js';
 import type { GatewayStats } from './stats.js';
@@ -24,12 +26,12 @@ export interface GatewayDeps extends RelaySoftware {
   hooks?: Partial<GatewayHooks>;
   /** Extra HTTP routes on the relay port, tried before the built-in ones. */
   httpRoutes?: HttpRoute[];
+  /** Run-time NIP-11 overrides (NIP-86 changerelayname/…), e.g. the access state's `relayInfo`. */
+  relayInfo?: () => RelayInfoOverrides;
   /** When the NIP-42 challenge is sent; default `on-connect`. */
   authChallenge?: AuthChallengeTiming;
   /** Heartbeat ping interval; default {@link HEARTBEAT_INTERVAL_MS}. */
   heartbeatIntervalMs?: number;
-  /** Take the client IP from the first X-Forwarded-For hop (only behind a trusted proxy). */
-  trustProxy?: boolean;
   /** Whether the gateway's dependencies (queue, bus, query service) are reachable; feeds /readyz. */
   dependenciesReady?: () => boolean;
 }
@@ -57,22 +59,13 @@ function refuseUpgrade(socket: Duplex, status: number, message: string, reason: 
   );
 }
 
-/** The first `rejectConnection` verdict; a throwing hook refuses (and is logged). */
-function connectionRejection(ctx: GatewayContext, req: IncomingMessage, logger: Logger): string | undefined {
-  try {
-    for (const hook of ctx.hooks.rejectConnection) {
-      const reason = hook(req);
-      if (reason !== undefined) return prefixedReason(reason);
-    }
-  } catch (err) {
-    logger.error({ err }, 'rejectConnection hook failed');
-    return 'error: internal error';
-  }
-  return undefined;
+/** HTTP status of a refused upgrade: 429 for a rate limit, else 403. */
+function refusalStatus(reason: string): [number, string] {
+  return reason.startsWith('rate-limited:') ? [429, 'Too Many Requests'] : [403, 'Forbidden'];
 }
 
 /** Starts `server` on host:port and resolves with the bound address (port 0 picks a free one). */
-function listenOn(server: Server, host: string, port: number): Promise<{ host: string; port: number }> {
+function listenOn(server: NetServer, host: string, port: number): Promise<{ host: string; port: number }> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -101,7 +94,9 @@ async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> 
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const logger = deps.logger;
   const ctx = createGatewayContext(config, deps);
-  const registry = new ConnectionRegistry(ctx, logger, createDispatcher(ctx), deps.trustProxy ?? false);
+  // TRUSTED_PROXIES / PROXY_PROTOCOL decide the client IP (libs/access client-ip.ts).
+  const addressing = createClientAddressing(config, logger);
+  const registry = new ConnectionRegistry(ctx, logger, createDispatcher(ctx), addressing.clientIp);
   const unsubscribe = deps.fanout.subscribe(createFanoutDelivery(ctx));
   let listening = false;
   let closing: Promise<void> | undefined;
@@ -112,8 +107,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       relayUrl: config.RELAY_URL,
       isReady: () => listening && closing === undefined && (deps.dependenciesReady?.() ?? true),
       routes: deps.httpRoutes ?? [],
+      ...(deps.relayInfo ? { infoOverrides: deps.relayInfo } : {}),
     }),
   );
+  const listener = addressing.listenerFor(server);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.MAX_FRAME_BYTES,
@@ -123,13 +120,28 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     if (closing !== undefined) return refuseUpgrade(socket, 503, 'Service Unavailable', 'shutting down');
-    const rejection = connectionRejection(ctx, req, logger);
-    if (rejection !== undefined) {
-      ctx.counters.connectionsRejected++;
-      return refuseUpgrade(socket, 403, 'Forbidden', rejection);
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => registry.accept(ws, req));
+    const ip = registry.ipOf(req);
+    const verdict = firstRejection(ctx.hooks.rejectConnection, req, ip, logger);
+    if (verdict === undefined) return upgrade(req, socket, head, ip);
+    if (typeof verdict === 'string') return refuseConnection(socket, verdict);
+    void verdict.then((reason) => {
+      if (reason !== undefined) return refuseConnection(socket, reason);
+      // Shutdown may have begun while the hooks ran.
+      if (closing !== undefined) return refuseUpgrade(socket, 503, 'Service Unavailable', 'shutting down');
+      upgrade(req, socket, head, ip);
+    });
   });
+
+  function refuseConnection(socket: Duplex, reason: string): void {
+    ctx.counters.connectionsRejected++;
+    const [status, message] = refusalStatus(reason);
+    refuseUpgrade(socket, status, message, reason);
+  }
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ip: string): void {
+    // ws destroys a socket that closed while the hooks ran.
+    wss.handleUpgrade(req, socket, head, (ws) => registry.accept(ws, req, ip));
+  }
   registry.startHeartbeat(deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
 
   async function shutdown(graceMs: number): Promise<void> {
@@ -142,7 +154,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     unsubscribe();
     await registry.closeAll(1001, 'going away', deadline - Date.now());
     wss.close();
-    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const serverClosed = new Promise<void>((resolve) => listener.close(() => resolve()));
     server.closeAllConnections();
     if (listening) await serverClosed;
     listening = false;
@@ -152,7 +164,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   return {
     server,
     async listen() {
-      const bound = await listenOn(server, config.HOST, config.PORT);
+      const bound = await listenOn(listener, config.HOST, config.PORT);
       listening = true;
       logger.info(bound, 'gateway listening');
       return bound;

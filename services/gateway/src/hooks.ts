@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Filter, NostrEvent } from '@nrelay/protocol';
+import type { MaybePromise, Rejection } from '@nrelay/runtime';
+
+export { firstRejection, firstRejectionOfEach, prefixedReason } from '@nrelay/runtime';
 
 /** What hooks may see of a connection: identity and authentication, never the socket. */
 export interface ConnectionInfo {
@@ -13,17 +16,28 @@ export interface ConnectionInfo {
 
 /**
  * Gateway hooks, khatru-style: `reject*` returns a prefixed reason to refuse (undefined lets
- * the input through), `overwrite*` mutates its input, `on*` only observes. All are synchronous
- * and run in array order; the first rejection wins. Empty arrays cost one length check.
+ * the input through), `overwrite*` mutates its input, `on*` only observes. They run in array
+ * order; the first rejection wins. `reject*` hooks may return a promise (e.g. a rate limit kept
+ * in Redis); the runner awaits only when one does, so synchronous hooks stay synchronous. A
+ * `reject*` hook that throws refuses with `error: internal error` (logged). Empty arrays cost
+ * one length check. See docs/plugins.md.
  */
 export interface GatewayHooks {
-  /** Refuse a WebSocket upgrade: the reason is sent as the body of an HTTP 403. */
-  rejectConnection: Array<(req: IncomingMessage) => string | undefined>;
+  /**
+   * Refuse a WebSocket upgrade: the reason is sent as the body of an HTTP 403 (429 for
+   * `rate-limited:`). `ip` is the client address as the gateway sees it (trusted proxies applied).
+   */
+  rejectConnection: Array<(req: IncomingMessage, ip: string) => MaybePromise<Rejection>>;
   /** Refuse an EVENT before it reaches ingest: the reason becomes `OK false`. */
-  rejectEvent: Array<(event: NostrEvent, conn: ConnectionInfo) => string | undefined>;
+  rejectEvent: Array<(event: NostrEvent, conn: ConnectionInfo) => MaybePromise<Rejection>>;
+  /**
+   * Refuse a whole REQ or COUNT (its filters as sent) before the filter hooks run: the reason
+   * becomes `CLOSED`. Runs once per message, so it suits per-request limits.
+   */
+  rejectReq: Array<(filters: readonly Filter[], conn: ConnectionInfo) => MaybePromise<Rejection>>;
   /** Refuse a REQ or COUNT filter: the reason becomes `CLOSED`. Runs after `overwriteFilter`. */
-  rejectFilter: Array<(filter: Filter, conn: ConnectionInfo) => string | undefined>;
-  /** Change a REQ or COUNT filter in place before it is checked, capped and run. */
+  rejectFilter: Array<(filter: Filter, conn: ConnectionInfo) => MaybePromise<Rejection>>;
+  /** Change a REQ or COUNT filter in place before it is checked, capped and run. Synchronous. */
   overwriteFilter: Array<(filter: Filter, conn: ConnectionInfo) => void>;
   /** Observe a new connection (after its state exists, before its first message). */
   onConnect: Array<(conn: ConnectionInfo) => void>;
@@ -36,6 +50,7 @@ export function resolveHooks(partial: Partial<GatewayHooks> = {}): GatewayHooks 
   return {
     rejectConnection: partial.rejectConnection ?? [],
     rejectEvent: partial.rejectEvent ?? [],
+    rejectReq: partial.rejectReq ?? [],
     rejectFilter: partial.rejectFilter ?? [],
     overwriteFilter: partial.overwriteFilter ?? [],
     onConnect: partial.onConnect ?? [],
@@ -43,22 +58,5 @@ export function resolveHooks(partial: Partial<GatewayHooks> = {}): GatewayHooks 
   };
 }
 
-const PREFIXED = /^[a-z-]+: /;
-
-/** A hook's reason as sent to clients: kept when already prefixed, else marked `blocked:`. */
-export function prefixedReason(reason: string): string {
-  return PREFIXED.test(reason) ? reason : `blocked: ${reason}`;
-}
-
-/** Runs a list of `reject*` hooks; the first reason (prefixed) wins. */
-export function firstRejection<A, B>(
-  hooks: ReadonlyArray<(a: A, b: B) => string | undefined>,
-  a: A,
-  b: B,
-): string | undefined {
-  for (let i = 0; i < hooks.length; i++) {
-    const reason = hooks[i]!(a, b);
-    if (reason !== undefined) return prefixedReason(reason);
-  }
-  return undefined;
-}
+/** The names of every gateway hook list (what a plugin's `gateway` part may hold). */
+export const GATEWAY_HOOK_NAMES = Object.keys(resolveHooks()) as readonly (keyof GatewayHooks)[];

@@ -15,6 +15,33 @@ export interface HttpOptions {
   relayUrl: string | undefined;
   isReady: () => boolean;
   routes: readonly HttpRoute[];
+  /**
+   * Run-time overrides of `info` (NIP-86 changerelayname/description/icon). The document is
+   * rebuilt only when this returns a different object, so it must return the same one until
+   * something changed (the access state does).
+   */
+  infoOverrides?: () => RelayInfoOverrides;
+}
+
+/** NIP-11 fields an admin may change at run time; unset fields keep the configured value. */
+export type RelayInfoOverrides = Readonly<Partial<Pick<RelayInformation, 'name' | 'description' | 'icon'>>>;
+
+/** `info` with the current overrides applied, and its JSON, recomputed only when they change. */
+function currentInfo(options: HttpOptions): () => { info: RelayInformation; json: string } {
+  let overrides: RelayInfoOverrides | undefined;
+  let current = { info: options.info, json: JSON.stringify(options.info) };
+  return () => {
+    const next = options.infoOverrides?.();
+    if (next === undefined || next === overrides) return current;
+    overrides = next;
+    const info = { ...options.info };
+    for (const key of ['name', 'description', 'icon'] as const) {
+      const value = next[key];
+      if (value !== undefined) info[key] = value;
+    }
+    current = { info, json: JSON.stringify(info) };
+    return current;
+  };
 }
 
 /** NIP-11 asks for these on the information document so browser clients can read it. */
@@ -48,7 +75,7 @@ function text(res: ServerResponse, status: number, body: string): void {
  * `/readyz` (503 while not ready); anything else is 404.
  */
 export function createHttpHandler(options: HttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const nip11 = JSON.stringify(options.info);
+  const infoNow = currentInfo(options);
   return function handleHttp(req, res) {
     for (const route of options.routes) if (route(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0];
@@ -67,6 +94,7 @@ export function createHttpHandler(options: HttpOptions): (req: IncomingMessage, 
     if (path === '/readyz')
       return options.isReady() ? text(res, 200, 'ready\n') : text(res, 503, 'not ready\n');
     if (path !== '/') return text(res, 404, 'not found\n');
+    const { info, json: nip11 } = infoNow();
     if (wantsNip11(req)) {
       res.writeHead(200, {
         ...CORS_HEADERS,
@@ -76,7 +104,7 @@ export function createHttpHandler(options: HttpOptions): (req: IncomingMessage, 
       res.end(method === 'HEAD' ? undefined : nip11);
       return;
     }
-    const page = relayPage(options.info, wsUrlOf(req, options.relayUrl));
+    const page = relayPage(info, wsUrlOf(req, options.relayUrl));
     res.writeHead(200, {
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Length': Buffer.byteLength(page),

@@ -1,4 +1,14 @@
 /** @nrelay/gateway: the WebSocket front of the relay (NIP-01, 11, 42, 45), built by `createGateway`. */
+
+export {
+  type AccessHookConfig,
+  accessAuthChallenge,
+  type ClientAddressing,
+  createAccessHooks,
+  createClientAddressing,
+  IP_REASONS,
+} from './access/index.js';
+export { type AnswerTally, createAnswerTally, tallyAnswer } from './answers.js';
 export { type BufferedEvent, Connection, type Subscription } from './connection.js';
 export {
   type AuthChallengeTiming,
@@ -20,15 +30,25 @@ export { handleReq } from './handlers/req.js';
 export {
   type ConnectionInfo,
   firstRejection,
+  firstRejectionOfEach,
+  GATEWAY_HOOK_NAMES,
   type GatewayHooks,
   prefixedReason,
   resolveHooks,
 } from './hooks.js';
-export { CORS_HEADERS, createHttpHandler, type HttpOptions, type HttpRoute } from './http.js';
+export {
+  CORS_HEADERS,
+  createHttpHandler,
+  type HttpOptions,
+  type HttpRoute,
+  type RelayInfoOverrides,
+} from './http.js';
 export { closeSlowConsumer, releaseConnection, SLOW_CONSUMER_CLOSE_CODE } from './lifecycle.js';
+export { exportGatewayStats, type GatewayHistograms, gatewayHistograms } from './metrics.js';
 export { escapeHtml, type RelaySoftware, relayInformation, relayPage } from './nip11.js';
+export { createObservedGateway, withGatewayTelemetry } from './observed.js';
 export { rawEventId } from './raw-id.js';
-export { ConnectionRegistry, clientIp, HEARTBEAT_INTERVAL_MS } from './registry.js';
+export { ConnectionRegistry, HEARTBEAT_INTERVAL_MS, peerIp } from './registry.js';
 export { relayUrlMatches } from './relay-url.js';
 export {
   createCounters,
@@ -38,3 +58,4 @@ export {
   type OutboundKind,
 } from './stats.js';
 export { type IndexedSubscription, SubscriptionIndex } from './subscription-index.js';
+export { observeFanoutBus, observeQueryClient, traceClientMessage, traceIngestClient } from './telemetry.js';

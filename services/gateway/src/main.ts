@@ -1,16 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { createGatewayRateLimitHooks, startManagement } from '@nrelay/access';
 import {
+  aclChannel,
   createBalancedQueryClient,
   createBullmqIngestClient,
   createHttpQueryClient,
+  createRedisAccessChangeBus,
   createRedisFanoutBus,
+  createRedisRateLimiters,
 } from '@nrelay/cluster';
 import { SOFTWARE_URL, SUPPORTED_NIPS } from '@nrelay/config';
-import { runService } from '@nrelay/runtime';
-import { createGateway } from './gateway.js';
+import { concatHooks, loadPlugins, pluginHooks, requireSetting, runService } from '@nrelay/runtime';
+import { createDatabase, createManagementStore } from '@nrelay/store';
+import { accessAuthChallenge, createAccessHooks } from './access/hooks.js';
+import { GATEWAY_HOOK_NAMES, type GatewayHooks } from './hooks.js';
+import { createObservedGateway } from './observed.js';
 
 // A cluster gateway: WebSockets in, BullMQ / HTTP / Redis behind. The only file of this service that reads the environment.
+
+/** Postgres connections of a gateway: it only loads the access state and runs NIP-86 changes. */
+const GATEWAY_DATABASE_POOL = 2;
+
 await runService(
   {
     name: 'gateway',
@@ -18,6 +29,44 @@ await runService(
     async start(config, logger, version) {
       const gatewayId = config.GATEWAY_ID ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
       const log = logger.child({ gateway: gatewayId });
+      const plugins = await loadPlugins(config.PLUGINS, { config, logger: log });
+      // Per-IP buckets are shared by every gateway through Redis (fail open if it is down).
+      const rateLimiters = createRedisRateLimiters({
+        redisUrl: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        logger: log,
+      });
+      // Access-control state (levels, bans, kinds, blocked IPs, follows) from Postgres, changed by
+      // NIP-86 management on any gateway and announced to all of them over Redis.
+      const databaseUrl = requireSetting(
+        config.DATABASE_URL,
+        'DATABASE_URL',
+        'the gateway reads the access-control state (bans, allowlist, NIP-86 management) from Postgres',
+      );
+      const database = await createDatabase({
+        databaseUrl,
+        poolSize: Math.min(GATEWAY_DATABASE_POOL, config.DATABASE_POOL_SIZE),
+        onPoolError: (err) => log.warn({ err }, 'idle Postgres connection failed'),
+      });
+      const accessChanges = createRedisAccessChangeBus({
+        redisUrl: config.REDIS_URL,
+        channel: aclChannel(config.REDIS_PREFIX),
+        logger: log,
+      });
+      // Subscribed before the state loads, so no change committed after the load is missed.
+      await accessChanges.ready();
+      const management = await startManagement(config, {
+        backend: createManagementStore(database.db),
+        changes: accessChanges,
+        logger: log.child({ component: 'management' }),
+      });
+      const accessState = management.state;
+      // Access policy first (a denied IP or a banned pubkey costs no rate-limit token), then limits, plugins.
+      const hooks = concatHooks<GatewayHooks>(
+        createAccessHooks(config, accessState),
+        createGatewayRateLimitHooks(config, rateLimiters.limiter),
+        pluginHooks(plugins, 'gateway', GATEWAY_HOOK_NAMES),
+      );
       const ingest = createBullmqIngestClient({
         redisUrl: config.REDIS_URL,
         queueName: config.INGEST_QUEUE,
@@ -43,26 +92,34 @@ await runService(
         ),
       );
       // Subscribed before accepting connections, so no OK reply or live event is missed.
-      await Promise.all([ingest.ready(), fanout.ready()]);
-      const gateway = createGateway(config, {
+      await Promise.all([ingest.ready(), fanout.ready(), rateLimiters.ready()]);
+      const gateway = createObservedGateway(config, {
         ingest,
         query,
         fanout,
         logger: log,
         gatewayId,
-        supportedNips: [...SUPPORTED_NIPS],
+        supportedNips: management.supportedNips(SUPPORTED_NIPS),
         software: SOFTWARE_URL,
         version,
+        httpRoutes: management.route ? [management.route] : [],
+        relayInfo: () => accessState.relayInfo(),
         dependenciesReady: () => ingest.isReady() && fanout.isReady(),
+        hooks,
+        authChallenge: accessAuthChallenge(config),
       });
       const address = await gateway.listen();
       return {
         describe: { url: `ws://${address.host}:${address.port}`, gatewayId },
         async stop() {
           await gateway.close(config.SHUTDOWN_GRACE_MS);
+          management.close();
+          await accessChanges.close();
+          await database.close();
           await ingest.close();
           await fanout.close();
           await query.close();
+          await rateLimiters.close();
         },
       };
     },

@@ -1,3 +1,4 @@
+import { type AccessMode, accessLimitation, rateLimitInfo } from '@nrelay/access';
 import { type Config, limitationOf } from '@nrelay/config';
 import type { RelayInformation } from '@nrelay/protocol';
 
@@ -12,7 +13,9 @@ export interface RelaySoftware {
 
 /**
  * The NIP-11 document: identity from config, `limitation` from the same values the gateway
- * enforces, plus `auth_required: false` and `payment_required: false`.
+ * enforces, `auth_required` and `restricted_writes` from ACCESS_MODE, `payment_required: false`;
+ * the enabled rate limits under the non-standard top-level `nrelay_rate_limits` (absent when
+ * all are off).
  */
 export function relayInformation(config: Config, software: RelaySoftware): RelayInformation {
   return {
@@ -24,7 +27,12 @@ export function relayInformation(config: Config, software: RelaySoftware): Relay
     supported_nips: [...software.supportedNips].sort((a, b) => a - b),
     software: software.software,
     version: software.version,
-    limitation: { ...limitationOf(config), auth_required: false, payment_required: false },
+    limitation: {
+      ...limitationOf(config),
+      ...accessLimitation(config.ACCESS_MODE as AccessMode),
+      payment_required: false,
+    },
+    nrelay_rate_limits: rateLimitInfo(config),
   };
 }
 

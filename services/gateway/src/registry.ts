@@ -10,11 +10,9 @@ import { releaseConnection } from './lifecycle.js';
 /** Default interval between heartbeat pings; a peer that misses one full interval is dropped. */
 export const HEARTBEAT_INTERVAL_MS = 30_000;
 
-/** Remote address: the first X-Forwarded-For hop behind a trusted proxy, else the socket's. */
-export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
-  const first = typeof forwarded === 'string' ? forwarded.split(',', 1)[0]?.trim() : undefined;
-  return first || req.socket.remoteAddress || 'unknown';
+/** The socket peer's address: the client IP when no proxy is trusted. */
+export function peerIp(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
 }
 
 /**
@@ -31,7 +29,8 @@ export class ConnectionRegistry {
     private readonly ctx: GatewayContext,
     private readonly logger: Logger,
     private readonly dispatch: Dispatcher,
-    private readonly trustProxy: boolean,
+    /** The client IP of an upgrade request (trusted proxies applied, see `access/client-address.ts`). */
+    private readonly clientIp: (req: IncomingMessage) => string = peerIp,
   ) {}
 
   /** Open connections. */
@@ -39,10 +38,15 @@ export class ConnectionRegistry {
     return this.connections.size;
   }
 
-  /** Takes over a freshly upgraded socket. */
-  accept(ws: WebSocket, req: IncomingMessage): void {
+  /** The client address of an upgrade request, as hooks and connections see it. */
+  ipOf(req: IncomingMessage): string {
+    return this.clientIp(req);
+  }
+
+  /** Takes over a freshly upgraded socket; `ip` is `ipOf(req)` when the caller already has it. */
+  accept(ws: WebSocket, req: IncomingMessage, ip: string = this.ipOf(req)): void {
     const ctx = this.ctx;
-    const conn = new Connection(ws, clientIp(req, this.trustProxy), this.logger, ctx.counters);
+    const conn = new Connection(ws, ip, this.logger, ctx.counters);
     this.connections.add(conn);
     ctx.counters.connectionsAccepted++;
     const dispatch = this.dispatch;

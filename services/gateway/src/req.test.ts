@@ -122,10 +122,11 @@ test('limits are normalised; limit 0 filters skip the stored query but stay live
       call.request.filters.map((f) => f.limit),
       [100, 10],
     );
-    client.send(['REQ', 'zero', { kinds: [4], limit: 0 }]);
+    // Kind 7, not 4: kind 4 is privileged and this connection is not authenticated.
+    client.send(['REQ', 'zero', { kinds: [7], limit: 0 }]);
     await client.next(isEose('zero'));
     assert.equal(relay.query.calls.length, 1);
-    const live = signEvent({ kind: 4 });
+    const live = signEvent({ kind: 7 });
     await relay.publish(live);
     await client.next((m) => m[0] === 'EVENT' && m[1] === 'zero');
   } finally {

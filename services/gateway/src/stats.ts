@@ -1,3 +1,5 @@
+import { type AnswerTally, createAnswerTally } from './answers.js';
+
 /** Client verbs counted on the way in, plus frames that never reached a verb handler. */
 export type InboundKind = 'EVENT' | 'REQ' | 'CLOSE' | 'COUNT' | 'AUTH' | 'invalid' | 'binary' | 'too-large';
 
@@ -11,6 +13,8 @@ export interface GatewayCounters {
   slowConsumerDisconnects: number;
   connectionsAccepted: number;
   connectionsRejected: number;
+  /** OK and CLOSED answers by reason prefix (accepted/refused events, rate limits). */
+  answers: AnswerTally;
 }
 
 /** A snapshot returned by `Gateway.stats()`. */
@@ -31,5 +35,6 @@ export function createCounters(): GatewayCounters {
     slowConsumerDisconnects: 0,
     connectionsAccepted: 0,
     connectionsRejected: 0,
+    answers: createAnswerTally(),
   };
 }

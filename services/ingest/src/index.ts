@@ -4,15 +4,33 @@ export {
   type IngestDeps,
   type IngestPipeline,
 } from './pipeline.js';
+export {
+  type IngestQueueMetricsOptions,
+  observeIngestQueue,
+  QUEUE_DEPTH_POLL_MS,
+} from './queue-metrics.js';
 export { policyStage } from './stages/policy.js';
 export { replyFor } from './stages/reply.js';
 export { type EventWriter, WriteBatcher, type WriteBatcherOptions } from './stages/store.js';
 export { verifyStage } from './stages/verify.js';
-export type { Ingest, IngestHooks, IngestPolicy, StageVerdict } from './types.js';
+export { wasmVerifier } from './stages/wasm-verifier.js';
+export {
+  observePipeline,
+  observePublisher,
+  observeWriter,
+  traceStoreWrite,
+  traceVerifier,
+} from './telemetry.js';
+export {
+  INGEST_HOOK_NAMES,
+  type Ingest,
+  type IngestHooks,
+  type IngestPolicy,
+  type StageVerdict,
+} from './types.js';
 export {
   type IngestWorker,
   type IngestWorkerOptions,
   startIngestWorker,
   TransientIngestError,
 } from './worker.js';
-export { wasmVerifier } from './stages/wasm-verifier.js';

@@ -1,7 +1,28 @@
-import { createRedisFanoutBus } from '@nrelay/cluster';
-import { closeServer, requireSetting, runService, startHealthServer } from '@nrelay/runtime';
-import { createEventStore, openServiceDatabase, scheduleExpirationPurge } from '@nrelay/store';
+import { createIngestRateLimitHooks, startManagement } from '@nrelay/access';
+import {
+  aclChannel,
+  createRedisAccessChangeBus,
+  createRedisFanoutBus,
+  createRedisRateLimiters,
+} from '@nrelay/cluster';
+import {
+  closeServer,
+  concatHooks,
+  loadPlugins,
+  pluginHooks,
+  requireSetting,
+  runService,
+  startHealthServer,
+} from '@nrelay/runtime';
+import {
+  createEventStore,
+  createManagementStore,
+  openServiceDatabase,
+  scheduleExpirationPurge,
+} from '@nrelay/store';
+import { serveMetrics } from '@nrelay/telemetry';
 import { createIngestPipeline } from './pipeline.js';
+import { INGEST_HOOK_NAMES, type IngestHooks } from './types.js';
 import { startIngestWorker } from './worker.js';
 
 // The ingest worker: BullMQ jobs in, stored events and OKs out. The only file of this service that reads the environment.
@@ -15,14 +36,44 @@ await runService(
         'DATABASE_URL',
         'the ingest worker writes to a shared Postgres',
       );
-      const { database, probe } = await openServiceDatabase({ databaseUrl, poolSize: config.DATABASE_POOL_SIZE, logger });
+      // Ingest hooks run here, in the worker: PLUGINS must be set for this process too.
+      const plugins = await loadPlugins(config.PLUGINS, { config, logger });
+      // Per-pubkey buckets are shared by every worker through Redis (fail open if it is down).
+      const rateLimiters = createRedisRateLimiters({
+        redisUrl: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        logger,
+      });
+      const { database, probe } = await openServiceDatabase({
+        databaseUrl,
+        poolSize: config.DATABASE_POOL_SIZE,
+        logger,
+      });
       const store = createEventStore(database.db);
+      // The access-control state, so bans and kind rules hold here whatever the gateway checked;
+      // a stored kind 3 of an admin is announced (follows mode) so every gateway reloads.
+      const accessChanges = createRedisAccessChangeBus({
+        redisUrl: config.REDIS_URL,
+        channel: aclChannel(config.REDIS_PREFIX),
+        logger,
+      });
+      await accessChanges.ready();
+      const management = await startManagement(config, {
+        backend: createManagementStore(database.db),
+        changes: accessChanges,
+        logger: logger.child({ component: 'management' }),
+      });
+      const hooks = concatHooks<IngestHooks>(
+        management.ingestHooks,
+        createIngestRateLimitHooks(config, rateLimiters.limiter),
+        pluginHooks(plugins, 'ingest', INGEST_HOOK_NAMES),
+      );
       const fanout = createRedisFanoutBus({
         redisUrl: config.REDIS_URL,
         channel: `${config.REDIS_PREFIX}:fanout`,
         logger,
       });
-      await fanout.ready();
+      await Promise.all([fanout.ready(), rateLimiters.ready()]);
       const pipeline = createIngestPipeline({
         store,
         fanout,
@@ -33,6 +84,7 @@ await runService(
           minPowDifficulty: config.MIN_POW_DIFFICULTY,
         },
         writers: Math.max(1, Math.min(4, config.DATABASE_POOL_SIZE - 1)),
+        hooks,
       });
       const worker = startIngestWorker({
         redisUrl: config.REDIS_URL,
@@ -46,6 +98,7 @@ await runService(
         host: config.HOST,
         port: config.INGEST_HEALTH_PORT,
         isReady: () => probe.isReady() && fanout.isReady() && worker.isReady(),
+        routes: [serveMetrics],
       });
       // NIP-40: every ingest worker purges; the DELETE is idempotent, so more than one is harmless.
       const stopPurge = scheduleExpirationPurge(store, config.EXPIRATION_PURGE_SECONDS * 1000, logger);
@@ -60,7 +113,10 @@ await runService(
           probe.stop();
           await worker.close();
           await pipeline.close();
+          management.close();
+          await accessChanges.close();
           await fanout.close();
+          await rateLimiters.close();
           await database.close();
           await closeServer(health);
         },

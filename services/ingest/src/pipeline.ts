@@ -1,5 +1,6 @@
 import type { FanoutBus, IngestClient, IngestRequest, IngestResult } from '@nrelay/contracts';
-import { isEphemeral, type SignatureVerifier } from '@nrelay/protocol';
+import { isEphemeral, type RawEvent, type SignatureVerifier } from '@nrelay/protocol';
+import { relayTracer } from '@nrelay/telemetry';
 import type { Logger } from 'pino';
 import { policyStage } from './stages/policy.js';
 import { publishStage } from './stages/publish.js';
@@ -7,6 +8,13 @@ import { replyFor } from './stages/reply.js';
 import { type EventWriter, WriteBatcher } from './stages/store.js';
 import { verifyStage } from './stages/verify.js';
 import { wasmVerifier } from './stages/wasm-verifier.js';
+import {
+  observePipeline,
+  observePublisher,
+  observeWriter,
+  traceStoreWrite,
+  traceVerifier,
+} from './telemetry.js';
 import type { IngestHooks, IngestPolicy } from './types.js';
 
 /** What the ingest pipeline is built from. */
@@ -42,21 +50,25 @@ const CLOSED: IngestResult = { ok: false, reason: 'error: relay is shutting down
  * ephemeral events are verified and published, never stored.
  */
 export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
-  const verifier = deps.verifier ?? wasmVerifier;
+  // Metrics always; spans only when tracing is on (each wrapper is a no-op otherwise).
+  const tracer = relayTracer();
+  const verifier = traceVerifier(deps.verifier ?? wasmVerifier, tracer);
   const hooks: IngestHooks = {
     rejectEvent: deps.hooks?.rejectEvent ?? [],
     onEventSaved: deps.hooks?.onEventSaved ?? [],
     onEphemeralEvent: deps.hooks?.onEphemeralEvent ?? [],
   };
   const now = deps.now ?? Date.now;
-  const batcher = new WriteBatcher(deps.store, {
+  const batcher = new WriteBatcher(observeWriter(deps.store, tracer), {
     maxBatch: deps.maxBatch ?? 256,
     writers: deps.writers ?? 1,
   });
+  const write = traceStoreWrite((event: RawEvent) => batcher.write(event), tracer);
+  const fanout = observePublisher(deps.fanout, tracer);
   let closed = false;
 
   function publish(request: IngestRequest, acceptedAt: number): void {
-    publishStage(deps.fanout, request.event, acceptedAt, request.trace).catch((err: unknown) => {
+    publishStage(fanout, request.event, acceptedAt, request.trace).catch((err: unknown) => {
       deps.logger.error(
         { err, event: request.event.event.id },
         'fanout publish failed; event is stored but was not delivered live',
@@ -77,9 +89,11 @@ export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
   async function process(request: IngestRequest): Promise<IngestResult> {
     if (closed) return CLOSED;
     const { event } = request.event;
-    const rejected =
+    let rejected =
       verifyStage(event, verifier) ??
-      policyStage(event, request, deps.policy, hooks, Math.floor(now() / 1000));
+      policyStage(event, request, deps.policy, hooks, Math.floor(now() / 1000), deps.logger);
+    // Awaited only when a rejectEvent hook answered asynchronously.
+    if (rejected instanceof Promise) rejected = await rejected;
     if (rejected) return rejected;
 
     if (isEphemeral(event.kind)) {
@@ -89,7 +103,7 @@ export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
     }
     let result: IngestResult;
     try {
-      const outcome = await batcher.write(request.event);
+      const outcome = await write(request.event);
       result = replyFor(outcome);
       if (outcome.status === 'stored') {
         publish(request, now());
@@ -102,13 +116,16 @@ export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
     return result;
   }
 
-  return {
-    process,
-    async close() {
-      closed = true;
-      await batcher.flushed();
+  return observePipeline(
+    {
+      process,
+      async close() {
+        closed = true;
+        await batcher.flushed();
+      },
     },
-  };
+    tracer,
+  );
 }
 
 /** The standalone IngestClient: a direct call into the pipeline. */

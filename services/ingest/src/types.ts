@@ -1,5 +1,6 @@
 import type { IngestRequest, IngestResult } from '@nrelay/contracts';
 import type { NostrEvent } from '@nrelay/protocol';
+import type { MaybePromise, Rejection } from '@nrelay/runtime';
 
 /** The policy settings the ingest pipeline enforces (a subset of the relay's Config). */
 export interface IngestPolicy {
@@ -13,13 +14,27 @@ export interface IngestPolicy {
 
 /**
  * Ingest hooks (khatru-style): `reject*` returns a prefixed reason to refuse, `on*` only
- * observes. Empty arrays cost nothing.
+ * observes. They run in array order in the process that runs the pipeline (the ingest worker in
+ * a cluster). `rejectEvent` may return a promise, awaited only when returned; one that throws
+ * refuses with `error: internal error` (logged). Empty arrays cost nothing. See docs/plugins.md.
  */
 export interface IngestHooks {
-  rejectEvent: Array<(event: NostrEvent, request: IngestRequest) => string | undefined>;
+  /** Refuse an event after its signature and the built-in policy checks: the reason becomes `OK false`. */
+  rejectEvent: Array<(event: NostrEvent, request: IngestRequest) => MaybePromise<Rejection>>;
+  /** Observe an event once it is committed (before fanout delivery completes). */
   onEventSaved: Array<(event: NostrEvent, request: IngestRequest) => void>;
+  /** Observe an accepted ephemeral event (published, never stored). */
   onEphemeralEvent: Array<(event: NostrEvent, request: IngestRequest) => void>;
 }
+
+const INGEST_HOOKS: Record<keyof IngestHooks, true> = {
+  rejectEvent: true,
+  onEventSaved: true,
+  onEphemeralEvent: true,
+};
+
+/** The names of every ingest hook list (what a plugin's `ingest` part may hold). */
+export const INGEST_HOOK_NAMES = Object.keys(INGEST_HOOKS) as readonly (keyof IngestHooks)[];
 
 /** One ingest step's verdict: continue, or answer the client now. */
 export type StageVerdict = IngestResult | undefined;

@@ -189,9 +189,10 @@ test('concurrent submits of one event from two gateways: one job, one OK each, s
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(await jobCount(), 1);
     g.release();
+    // The second submitter is answered as a standalone relay would: the event is a duplicate.
     assert.deepEqual(await Promise.all([first, second]), [
       { ok: true, reason: '' },
-      { ok: true, reason: '' },
+      { ok: true, reason: 'duplicate: already have this event' },
     ]);
     assert.equal(await store.count([{ ids: [e.event.id] }]), 1);
     await new Promise((r) => setTimeout(r, 100));

@@ -11,6 +11,7 @@ import type { IngestResult } from '@nrelay/contracts';
 import { type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { IngestPipeline } from './pipeline.js';
+import { observeIngestQueue } from './queue-metrics.js';
 
 /** Options of the BullMQ ingest worker. */
 export interface IngestWorkerOptions {
@@ -105,6 +106,7 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
     removeOnFail: { count: 0 },
   });
   worker.on('error', (err) => logger.error({ err }, 'ingest worker error'));
+  const queueMetrics = observeIngestQueue(worker, options);
   worker.on('failed', (job, err) => {
     const level = err instanceof TransientIngestError ? 'warn' : 'error';
     logger[level]({ err, job: job?.id, attempt: job?.attemptsMade }, 'ingest job failed');
@@ -115,6 +117,7 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
     isReady: () => worker.isRunning() && replies.isReady(),
     async close() {
       await worker.close();
+      await queueMetrics.close();
       await replies.close();
     },
   };

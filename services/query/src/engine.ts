@@ -1,7 +1,9 @@
 import type { QueryClient, QueryRequest } from '@nrelay/contracts';
 import type { Filter } from '@nrelay/protocol';
 import type { EventStore } from '@nrelay/store';
+import { relayTracer } from '@nrelay/telemetry';
 import { mergeAsync } from './merge.js';
+import { observeQueryEngine } from './telemetry.js';
 
 /** Limits the query engine enforces whatever the caller sent. */
 export interface QueryLimits {
@@ -58,12 +60,16 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
     }
   }
 
-  return {
-    query,
-    async count(request, signal) {
-      signal.throwIfAborted();
-      return store.count(request.filters, { viewer: viewerOf(request), signal });
+  // Durations, results and SQL errors always; a span per query when tracing is on.
+  return observeQueryEngine(
+    {
+      query,
+      async count(request, signal) {
+        signal.throwIfAborted();
+        return store.count(request.filters, { viewer: viewerOf(request), signal });
+      },
+      async close() {},
     },
-    async close() {},
-  };
+    relayTracer(),
+  );
 }

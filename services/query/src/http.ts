@@ -14,6 +14,8 @@ export interface QueryHttpServerOptions {
   ready?: () => boolean | Promise<boolean>;
   /** How long an idle keep-alive connection stays open (default 65 s, above common LB idle timeouts). */
   keepAliveTimeoutMs?: number;
+  /** Extra routes (e.g. /metrics), tried first; each returns true when it answered. */
+  routes?: ReadonlyArray<(req: http.IncomingMessage, res: http.ServerResponse) => boolean>;
 }
 
 /** Idle keep-alive connections are kept this long by default. */
@@ -40,6 +42,7 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
   const { engine, logger } = options;
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    for (const route of options.routes ?? []) if (route(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/healthz') return sendJson(res, 200, { ok: true });
     if (path === '/readyz') {

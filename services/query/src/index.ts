@@ -13,3 +13,4 @@ export {
   QueryRequestError,
 } from './http.js';
 export { mergeAsync } from './merge.js';
+export { observeQueryEngine } from './telemetry.js';

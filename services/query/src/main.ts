@@ -1,5 +1,7 @@
+import { privilegedKindsOf } from '@nrelay/access';
 import { closeServer, requireSetting, runService } from '@nrelay/runtime';
 import { createEventStore, openServiceDatabase } from '@nrelay/store';
+import { serveMetrics } from '@nrelay/telemetry';
 import { createQueryEngine } from './engine.js';
 import { createQueryHttpServer } from './http.js';
 
@@ -22,13 +24,21 @@ await runService(
       });
       const engine = createQueryEngine({
         store: createEventStore(database.db),
+        // Privileged events are filtered in SQL for every query, COUNT and search (docs/access-control.md).
+        privilegedKinds: [...privilegedKindsOf(config)],
         limits: {
           defaultLimit: config.DEFAULT_LIMIT,
           maxLimit: config.MAX_LIMIT,
           pageSize: config.QUERY_PAGE_SIZE,
         },
       });
-      const server = createQueryHttpServer({ engine, logger, maxBodyBytes: 1 << 20, ready: probe.isReady });
+      const server = createQueryHttpServer({
+        engine,
+        logger,
+        maxBodyBytes: 1 << 20,
+        ready: probe.isReady,
+        routes: [serveMetrics],
+      });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.QUERY_PORT, config.HOST, () => resolve());

@@ -15,7 +15,10 @@ export async function handleCount(
   subId: string,
   filters: Filter[],
 ): Promise<void> {
-  const rejection = applyFilterHooks(ctx, conn, filters);
+  const verdict = applyFilterHooks(ctx, conn, filters);
+  // Await only an asynchronous verdict: synchronous hooks keep COUNT's old timing.
+  const rejection = typeof verdict === 'object' ? await verdict : verdict;
+  if (conn.lifetime.signal.aborted) return;
   if (rejection !== undefined) {
     challengeIfAuthRequired(conn, rejection);
     conn.send('CLOSED', closedFrame(subId, rejection));

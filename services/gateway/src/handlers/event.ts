@@ -32,14 +32,41 @@ export function handleEvent(ctx: GatewayContext, conn: Connection, raw: RawEvent
     return;
   }
   if (ctx.hooks.rejectEvent.length > 0) {
-    const reason = firstRejection(ctx.hooks.rejectEvent, event, conn);
-    if (reason !== undefined) {
-      challengeIfAuthRequired(conn, reason);
-      conn.send('OK', okFrame(event.id, false, reason));
+    const verdict = firstRejection(ctx.hooks.rejectEvent, event, conn, conn.logger);
+    if (verdict !== undefined) {
+      if (typeof verdict === 'string') refuseEvent(conn, event.id, verdict);
+      else void submitAfter(verdict, ctx, conn, raw, receivedAt);
       return;
     }
   }
   void submit(ctx, conn, raw, receivedAt);
+}
+
+function refuseEvent(conn: Connection, eventId: string, reason: string): void {
+  challengeIfAuthRequired(conn, reason);
+  conn.send('OK', okFrame(eventId, false, reason));
+}
+
+/**
+ * The asynchronous side of `rejectEvent` (e.g. a Redis rate limit): counted as pending, so a
+ * graceful shutdown still answers the EVENT, and answered with exactly one OK either way.
+ */
+async function submitAfter(
+  verdict: Promise<string | undefined>,
+  ctx: GatewayContext,
+  conn: Connection,
+  raw: RawEvent,
+  receivedAt: number,
+): Promise<void> {
+  ctx.pending.start();
+  try {
+    // firstRejection catches hook failures (logger given), so this never rejects.
+    const reason = await verdict;
+    if (reason === undefined) await submit(ctx, conn, raw, receivedAt);
+    else refuseEvent(conn, raw.event.id, reason);
+  } finally {
+    ctx.pending.finish();
+  }
 }
 
 async function submit(

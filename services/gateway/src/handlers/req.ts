@@ -11,6 +11,10 @@ import { challengeIfAuthRequired } from './event.js';
  * same id; register the LIVE subscription in the index first (its live matches are buffered);
  * stream stored results straight to the socket; EOSE; flush buffered live events not already
  * sent; go live. See ARCHITECTURE.md "REQ".
+ *
+ * When a hook answers asynchronously, the subscription id is held (in `conn.subscriptions`, not
+ * yet in the index) while it runs, so a CLOSE, a replacing REQ or a disconnect in the meantime
+ * cancels it exactly as it would cancel a running subscription.
  */
 export function handleReq(ctx: GatewayContext, conn: Connection, subId: string, filters: Filter[]): void {
   // A reused id replaces the old subscription, which therefore does not count against the limit.
@@ -20,15 +24,36 @@ export function handleReq(ctx: GatewayContext, conn: Connection, subId: string, 
     conn.send('CLOSED', closedFrame(subId, `restricted: too many subscriptions (max ${max})`));
     return;
   }
-  const rejection = applyFilterHooks(ctx, conn, filters);
-  if (rejection !== undefined) {
-    challengeIfAuthRequired(conn, rejection);
-    conn.send('CLOSED', closedFrame(subId, rejection));
+  const verdict = applyFilterHooks(ctx, conn, filters);
+  if (verdict === undefined) {
+    openSubscription(ctx, conn, newSubscription(subId, filters));
     return;
   }
-  normaliseLimits(filters, ctx.config.DEFAULT_LIMIT, ctx.config.MAX_LIMIT);
-  const sub: Subscription = {
-    id: subId,
+  if (typeof verdict === 'string') {
+    refuseReq(conn, subId, verdict);
+    return;
+  }
+  const sub = newSubscription(subId, filters);
+  conn.subscriptions.set(subId, sub);
+  void verdict
+    .then((reason) => {
+      // Closed, replaced or disconnected while the hooks ran: nothing to answer.
+      if (sub.abort.signal.aborted) return;
+      if (reason === undefined) return openSubscription(ctx, conn, sub);
+      conn.subscriptions.delete(subId);
+      refuseReq(conn, subId, reason);
+    })
+    .catch((err: unknown) => {
+      conn.logger.error({ err, subId }, 'REQ failed after its hooks');
+      if (conn.subscriptions.get(subId) !== sub) return;
+      dropSubscription(ctx, conn, subId);
+      conn.send('CLOSED', closedFrame(subId, 'error: internal error'));
+    });
+}
+
+function newSubscription(id: string, filters: Filter[]): Subscription {
+  return {
+    id,
     filters,
     abort: new AbortController(),
     phase: 'stored',
@@ -36,8 +61,18 @@ export function handleReq(ctx: GatewayContext, conn: Connection, subId: string, 
     bufferedBytes: 0,
     sentIds: new Set(),
   };
-  conn.subscriptions.set(subId, sub);
-  ctx.index.add(conn, subId, filters);
+}
+
+function refuseReq(conn: Connection, subId: string, reason: string): void {
+  challengeIfAuthRequired(conn, reason);
+  conn.send('CLOSED', closedFrame(subId, reason));
+}
+
+/** Registers the live subscription first, then streams its stored results. */
+function openSubscription(ctx: GatewayContext, conn: Connection, sub: Subscription): void {
+  normaliseLimits(sub.filters, ctx.config.DEFAULT_LIMIT, ctx.config.MAX_LIMIT);
+  conn.subscriptions.set(sub.id, sub);
+  ctx.index.add(conn, sub.id, sub.filters);
   void streamStored(ctx, conn, sub);
 }
 

@@ -1,6 +1,7 @@
 import type { IngestRequest } from '@nrelay/contracts';
 import type { NostrEvent } from '@nrelay/protocol';
 import { expirationOf, powDifficulty } from '@nrelay/protocol';
+import { firstRejection, type HookLogger, type MaybePromise } from '@nrelay/runtime';
 import type { IngestHooks, IngestPolicy, StageVerdict } from '../types.js';
 
 /** NIP-42 authentication events are answers to a challenge, never content to store or relay. */
@@ -8,7 +9,8 @@ const AUTH_KIND = 22242;
 
 /**
  * Policy stage: NIP-22 created_at bounds, NIP-13 proof of work, NIP-40 expiry on arrival, AUTH
- * events refused, then the `rejectEvent` hooks in order. `now` is in seconds.
+ * events refused, then the `rejectEvent` hooks in order (reasons prefixed; a promise only when a
+ * hook returned one). `now` is in seconds. With `logger`, a throwing hook refuses with `error:`.
  */
 export function policyStage(
   event: NostrEvent,
@@ -16,7 +18,8 @@ export function policyStage(
   policy: IngestPolicy,
   hooks: IngestHooks,
   now: number,
-): StageVerdict {
+  logger?: HookLogger,
+): MaybePromise<StageVerdict> {
   if (event.kind === AUTH_KIND) {
     return { ok: false, reason: 'invalid: kind 22242 is for AUTH messages, not EVENT' };
   }
@@ -42,9 +45,9 @@ export function policyStage(
   if (expiration !== undefined && expiration <= now) {
     return { ok: false, reason: 'invalid: event has expired' };
   }
-  for (const hook of hooks.rejectEvent) {
-    const reason = hook(event, request);
-    if (reason !== undefined) return { ok: false, reason };
-  }
-  return undefined;
+  if (hooks.rejectEvent.length === 0) return undefined;
+  const verdict = firstRejection(hooks.rejectEvent, event, request, logger);
+  if (verdict === undefined) return undefined;
+  if (typeof verdict === 'string') return { ok: false, reason: verdict };
+  return verdict.then((reason) => (reason === undefined ? undefined : { ok: false, reason }));
 }

@@ -1,18 +1,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nobleVerifier, type NostrEvent } from '@nrelay/protocol';
+import { type NostrEvent, nobleVerifier } from '@nrelay/protocol';
 import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
 import { wasmVerifier } from './wasm-verifier.js';
 
 function signed(content: string): NostrEvent {
-  const { id, pubkey, created_at, kind, tags, content: c, sig } = finalizeEvent(
-    { kind: 1, created_at: 1_700_000_000, tags: [['t', 'x']], content },
-    generateSecretKey(),
-  );
+  const {
+    id,
+    pubkey,
+    created_at,
+    kind,
+    tags,
+    content: c,
+    sig,
+  } = finalizeEvent({ kind: 1, created_at: 1_700_000_000, tags: [['t', 'x']], content }, generateSecretKey());
   return { id, pubkey, created_at, kind, tags, content: c, sig };
 }
 
-const flip = (hex: string, at: number) => hex.slice(0, at) + (hex[at] === '0' ? '1' : '0') + hex.slice(at + 1);
+const flip = (hex: string, at: number) =>
+  hex.slice(0, at) + (hex[at] === '0' ? '1' : '0') + hex.slice(at + 1);
 
 test('agrees with the @noble/curves reference on valid and tampered signatures', () => {
   let valid = 0;
@@ -29,7 +35,11 @@ test('agrees with the @noble/curves reference on valid and tampered signatures',
     ];
     for (const c of cases) {
       const expected = nobleVerifier.verify(c);
-      assert.equal(wasmVerifier.verify(c), expected, `disagreement on case ${cases.indexOf(c)} of event ${i}`);
+      assert.equal(
+        wasmVerifier.verify(c),
+        expected,
+        `disagreement on case ${cases.indexOf(c)} of event ${i}`,
+      );
       if (expected) valid++;
       else invalid++;
     }

@@ -77,7 +77,7 @@ function isFree(port: number): Promise<boolean> {
 export async function freePortBlock(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = await freePort(HOST);
-    if (base + count > 65535) continue;
+    if (base + count > 32767) continue; // stay below the ephemeral range (see freePort)
     let ok = true;
     for (let p = base + 1; p < base + count && ok; p++) ok = await isFree(p);
     if (ok) return base;

@@ -1,0 +1,4 @@
+import { postgresBackend } from './testing/backends.js';
+import { managementSuite } from './testing/suite-management.js';
+
+managementSuite(postgresBackend);

@@ -1,0 +1,149 @@
+import type { QueryClient, QueryRequest } from '@nrelay/contracts';
+import {
+  ATTR,
+  type Attributes,
+  type Context,
+  type Counter,
+  context,
+  countSqlError,
+  endWithError,
+  extractTrace,
+  type Histogram,
+  LATENCY_BUCKETS_SECONDS,
+  relayMeter,
+  type Span,
+  type Tracer,
+  trace,
+} from '@nrelay/telemetry';
+
+interface QueryInstruments {
+  duration: Histogram;
+  events: Counter;
+}
+
+let instruments: QueryInstruments | undefined;
+
+function queryInstruments(): QueryInstruments {
+  if (instruments === undefined) {
+    const meter = relayMeter();
+    instruments = {
+      duration: meter.createHistogram('nrelay_query_duration_seconds', {
+        description: 'Duration of stored-event queries and counts, by op and outcome (ok/error/aborted)',
+        unit: 's',
+        advice: { explicitBucketBoundaries: LATENCY_BUCKETS_SECONDS },
+      }),
+      events: meter.createCounter('nrelay_query_events', {
+        description: 'Stored events returned by queries',
+      }),
+    };
+  }
+  return instruments;
+}
+
+type Op = 'query' | 'count';
+type Outcome = 'ok' | 'error' | 'aborted';
+const ATTRS: Record<Op, Record<Outcome, Attributes>> = {
+  query: {
+    ok: { op: 'query', outcome: 'ok' },
+    error: { op: 'query', outcome: 'error' },
+    aborted: { op: 'query', outcome: 'aborted' },
+  },
+  count: {
+    ok: { op: 'count', outcome: 'ok' },
+    error: { op: 'count', outcome: 'error' },
+    aborted: { op: 'count', outcome: 'aborted' },
+  },
+};
+
+/** The parent of an engine span: the active span (the HTTP server's), else the request's carrier. */
+function parentOf(request: QueryRequest): Context {
+  const active = context.active();
+  return trace.getSpan(active) === undefined ? extractTrace(request.trace) : active;
+}
+
+/**
+ * Measures the query engine: duration by op and outcome, events returned, failures counted as
+ * SQL errors by SQLSTATE. When tracing, each query or count is a span (filter count, result
+ * count) whose context is active while the store runs, so the SQL spans are its children.
+ */
+export function observeQueryEngine(engine: QueryClient, tracer: Tracer | undefined): QueryClient {
+  const { duration, events } = queryInstruments();
+
+  async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<string> {
+    const started = performance.now();
+    let span: Span | undefined;
+    let ctx: Context | undefined;
+    if (tracer !== undefined) {
+      const parent = parentOf(request);
+      span = tracer.startSpan(
+        'query',
+        { attributes: { [ATTR.filterCount]: request.filters.length } },
+        parent,
+      );
+      ctx = trace.setSpan(parent, span);
+    }
+    const stream = engine.query(request, signal)[Symbol.asyncIterator]();
+    let results = 0;
+    let outcome: Outcome = 'aborted';
+    try {
+      for (;;) {
+        const step = ctx === undefined ? await stream.next() : await context.with(ctx, () => stream.next());
+        if (step.done) break;
+        results++;
+        yield step.value;
+      }
+      if (!signal.aborted) outcome = 'ok';
+    } catch (err) {
+      if (!signal.aborted) {
+        outcome = 'error';
+        countSqlError('query', err);
+        if (span) {
+          span.setAttribute(ATTR.resultCount, results);
+          endWithError(span, err);
+        }
+      }
+      throw err;
+    } finally {
+      if (outcome === 'aborted') await stream.return?.();
+      duration.record((performance.now() - started) / 1000, ATTRS.query[outcome]);
+      events.add(results);
+      if (span && outcome !== 'error') {
+        span.setAttributes({ [ATTR.resultCount]: results, [ATTR.outcome]: outcome });
+        span.end();
+      }
+    }
+  }
+
+  async function count(request: QueryRequest, signal: AbortSignal): Promise<number> {
+    const started = performance.now();
+    let span: Span | undefined;
+    let ctx: Context | undefined;
+    if (tracer !== undefined) {
+      const parent = parentOf(request);
+      span = tracer.startSpan(
+        'count',
+        { attributes: { [ATTR.filterCount]: request.filters.length } },
+        parent,
+      );
+      ctx = trace.setSpan(parent, span);
+    }
+    try {
+      const n =
+        ctx === undefined
+          ? await engine.count(request, signal)
+          : await context.with(ctx, () => engine.count(request, signal));
+      duration.record((performance.now() - started) / 1000, ATTRS.count.ok);
+      span?.setAttribute(ATTR.resultCount, n);
+      span?.end();
+      return n;
+    } catch (err) {
+      const aborted = signal.aborted;
+      duration.record((performance.now() - started) / 1000, ATTRS.count[aborted ? 'aborted' : 'error']);
+      if (!aborted) countSqlError('count', err);
+      if (span) endWithError(span, err);
+      throw err;
+    }
+  }
+
+  return { query, count, close: () => engine.close() };
+}
