@@ -135,6 +135,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
           PORT: String(o.port + i + 1),
           GATEWAY_ID: `gw${i + 1}`,
           QUERY_URL: queryUrls.join(','),
+          // HAProxy sends the client address in a PROXY v2 header (see haproxy.ts).
+          ...(o.haproxy ? { PROXY_PROTOCOL: 'true' } : {}),
         },
         `http://${o.host}:${o.port + i + 1}/readyz`,
         o.sink,

@@ -9,24 +9,30 @@ export interface HaproxyLayout {
  * The HAProxy configuration of the local cluster: WebSockets balanced by least connections over
  * the gateways, health-checked on /readyz so a draining gateway stops receiving connections,
  * and tunnel timeouts long enough for idle Nostr subscriptions.
+ *
+ * TCP mode with the PROXY protocol (v2) rather than HTTP mode with X-Forwarded-For: in HTTP
+ * mode HAProxy reset a client still uploading an oversized frame as soon as the gateway closed
+ * with 1009, so the client saw 1006 instead of the close code; in TCP mode the close reaches
+ * the client. The gateways read the client IP from the PROXY header (PROXY_PROTOCOL=true;
+ * HAProxy runs on a trusted address) and still accept direct connections without one.
  */
 export function haproxyConfig(layout: HaproxyLayout): string {
   const servers = layout.gateways
-    .map((g) => `  server ${g.name} ${layout.host}:${g.port} check inter 1s fall 2 rise 1`)
+    .map(
+      (g) =>
+        `  server ${g.name} ${layout.host}:${g.port} send-proxy-v2 check check-send-proxy inter 1s fall 2 rise 1`,
+    )
     .join('\n');
   return `global
   # Two file descriptors per proxied connection; stays under a 20k descriptor limit.
   maxconn 9000
 
 defaults
-  mode http
-  option forwardfor
+  mode tcp
   timeout connect 5s
   timeout client 1h
   timeout server 1h
-  timeout tunnel 1h
   timeout client-fin 10s
-  timeout http-request 10s
 
 frontend relay
   bind ${layout.host}:${layout.port}
