@@ -1,6 +1,7 @@
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { registerCancellablePool } from './cancel.js';
 import { PGlitePool } from './pglite-pool.js';
 import type { StoreSchema } from './schema.js';
 
@@ -74,5 +75,6 @@ function openPostgres(databaseUrl: string, opts: DatabaseOptions): StoreDatabase
   // An idle client's error is emitted on the pool; unhandled, it would crash the process.
   pool.on('error', opts.onPoolError ?? ((err) => process.emitWarning(err)));
   const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
+  registerCancellablePool(db, pool);
   return { db, backend: 'postgres', close: () => db.destroy() };
 }

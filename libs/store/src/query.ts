@@ -1,5 +1,6 @@
 import type { Filter } from '@nrelay/protocol';
 import type { Kysely } from 'kysely';
+import { executeCancellable } from './cancel.js';
 import { chooseDrive, normalizeFilter } from './filter-plan.js';
 import {
   countQuery,
@@ -41,7 +42,7 @@ export async function* queryEvents(
     opts.signal?.throwIfAborted();
     const n = Math.min(pageSize, remaining);
     const page = drive.by === 'search' ? searchPage(f, ctx, n, offset) : pageQuery(f, drive, ctx, n, cursor);
-    const { rows } = await page.execute(db);
+    const { rows } = await executeCancellable(db, page.compile(db), opts.signal);
     opts.signal?.throwIfAborted();
     for (const row of rows) yield { id: row.id, raw: row.raw };
     remaining -= rows.length;
@@ -61,6 +62,6 @@ export async function countEvents(
   opts.signal?.throwIfAborted();
   const normalized = filters.map(normalizeFilter).filter((f) => !f.matchesNothing);
   if (normalized.length === 0) return 0;
-  const { rows } = await countQuery(normalized, contextOf(opts)).execute(db);
+  const { rows } = await executeCancellable(db, countQuery(normalized, contextOf(opts)).compile(db), opts.signal);
   return Number(rows[0]?.n ?? 0);
 }
