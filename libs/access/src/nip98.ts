@@ -5,7 +5,7 @@
  * a window of now, with a valid id and signature.
  */
 import { createHash } from 'node:crypto';
-import { isProtocolError, type NostrEvent, validateEvent, verifyEvent } from '@nrelay/protocol';
+import { isProtocolError, type NostrEvent, sameLooseUrl, validateEvent, verifyEvent } from '@nrelay/protocol';
 
 /** The NIP-98 event kind. */
 export const HTTP_AUTH_KIND = 27235;
@@ -31,30 +31,9 @@ export interface Nip98Expectation {
 /** The pubkey that signed a valid authorization, or why it is not valid. */
 export type Nip98Result = { ok: true; pubkey: string; event: NostrEvent } | { ok: false; reason: string };
 
-const DEFAULT_PORTS: Record<string, string> = { 'ws:': '80', 'wss:': '443', 'http:': '80', 'https:': '443' };
-
-/**
- * The parts of a URL that must agree, loosely as for NIP-42 relay URLs: ws/wss/http/https are
- * one scheme (a relay is reached as ws:// and managed as http://, often behind a TLS proxy),
- * the host is case-insensitive, default ports are implied, trailing slashes are ignored. The
- * query string must match exactly.
- */
-function urlKey(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url.trim());
-  } catch {
-    return undefined;
-  }
-  if (!(parsed.protocol in DEFAULT_PORTS)) return undefined;
-  const port = parsed.port === '' || parsed.port === DEFAULT_PORTS[parsed.protocol] ? '' : parsed.port;
-  return `${parsed.hostname}:${port}${parsed.pathname.replace(/\/+$/, '')}${parsed.search}`;
-}
-
-/** Whether two absolute URLs name the same resource under the loose rules of `urlKey`. */
+/** Whether two absolute URLs name the same resource: NIP-42's loose rules, query string included. */
 export function sameResourceUrl(a: string, b: string): boolean {
-  const key = urlKey(a);
-  return key !== undefined && key === urlKey(b);
+  return sameLooseUrl(a, b, true);
 }
 
 /** Lowercase hex sha256 of a body. */

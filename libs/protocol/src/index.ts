@@ -7,4 +7,5 @@ export * from './kinds.js';
 export * from './limits.js';
 export * from './parse.js';
 export type * from './types.js';
+export { looseUrlKey, sameLooseUrl } from './url.js';
 export * from './validate.js';
