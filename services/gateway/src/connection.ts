@@ -15,7 +15,9 @@ export interface BufferedEvent {
 /**
  * One open REQ of a connection. In the `stored` phase live matches are buffered and the ids
  * sent so far are remembered; after EOSE the buffer is flushed (deduplicated) and the
- * subscription turns `live`, dropping both.
+ * subscription turns `live`. The ids sent from storage are kept a little longer
+ * (`dedupeUntil`): in a cluster an event's fanout message can arrive after the query already
+ * returned it, and must not be sent twice.
  */
 export interface Subscription {
   readonly id: string;
@@ -27,7 +29,12 @@ export interface Subscription {
   /** Sum of `raw.length` over `buffer`, bounded by SEND_MAX_BUFFERED_BYTES. */
   bufferedBytes: number;
   sentIds: Set<string>;
+  /** Until when (ms since the epoch) live events are checked against `sentIds`. */
+  dedupeUntil: number;
 }
+
+/** How long after EOSE a live event is still checked against the ids sent from storage. */
+export const LIVE_DEDUPE_WINDOW_MS = 15_000;
 
 /** ws option object for text frames sent from a pre-encoded Buffer; shared, never mutated. */
 const TEXT_FRAME = { binary: false } as const;

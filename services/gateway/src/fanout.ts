@@ -36,6 +36,11 @@ export function createFanoutDelivery(ctx: GatewayContext): (message: FanoutMessa
         if (sub.bufferedBytes > maxBuffered) closeSlowConsumer(ctx, connection);
         continue;
       }
+      if (sub.sentIds.size > 0) {
+        // Shortly after EOSE: skip an event the stored results already carried (late fanout).
+        if (Date.now() > sub.dedupeUntil) sub.sentIds.clear();
+        else if (sub.sentIds.has(event.id)) continue;
+      }
       if (connection.ws.bufferedAmount > maxBuffered) {
         closeSlowConsumer(ctx, connection);
         continue;

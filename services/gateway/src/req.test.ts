@@ -38,6 +38,27 @@ test('REQ ordering: stored, EOSE, buffered live once (deduped against stored), t
   }
 });
 
+test('a fanout message arriving after EOSE for an event already sent from storage is not sent again', async () => {
+  const relay = await startRelay();
+  try {
+    const client = await relay.connect();
+    const stored = signEvent({ content: 'committed just before the query' });
+    const fresh = signEvent({ content: 'new live event' });
+    client.send(['REQ', 's', { kinds: [1] }]);
+    const call = await relay.query.call(0);
+    call.push(stored.raw);
+    call.end();
+    await client.next(isEose('s'));
+    // In a cluster the stored event's own fanout message can come after the query returned it.
+    await relay.publish(stored);
+    await relay.publish(fresh);
+    await client.next((m) => m[0] === 'EVENT' && (m[2] as { id: string }).id === fresh.event.id);
+    assert.deepEqual(eventIds(client.all('EVENT', 's')), [stored.event.id, fresh.event.id]);
+  } finally {
+    await relay.close();
+  }
+});
+
 test('REQ reusing an open id replaces it: the old query is aborted and not counted', async () => {
   const relay = await startRelay({ MAX_SUBSCRIPTIONS: 1 });
   try {

@@ -1,5 +1,5 @@
 import { closedFrame, eoseFrame, eventFrame, type Filter } from '@nrelay/protocol';
-import type { Connection, Subscription } from '../connection.js';
+import { type Connection, LIVE_DEDUPE_WINDOW_MS, type Subscription } from '../connection.js';
 import type { GatewayContext } from '../context.js';
 import { allIdsFound, applyFilterHooks, normaliseLimits } from '../filters.js';
 import { rawEventId } from '../raw-id.js';
@@ -60,6 +60,7 @@ function newSubscription(id: string, filters: Filter[]): Subscription {
     buffer: [],
     bufferedBytes: 0,
     sentIds: new Set(),
+    dedupeUntil: 0,
   };
 }
 
@@ -128,5 +129,6 @@ function finishStored(ctx: GatewayContext, conn: Connection, sub: Subscription):
   sub.phase = 'live';
   sub.buffer = [];
   sub.bufferedBytes = 0;
-  sent.clear();
+  // Kept for a while: a late fanout message of an event already sent from storage is skipped.
+  sub.dedupeUntil = Date.now() + LIVE_DEDUPE_WINDOW_MS;
 }
