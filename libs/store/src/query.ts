@@ -62,6 +62,10 @@ export async function countEvents(
   opts.signal?.throwIfAborted();
   const normalized = filters.map(normalizeFilter).filter((f) => !f.matchesNothing);
   if (normalized.length === 0) return 0;
-  const { rows } = await executeCancellable(db, countQuery(normalized, contextOf(opts)).compile(db), opts.signal);
+  const { rows } = await executeCancellable(
+    db,
+    countQuery(normalized, contextOf(opts)).compile(db),
+    opts.signal,
+  );
   return Number(rows[0]?.n ?? 0);
 }
