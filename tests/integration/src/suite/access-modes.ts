@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { newKeys, signEvent } from '../harness/events.js';
 import { RawClient } from '../harness/raw-client.js';
 import type { StartRelay } from '../harness/types.js';
+import { waitUntil } from '../harness/wait.js';
 import { authenticate, countOf, openAs, upgradeStatus } from './access-helpers.js';
 import {
   assertAccepted,
@@ -128,6 +129,45 @@ function restrictedModeTests(mode: 'allowlist' | 'follows', start: StartRelay): 
         c.close();
       }
     });
+
+    if (mode === 'follows') {
+      it(
+        "a pubkey in an admin's kind-3 list may write and read; unfollowed again, it may not",
+        T,
+        async () => {
+          const friend = newKeys();
+          const c = await openAs(ctx.relay.url);
+          try {
+            assertRefused(await c.publish(signEvent(friend)), 'not followed yet', 'restricted:');
+            const now = Math.floor(Date.now() / 1000);
+            const follows = signEvent(admin, { kind: 3, created_at: now, tags: [['p', friend.pk]] });
+            assertAccepted(await c.publish(follows), "the admin's follow list");
+            const note = await waitUntil(
+              async () => {
+                const attempt = signEvent(friend, { content: 'hello members' });
+                return (await c.publish(attempt)).ok ? attempt : undefined;
+              },
+              { timeoutMs: 2_000, intervalMs: 100, what: 'the followed pubkey may write' },
+            );
+            await authenticate(c, ctx.relay.url, friend);
+            const r = await c.query([{ ids: [note.id] }]);
+            assert.deepEqual(
+              r.events.map((e) => e.id),
+              [note.id],
+            );
+            const unfollow = signEvent(admin, { kind: 3, created_at: now + 1, tags: [] });
+            assertAccepted(await c.publish(unfollow), 'the follow list without the friend');
+            await waitUntil(async () => ((await c.publish(signEvent(friend))).ok ? undefined : true), {
+              timeoutMs: 2_000,
+              intervalMs: 100,
+              what: 'the unfollowed pubkey is refused again',
+            });
+          } finally {
+            c.close();
+          }
+        },
+      );
+    }
   });
 }
 
