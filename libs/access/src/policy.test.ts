@@ -112,10 +112,10 @@ describe('canWrite: every cell of the write table', () => {
   const AR = 'auth-required';
   const R = 'restricted';
   const table: Row = {
-    open: [ok, ok, ok, ok, ok, ok, ok, ok],
-    'auth-read': [ok, ok, ok, ok, ok, ok, ok, ok],
-    'auth-write': [AR, ok, ok, AR, ok, ok, AR, ok],
-    'auth-all': [AR, ok, ok, AR, ok, ok, AR, ok],
+    open: [ok, ok, R, ok, ok, ok, ok, ok],
+    'auth-read': [ok, ok, R, ok, ok, ok, ok, ok],
+    'auth-write': [AR, ok, R, AR, ok, ok, AR, ok],
+    'auth-all': [AR, ok, R, AR, ok, ok, AR, ok],
     allowlist: [R, R, R, ok, ok, R, ok, ok],
     follows: [R, R, R, ok, ok, ok, ok, ok],
   };

@@ -35,6 +35,7 @@ export const REASONS = {
   bannedEvent: 'blocked: this event is banned on this relay',
   bannedAuthor: 'blocked: the author of this event is banned on this relay',
   notAllowedAuthor: 'restricted: the author of this event may not publish to this relay',
+  readOnlyAuthor: 'restricted: the author of this event may read but not publish on this relay',
   protectedNoAuth: 'auth-required: this event is protected (NIP-70); authenticate as its author',
   protectedOther: 'restricted: this event is protected (NIP-70); only its author may publish it',
   privilegedOnly:
@@ -117,6 +118,8 @@ export function canWrite(policy: AccessPolicy, event: NostrEvent, conn: AccessVi
   if (state.isEventBanned(event.id)) return REASONS.bannedEvent;
   const author = effectiveLevel(policy, event.pubkey);
   if (author === 'none') return REASONS.bannedAuthor;
+  // An explicit `read` level is a read-only grant in every mode, open ones included.
+  if (author === 'read') return REASONS.readOnlyAuthor;
   if (author !== 'admin' && !state.isKindAllowed(event.kind)) {
     return `blocked: kind ${event.kind} is not accepted on this relay`;
   }

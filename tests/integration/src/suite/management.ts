@@ -193,6 +193,17 @@ export function managementTests(
       assert.ok(banned.some((b) => b.id === bad.id));
     });
 
+    it('setpubkeylevel read makes a pubkey read-only on every gateway; write lifts it', T, async () => {
+      const reader = newKeys();
+      assert.equal(await adminCall(ctx.relay, admin, 'setpubkeylevel', [reader.pk, 'read']), true);
+      await everywhere('the read-only level', async (url) => {
+        const reply = await publish(url, signEvent(reader));
+        return !reply.ok && reply.message.startsWith('restricted:');
+      });
+      assert.equal(await adminCall(ctx.relay, admin, 'setpubkeylevel', [reader.pk, 'write']), true);
+      await everywhere('the write level', async (url) => (await publish(url, signEvent(reader))).ok);
+    });
+
     it('allowkind restricts the accepted kinds until the rules are lifted', T, async () => {
       const author = newKeys();
       try {
