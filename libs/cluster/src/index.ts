@@ -45,6 +45,7 @@ export {
   ndjsonErrorLine,
   ndjsonEventLine,
 } from './ndjson.js';
+export { openPubSubChannel, type PubSubChannel, type PubSubChannelOptions } from './pubsub-channel.js';
 export {
   aclChannel,
   type ClusterLogger,

@@ -1,5 +1,6 @@
 import { type AccessChange, type AccessChangeBus, decodeAccessChange } from '@nrelay/access';
-import { type ClusterLogger, connectRedis, quitRedis, whenConnected } from './redis.js';
+import { openPubSubChannel } from './pubsub-channel.js';
+import type { ClusterLogger } from './redis.js';
 
 /** Options of the Redis access-change bus. */
 export interface RedisAccessChangeBusOptions {
@@ -28,76 +29,16 @@ const EVERYTHING: readonly AccessChange[] = [
  * reload), and the state's periodic reload covers the rest.
  */
 export function createRedisAccessChangeBus(options: RedisAccessChangeBusOptions): RedisAccessChangeBus {
-  const { redisUrl, channel, logger } = options;
-  const handlers = new Set<(change: AccessChange) => void>();
-  const publisher = connectRedis(redisUrl, `acl-pub:${channel}`, logger);
-  // As for fanout: a SUBSCRIBE issued while Redis is down waits for it instead of failing.
-  const subscriber = connectRedis(redisUrl, `acl-sub:${channel}`, logger, { maxRetriesPerRequest: null });
-  let subscribed = false;
-  let everSubscribed = false;
-  let closed = false;
-
-  function deliver(change: AccessChange): void {
-    for (const handler of handlers) {
-      try {
-        handler(change);
-      } catch (err) {
-        logger.error({ err, change }, 'access-change handler threw');
-      }
-    }
-  }
-
-  const subscription = subscriber.subscribe(channel).then(
-    () => {
-      subscribed = true;
-      everSubscribed = true;
-    },
-    (err: unknown) => {
-      logger.error({ err, channel }, 'access-change subscribe failed');
-      throw err;
-    },
-  );
-  subscription.catch(() => {});
-
-  subscriber.on('message', (from: string, payload: string) => {
-    if (from !== channel) return;
-    const change = decodeAccessChange(payload);
-    if (change === undefined) {
-      logger.warn({ channel }, 'dropped an undecodable access-change message');
-      return;
-    }
-    deliver(change);
-  });
-  subscriber.on('close', () => {
-    subscribed = false;
-  });
-  subscriber.on('ready', () => {
-    if (!everSubscribed || closed) return;
-    subscribed = true;
+  return openPubSubChannel<AccessChange>({
+    ...options,
+    role: 'acl',
+    name: 'access-change',
+    encode: (change) => JSON.stringify(change),
+    decode: decodeAccessChange,
+    describe: (change) => ({ change }),
     // Announcements sent while we were away are lost: reload everything.
-    for (const change of EVERYTHING) deliver(change);
+    onResubscribed: (deliver) => {
+      for (const change of EVERYTHING) deliver(change);
+    },
   });
-
-  return {
-    async publish(change) {
-      await publisher.publish(channel, JSON.stringify(change));
-    },
-    subscribe(handler) {
-      handlers.add(handler);
-      return () => {
-        handlers.delete(handler);
-      };
-    },
-    isReady() {
-      return !closed && subscribed && subscriber.status === 'ready' && publisher.status === 'ready';
-    },
-    async ready() {
-      await Promise.all([subscription, whenConnected(publisher)]);
-    },
-    async close() {
-      closed = true;
-      handlers.clear();
-      await Promise.all([quitRedis(publisher), quitRedis(subscriber)]);
-    },
-  };
 }

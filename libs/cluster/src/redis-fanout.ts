@@ -1,6 +1,7 @@
 import type { FanoutBus, FanoutMessage } from '@nrelay/contracts';
 import { decodeFanout, encodeFanout } from './codec.js';
-import { type ClusterLogger, connectRedis, quitRedis, whenConnected } from './redis.js';
+import { openPubSubChannel } from './pubsub-channel.js';
+import type { ClusterLogger } from './redis.js';
 
 /** Options of the Redis FanoutBus. */
 export interface RedisFanoutBusOptions {
@@ -26,74 +27,20 @@ export interface RedisFanoutBus extends FanoutBus {
  * is at-most-once), which the REQ flow tolerates because stored events are queried.
  */
 export function createRedisFanoutBus(options: RedisFanoutBusOptions): RedisFanoutBus {
-  const { redisUrl, channel, logger } = options;
-  const handlers = new Set<(message: FanoutMessage) => void>();
-  const publisher = connectRedis(redisUrl, `fanout-pub:${channel}`, logger, { enableAutoPipelining: true });
-  // A SUBSCRIBE issued while Redis is down must wait for it, not fail after a few retries:
-  // ioredis re-subscribes only to channels whose SUBSCRIBE once succeeded.
-  const subscriber = connectRedis(redisUrl, `fanout-sub:${channel}`, logger, { maxRetriesPerRequest: null });
-  let subscribed = false;
-  let everSubscribed = false;
-  let closed = false;
-  const subscription = subscriber.subscribe(channel).then(
-    () => {
-      subscribed = true;
-      everSubscribed = true;
-    },
-    (err: unknown) => {
-      logger.error({ err, channel }, 'fanout subscribe failed');
-      throw err;
-    },
-  );
-  // Callers that never await ready() must not see an unhandled rejection.
-  subscription.catch(() => {});
-
-  subscriber.on('message', (from: string, payload: string) => {
-    if (from !== channel) return;
-    let message: FanoutMessage;
-    try {
-      message = decodeFanout(payload);
-    } catch (err) {
-      logger.warn({ err, channel }, 'dropped an undecodable fanout message');
-      return;
-    }
-    for (const handler of handlers) {
-      try {
-        handler(message);
-      } catch (err) {
-        logger.error({ err, event: message.event.id }, 'fanout handler threw');
-      }
-    }
+  const bus = openPubSubChannel<FanoutMessage>({
+    ...options,
+    role: 'fanout',
+    name: 'fanout',
+    encode: encodeFanout,
+    decode: decodeFanout,
+    describe: (message) => ({ event: message.event.id }),
+    publisherOptions: { enableAutoPipelining: true },
   });
-  subscriber.on('close', () => {
-    subscribed = false;
-  });
-  subscriber.on('ready', () => {
-    // ioredis queues the re-SUBSCRIBE as the first command after a reconnect's 'ready'.
-    if (everSubscribed) subscribed = true;
-  });
-
   return {
+    ...bus,
     async publish(message, signal) {
       signal?.throwIfAborted();
-      await publisher.publish(channel, encodeFanout(message));
-    },
-    subscribe(handler) {
-      handlers.add(handler);
-      return () => {
-        handlers.delete(handler);
-      };
-    },
-    isReady() {
-      return !closed && subscribed && subscriber.status === 'ready' && publisher.status === 'ready';
-    },
-    async ready() {
-      await Promise.all([subscription, whenConnected(publisher)]);
-    },
-    async close() {
-      closed = true;
-      handlers.clear();
-      await Promise.all([quitRedis(publisher), quitRedis(subscriber)]);
+      await bus.publish(message);
     },
   };
 }

@@ -1,0 +1,130 @@
+import type { RedisOptions } from 'ioredis';
+import { type ClusterLogger, connectRedis, quitRedis, whenConnected } from './redis.js';
+
+/** How one kind of message travels on a pub/sub channel. */
+export interface PubSubChannelOptions<T> {
+  redisUrl: string;
+  channel: string;
+  /** Names the two connections in logs and CLIENT LIST (`<role>-pub`, `<role>-sub`). */
+  role: string;
+  /** What the messages are, in log lines: `fanout`, `access-change`. */
+  name: string;
+  logger: ClusterLogger;
+  encode(message: T): string;
+  /** Undefined or a throw drops the payload with a warning. */
+  decode(payload: string): T | undefined;
+  /** Describes a message in the log line of a throwing handler (never its content). */
+  describe(message: T): Record<string, unknown>;
+  publisherOptions?: RedisOptions;
+  /** Runs after the subscriber came back from a disconnect (messages sent meanwhile are lost). */
+  onResubscribed?(deliver: (message: T) => void): void;
+}
+
+/** A typed Redis pub/sub channel: publish, local handlers, readiness, close. */
+export interface PubSubChannel<T> {
+  publish(message: T): Promise<void>;
+  /** Registers a handler; returns the function that removes it. */
+  subscribe(handler: (message: T) => void): () => void;
+  /** True while both connections are up and the channel is subscribed. */
+  isReady(): boolean;
+  /** Resolves once the channel is subscribed (nothing published later is missed) and publishing is connected. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * One Redis pub/sub channel shared by every process of a deployment: publishes go through one
+ * connection, a dedicated subscriber connection decodes each message once and hands it to
+ * every local handler (a throwing handler is logged, the others still run). After a Redis
+ * restart ioredis reconnects and re-subscribes by itself; pub/sub is at-most-once, so
+ * `onResubscribed` lets a channel make up for what it may have missed.
+ */
+export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubChannel<T> {
+  const { channel, logger } = options;
+  const handlers = new Set<(message: T) => void>();
+  const publisher = connectRedis(
+    options.redisUrl,
+    `${options.role}-pub:${channel}`,
+    logger,
+    options.publisherOptions,
+  );
+  // A SUBSCRIBE issued while Redis is down must wait for it, not fail after a few retries:
+  // ioredis re-subscribes only to channels whose SUBSCRIBE once succeeded.
+  const subscriber = connectRedis(options.redisUrl, `${options.role}-sub:${channel}`, logger, {
+    maxRetriesPerRequest: null,
+  });
+  let subscribed = false;
+  let everSubscribed = false;
+  let closed = false;
+
+  function deliver(message: T): void {
+    for (const handler of handlers) {
+      try {
+        handler(message);
+      } catch (err) {
+        logger.error({ err, channel, ...options.describe(message) }, `${options.name} handler threw`);
+      }
+    }
+  }
+
+  const subscription = subscriber.subscribe(channel).then(
+    () => {
+      subscribed = true;
+      everSubscribed = true;
+    },
+    (err: unknown) => {
+      logger.error({ err, channel }, `${options.name} subscribe failed`);
+      throw err;
+    },
+  );
+  // Callers that never await ready() must not see an unhandled rejection.
+  subscription.catch(() => {});
+
+  subscriber.on('message', (from: string, payload: string) => {
+    if (from !== channel) return;
+    let message: T | undefined;
+    try {
+      message = options.decode(payload);
+    } catch (err) {
+      logger.warn({ err, channel }, `dropped an undecodable ${options.name} message`);
+      return;
+    }
+    if (message === undefined) {
+      logger.warn({ channel }, `dropped an undecodable ${options.name} message`);
+      return;
+    }
+    deliver(message);
+  });
+  subscriber.on('close', () => {
+    subscribed = false;
+  });
+  subscriber.on('ready', () => {
+    // ioredis queues the re-SUBSCRIBE as the first command after a reconnect's 'ready'.
+    if (!everSubscribed || closed) return;
+    subscribed = true;
+    options.onResubscribed?.(deliver);
+  });
+
+  return {
+    async publish(message) {
+      await publisher.publish(channel, options.encode(message));
+    },
+    subscribe(handler) {
+      handlers.add(handler);
+      return () => {
+        handlers.delete(handler);
+      };
+    },
+    isReady() {
+      return !closed && subscribed && subscriber.status === 'ready' && publisher.status === 'ready';
+    },
+    async ready() {
+      await Promise.all([subscription, whenConnected(publisher)]);
+    },
+    async close() {
+      closed = true;
+      handlers.clear();
+      await Promise.all([quitRedis(publisher), quitRedis(subscriber)]);
+    },
+  };
+}
