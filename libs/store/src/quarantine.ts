@@ -4,20 +4,17 @@
  * one to none, so the read paths need no extra predicate and keep their index-only plans.
  */
 import type { NostrEvent, RawEvent } from '@nrelay/protocol';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { DEFAULT_SAVE_SETTINGS, saveEvents } from './save.js';
 import type { Executor } from './write.js';
 
 /** Rows restored per round trip (one `saveEvents` call each). */
 const RESTORE_PAGE = 500;
 
-/**
- * Moves the stored events of `pubkey` into quarantine (their tags go with the rows, by the
- * cascade). Run it in the transaction that records the ban. Returns how many were hidden.
- */
-export async function quarantinePubkey(db: Executor, pubkey: string, now: number): Promise<number> {
+/** Moves the stored events selected by `where` into quarantine; returns how many moved. */
+async function quarantineWhere(db: Executor, where: RawBuilder<unknown>, now: number): Promise<number> {
   const { rows } = await sql<{ n: number }>`
-    with moved as (delete from events where pubkey = ${pubkey} returning id, pubkey, raw),
+    with moved as (delete from events where ${where} returning id, pubkey, raw),
     kept as (
       insert into quarantined_events (id, pubkey, raw, quarantined_at)
       select id, pubkey, raw, ${now}::int8 from moved
@@ -27,17 +24,17 @@ export async function quarantinePubkey(db: Executor, pubkey: string, now: number
   return Number(rows[0]?.n ?? 0);
 }
 
+/**
+ * Moves the stored events of `pubkey` into quarantine (their tags go with the rows, by the
+ * cascade). Run it in the transaction that records the ban. Returns how many were hidden.
+ */
+export function quarantinePubkey(db: Executor, pubkey: string, now: number): Promise<number> {
+  return quarantineWhere(db, sql`pubkey = ${pubkey}`, now);
+}
+
 /** Moves one stored event into quarantine; returns 1 when it was stored, else 0. */
-export async function quarantineEvent(db: Executor, id: string, now: number): Promise<number> {
-  const { rows } = await sql<{ n: number }>`
-    with moved as (delete from events where id = ${id} returning id, pubkey, raw),
-    kept as (
-      insert into quarantined_events (id, pubkey, raw, quarantined_at)
-      select id, pubkey, raw, ${now}::int8 from moved
-      on conflict (id) do nothing
-    )
-    select count(*)::int as n from moved`.execute(db);
-  return Number(rows[0]?.n ?? 0);
+export function quarantineEvent(db: Executor, id: string, now: number): Promise<number> {
+  return quarantineWhere(db, sql`id = ${id}`, now);
 }
 
 /** Which quarantined events an unban concerns. */

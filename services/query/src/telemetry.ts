@@ -61,6 +61,18 @@ function parentOf(request: QueryRequest): Context {
   return trace.getSpan(active) === undefined ? extractTrace(request.trace) : active;
 }
 
+/** A span for one query or count (when tracing), and the context that makes it the SQL's parent. */
+function startOpSpan(
+  tracer: Tracer | undefined,
+  name: 'query' | 'count',
+  request: QueryRequest,
+): { span: Span | undefined; ctx: Context | undefined } {
+  if (tracer === undefined) return { span: undefined, ctx: undefined };
+  const parent = parentOf(request);
+  const span = tracer.startSpan(name, { attributes: { [ATTR.filterCount]: request.filters.length } }, parent);
+  return { span, ctx: trace.setSpan(parent, span) };
+}
+
 /**
  * Measures the query engine: duration by op and outcome, events returned, failures counted as
  * SQL errors by SQLSTATE. When tracing, each query or count is a span (filter count, result
@@ -71,17 +83,7 @@ export function observeQueryEngine(engine: QueryClient, tracer: Tracer | undefin
 
   async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<string> {
     const started = performance.now();
-    let span: Span | undefined;
-    let ctx: Context | undefined;
-    if (tracer !== undefined) {
-      const parent = parentOf(request);
-      span = tracer.startSpan(
-        'query',
-        { attributes: { [ATTR.filterCount]: request.filters.length } },
-        parent,
-      );
-      ctx = trace.setSpan(parent, span);
-    }
+    const { span, ctx } = startOpSpan(tracer, 'query', request);
     const stream = engine.query(request, signal)[Symbol.asyncIterator]();
     let results = 0;
     let outcome: Outcome = 'aborted';
@@ -116,17 +118,7 @@ export function observeQueryEngine(engine: QueryClient, tracer: Tracer | undefin
 
   async function count(request: QueryRequest, signal: AbortSignal): Promise<number> {
     const started = performance.now();
-    let span: Span | undefined;
-    let ctx: Context | undefined;
-    if (tracer !== undefined) {
-      const parent = parentOf(request);
-      span = tracer.startSpan(
-        'count',
-        { attributes: { [ATTR.filterCount]: request.filters.length } },
-        parent,
-      );
-      ctx = trace.setSpan(parent, span);
-    }
+    const { span, ctx } = startOpSpan(tracer, 'count', request);
     try {
       const n =
         ctx === undefined

@@ -1,4 +1,5 @@
 import {
+  type AccessConfig,
   type AccessMode,
   type AccessPolicy,
   type AccessState,
@@ -21,17 +22,8 @@ export const IP_REASONS = {
   denied: 'blocked: this address is blocked on this relay',
 } as const;
 
-/** The settings the access hooks read. */
-export type AccessHookConfig = Pick<
-  Config,
-  | 'ACCESS_MODE'
-  | 'ADMIN_PUBKEYS'
-  | 'PRIVILEGED_KINDS'
-  | 'IP_ALLOW'
-  | 'IP_DENY'
-  | 'TRUSTED_PROXIES'
-  | 'PROXY_PROTOCOL'
->;
+/** The settings the access hooks read: those of the access policy. */
+export type AccessHookConfig = AccessConfig;
 
 /**
  * The built-in access policy as ordinary gateway hooks (docs/access-control.md):
