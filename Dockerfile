@@ -10,6 +10,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 ENV TURBO_TELEMETRY_DISABLED=1
+# bcrypto (native Schnorr verifier, docs/adr/0004) builds with node-gyp at install.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN npm ci --no-audit --no-fund && npx turbo run build --filter='./apps/*' --filter='./services/*'
 
@@ -25,6 +27,8 @@ COPY --from=build /app/tests/integration/package.json ./tests/integration/packag
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
  && find libs services apps -type d \( -name src -o -name .turbo \) -prune -exec rm -rf {} + \
  && find libs services apps -name '*.test.js*' -delete
+# The addon built in the build stage (this stage skips install scripts and has no compiler).
+COPY --from=build /app/node_modules/bcrypto/build/Release/bcrypto.node ./node_modules/bcrypto/build/Release/bcrypto.node
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 DATA_DIR=/data

@@ -16,6 +16,7 @@ import {
   type GatewayHooks,
 } from '@nrelay/gateway';
 import {
+  chooseVerifier,
   createIngestPipeline,
   createLocalIngestClient,
   INGEST_HOOK_NAMES,
@@ -79,6 +80,7 @@ export async function startStandalone(
       minPowDifficulty: config.MIN_POW_DIFFICULTY,
     },
     writers: config.DATABASE_URL ? 2 : 1,
+    verifier: chooseVerifier(config.SIGNATURE_VERIFIER),
     // Management rules first (bans hold even against a gateway that did not check), then limits, plugins.
     hooks: concatHooks<IngestHooks>(
       management.ingestHooks,

@@ -337,6 +337,14 @@ export const SETTINGS = [
     min: 1,
     description: 'Burst of new connections per client IP.',
   },
+  {
+    env: 'SIGNATURE_VERIFIER',
+    type: 'enum',
+    default: 'auto',
+    values: ['auto', 'native', 'wasm', 'noble'],
+    description:
+      'Schnorr verifier of ingest: auto = native libtorsion addon (bcrypto) when built, else WASM libsecp256k1; noble = pure JS.',
+  },
   // ---- extension ----
   {
     env: 'PLUGINS',

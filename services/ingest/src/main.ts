@@ -22,6 +22,7 @@ import {
 } from '@nrelay/store';
 import { serveMetrics } from '@nrelay/telemetry';
 import { createIngestPipeline } from './pipeline.js';
+import { chooseVerifier } from './stages/verifiers.js';
 import { INGEST_HOOK_NAMES, type IngestHooks } from './types.js';
 import { startIngestWorker } from './worker.js';
 
@@ -74,6 +75,7 @@ await runService(
         logger,
       });
       await Promise.all([fanout.ready(), rateLimiters.ready()]);
+      const verifier = chooseVerifier(config.SIGNATURE_VERIFIER);
       const pipeline = createIngestPipeline({
         store,
         fanout,
@@ -84,6 +86,7 @@ await runService(
           minPowDifficulty: config.MIN_POW_DIFFICULTY,
         },
         writers: Math.max(1, Math.min(4, config.DATABASE_POOL_SIZE - 1)),
+        verifier,
         hooks,
       });
       const worker = startIngestWorker({
@@ -106,6 +109,7 @@ await runService(
         describe: {
           queue: config.INGEST_QUEUE,
           concurrency: config.INGEST_CONCURRENCY,
+          verifier: verifier.name,
           health: `http://${config.HOST}:${config.INGEST_HEALTH_PORT}`,
         },
         async stop() {

@@ -6,8 +6,8 @@ import { policyStage } from './stages/policy.js';
 import { publishStage } from './stages/publish.js';
 import { replyFor } from './stages/reply.js';
 import { type EventWriter, WriteBatcher } from './stages/store.js';
+import { chooseVerifier } from './stages/verifiers.js';
 import { verifyStage } from './stages/verify.js';
-import { wasmVerifier } from './stages/wasm-verifier.js';
 import {
   observePipeline,
   observePublisher,
@@ -23,7 +23,7 @@ export interface IngestDeps {
   fanout: FanoutBus;
   policy: IngestPolicy;
   logger: Logger;
-  /** Schnorr verifier; default the WASM libsecp256k1 one. */
+  /** Schnorr verifier; default `chooseVerifier()` (native when built, else WASM). */
   verifier?: SignatureVerifier;
   hooks?: Partial<IngestHooks>;
   /** Most events per store transaction (default 256). */
@@ -52,7 +52,7 @@ const CLOSED: IngestResult = { ok: false, reason: 'error: relay is shutting down
 export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
   // Metrics always; spans only when tracing is on (each wrapper is a no-op otherwise).
   const tracer = relayTracer();
-  const verifier = traceVerifier(deps.verifier ?? wasmVerifier, tracer);
+  const verifier = traceVerifier(deps.verifier ?? chooseVerifier(), tracer);
   const hooks: IngestHooks = {
     rejectEvent: deps.hooks?.rejectEvent ?? [],
     onEventSaved: deps.hooks?.onEventSaved ?? [],
