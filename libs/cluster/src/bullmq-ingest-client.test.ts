@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { IngestRequest, IngestResult } from '@nrelay/contracts';
+import type { IngestRequest } from '@nrelay/contracts';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBullmqIngestClient, REPLY_TIMEOUT } from './bullmq-ingest-client.js';
-import { decodeJobData, type IngestJobData } from './codec.js';
+import { decodeJobData, type IngestJobData, type IngestReply } from './codec.js';
 import { createIngestReplyPublisher } from './ingest-reply-publisher.js';
 import { replyChannel } from './redis.js';
 import {
@@ -51,7 +51,7 @@ function request(
   };
 }
 
-function client(gatewayId: string, replyTimeoutMs = 5_000) {
+function client(gatewayId: string, replyTimeoutMs = 5_000, jobBatch?: number) {
   return createBullmqIngestClient({
     redisUrl: TEST_REDIS_URL,
     queueName,
@@ -59,13 +59,14 @@ function client(gatewayId: string, replyTimeoutMs = 5_000) {
     gatewayId,
     logger,
     replyTimeoutMs,
+    ...(jobBatch === undefined ? {} : { jobBatch }),
   });
 }
 
-/** A worker whose jobs wait for `release()` when `gated`, and record what they processed. */
+/** A worker whose jobs wait for `release()` when `gated`, and record what they carried. */
 function standInWorker(gated = false) {
   const replies = createIngestReplyPublisher({ redisUrl: TEST_REDIS_URL, prefix, logger });
-  const processed: Array<{ jobId: string | undefined; ref: string }> = [];
+  const jobs: Array<{ gatewayId: string; refs: string[] }> = [];
   let open!: () => void;
   const gate = new Promise<void>((resolve) => {
     open = resolve;
@@ -76,16 +77,18 @@ function standInWorker(gated = false) {
     async (job: Job<IngestJobData>) => {
       const data = decodeJobData(job.data);
       await gate;
-      processed.push({ jobId: job.id, ref: data.ref });
-      const sig = (JSON.parse(data.raw) as { sig: string }).sig;
-      const result: IngestResult =
-        sig === 'bad' ? { ok: false, reason: 'invalid: bad signature' } : { ok: true, reason: '' };
-      await replies.answer(data, result);
+      jobs.push({ gatewayId: data.gatewayId, refs: data.entries.map((e) => e.ref) });
+      const answers: IngestReply[] = data.entries.map(({ ref, raw }) =>
+        (JSON.parse(raw) as { sig: string }).sig === 'bad'
+          ? { ref, ok: false, reason: 'invalid: bad signature' }
+          : { ref, ok: true, reason: '' },
+      );
+      await replies.answer(data.gatewayId, answers);
     },
     { connection: { url: TEST_REDIS_URL }, prefix, concurrency: 4 },
   );
   return {
-    processed,
+    jobs,
     release: open,
     async close() {
       await worker.close();
@@ -141,50 +144,46 @@ test('no worker: the submit answers the timeout reason; an aborted submit reject
   }
 });
 
-test('concurrent submits of one event from two gateways: one job, exactly one OK each', async () => {
-  const worker = standInWorker(true);
-  const g1 = client('gw-1');
-  const g2 = client('gw-2');
-  const seen: string[] = [];
-  const listener = (await connectTestRedis()).on('message', (ch: string) => seen.push(ch));
-  await listener.subscribe(replyChannel(prefix, 'gw-1'), replyChannel(prefix, 'gw-2'));
+test('submits of one event-loop turn travel in one job and are answered each on its own', async () => {
+  const worker = standInWorker();
+  const gw = client('gw-b');
   try {
-    await Promise.all([g1.ready(), g2.ready()]);
-    const id = 'ab'.repeat(32);
-    const first = g1.submit(request('gw-1', id));
-    await eventually(async () => (await jobCount()) === 1, 2_000, 'first job');
-    const second = g2.submit(request('gw-2', id));
-    const third = g2.submit(request('gw-2', id));
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(await jobCount(), 1, 'the later submits did not add jobs');
-    worker.release();
-    // The submitter whose job ran gets the pipeline's answer; the others, like a standalone
-    // relay would answer them, a duplicate.
-    assert.deepEqual(await Promise.all([first, second, third]), [
-      { ok: true, reason: '' },
-      { ok: true, reason: 'duplicate: already have this event' },
-      { ok: true, reason: 'duplicate: already have this event' },
-    ]);
-    assert.equal(worker.processed.length, 1);
-    await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(seen.sort(), [
-      replyChannel(prefix, 'gw-1'),
-      replyChannel(prefix, 'gw-2'),
-      replyChannel(prefix, 'gw-2'),
-    ]);
-    // A submit after the job finished runs a job of its own: the store may have changed since
-    // (a deletion), so an old outcome is never replayed.
-    assert.deepEqual(await g1.submit(request('gw-1', id)), { ok: true, reason: '' });
-    assert.equal(worker.processed.length, 2);
-    await eventually(async () => (await jobCount()) === 0, 2_000, 'jobs removed');
+    await gw.ready();
+    const sigs = Array.from({ length: 50 }, (_, i) => (i % 7 === 3 ? 'bad' : 'good'));
+    const results = await Promise.all(sigs.map((sig) => gw.submit(request('gw-b', undefined, sig))));
+    assert.deepEqual(
+      results,
+      sigs.map((sig) =>
+        sig === 'bad' ? { ok: false, reason: 'invalid: bad signature' } : { ok: true, reason: '' },
+      ),
+    );
+    assert.equal(worker.jobs.length, 1, 'one job for the whole turn');
+    assert.equal(worker.jobs[0]?.refs.length, 50);
+    assert.equal(new Set(worker.jobs[0]?.refs).size, 50, 'refs are unique');
   } finally {
-    listener.disconnect();
-    await Promise.all([g1.close(), g2.close()]);
+    await gw.close();
     await worker.close();
   }
 });
 
-test('a copy with a bad signature does not block a good copy of the same id', async () => {
+test('a turn with more submits than jobBatch is split into jobs of at most jobBatch', async () => {
+  const worker = standInWorker();
+  const gw = client('gw-s', 5_000, 8);
+  try {
+    await gw.ready();
+    const results = await Promise.all(Array.from({ length: 30 }, () => gw.submit(request('gw-s'))));
+    assert.ok(results.every((r) => r.ok));
+    assert.deepEqual(
+      worker.jobs.map((j) => j.refs.length).sort((a, b) => a - b),
+      [6, 8, 8, 8],
+    );
+  } finally {
+    await gw.close();
+    await worker.close();
+  }
+});
+
+test('two gateways submitting one event id: each submit gets its own answer; a bad copy blocks no good one', async () => {
   const worker = standInWorker(true);
   const g1 = client('gw-bad');
   const g2 = client('gw-good');
@@ -192,14 +191,12 @@ test('a copy with a bad signature does not block a good copy of the same id', as
     await Promise.all([g1.ready(), g2.ready()]);
     const id = 'cd'.repeat(32);
     const bad = g1.submit(request('gw-bad', id, 'bad'));
-    await eventually(async () => (await jobCount()) === 1, 2_000, 'bad job');
     const good = g2.submit(request('gw-good', id, 'good'));
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(async () => (await jobCount()) === 2, 2_000, 'two jobs');
     worker.release();
     assert.deepEqual(await bad, { ok: false, reason: 'invalid: bad signature' });
     assert.deepEqual(await good, { ok: true, reason: '' });
-    assert.equal(worker.processed.length, 2, 'the good copy ran as its own job');
-    assert.notEqual(worker.processed[1]?.jobId, id);
+    assert.deepEqual(worker.jobs.map((j) => j.gatewayId).sort(), ['gw-bad', 'gw-good']);
     await eventually(async () => (await jobCount()) === 0, 2_000, 'jobs removed');
   } finally {
     await Promise.all([g1.close(), g2.close()]);
@@ -207,19 +204,21 @@ test('a copy with a bad signature does not block a good copy of the same id', as
   }
 });
 
-test('a good copy arriving just after a refusal of its id is submitted, not answered with the refusal', async () => {
-  const worker = standInWorker();
-  const gw = client('gw-r');
+test('undecodable messages and answers for unknown refs on the reply channel are ignored', async () => {
+  const worker = standInWorker(true);
+  const gw = client('gw-x');
   try {
     await gw.ready();
-    const id = 'ef'.repeat(32);
-    assert.deepEqual(await gw.submit(request('gw-r', id, 'bad')), {
-      ok: false,
-      reason: 'invalid: bad signature',
-    });
-    // The refusal is now the recorded outcome of this id.
-    assert.deepEqual(await gw.submit(request('gw-r', id, 'good')), { ok: true, reason: '' });
-    assert.equal(worker.processed.length, 2);
+    const submitted = gw.submit(request('gw-x'));
+    await admin.publish(replyChannel(prefix, 'gw-x'), 'not json');
+    await admin.publish(
+      replyChannel(prefix, 'gw-x'),
+      JSON.stringify({ v: 1, replies: [{ ref: 'someone-else', ok: false, reason: 'error: x' }] }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    worker.release();
+    assert.deepEqual(await submitted, { ok: true, reason: '' });
+    assert.ok(logger.entries.some((r) => r.msg === 'dropped an undecodable ingest reply'));
   } finally {
     await gw.close();
     await worker.close();

@@ -1,30 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import type { IngestClient, IngestRequest, IngestResult } from '@nrelay/contracts';
 import { type JobsOptions, Queue } from 'bullmq';
-import { decodeReply, type IngestJobData, type IngestReply, toJobData } from './codec.js';
-import {
-  type ClusterLogger,
-  connectRedis,
-  outcomeKey,
-  quitRedis,
-  replyChannel,
-  waitersKey,
-  whenConnected,
-} from './redis.js';
+import { decodeReplies, type IngestJobData, type IngestReply, toJobEntry } from './codec.js';
+import { type ClusterLogger, connectRedis, quitRedis, replyChannel, whenConnected } from './redis.js';
 
-/** The name of every ingest job (one event each). */
-export const INGEST_JOB_NAME = 'event';
+/** The name of every ingest job (the submits one gateway collected in one event-loop turn). */
+export const INGEST_JOB_NAME = 'events';
 /** Job attempts by default: the first try and two retries of transient store errors. */
 export const DEFAULT_JOB_ATTEMPTS = 3;
 /** First retry delay by default; doubles per attempt. */
 export const DEFAULT_JOB_BACKOFF_MS = 250;
+/** Most submits carried by one job, by default. */
+export const DEFAULT_JOB_BATCH = 256;
+/**
+ * Queue adds in flight at once per gateway. While they are all out, new submits wait in the
+ * buffer and leave together with the next add: the busier the gateway, the bigger the jobs,
+ * and a lone submit still leaves at once (Nagle's algorithm, for jobs).
+ */
+export const ADDS_IN_FLIGHT = 2;
 
 /** Options of the BullMQ IngestClient. */
 export interface BullmqIngestClientOptions {
   redisUrl: string;
   /** BullMQ queue name, e.g. `ingest`; the ingest workers consume the same queue. */
   queueName: string;
-  /** The deployment's Redis prefix: BullMQ keys, reply channels and waiter keys start with it. */
+  /** The deployment's Redis prefix: BullMQ keys and reply channels start with it. */
   prefix: string;
   /** Unique per gateway process: its replies arrive on `${prefix}:reply:${gatewayId}`. */
   gatewayId: string;
@@ -35,6 +35,8 @@ export interface BullmqIngestClientOptions {
   jobAttempts?: number;
   /** First retry delay, exponential (default `DEFAULT_JOB_BACKOFF_MS`). */
   jobBackoffMs?: number;
+  /** Most submits in one job (default `DEFAULT_JOB_BATCH`). */
+  jobBatch?: number;
 }
 
 /** The cluster IngestClient, with the readiness a gateway reports on /readyz. */
@@ -50,55 +52,50 @@ export const REPLY_TIMEOUT: IngestResult = {
   ok: false,
   reason: 'error: timed out waiting for the ingest worker, try again',
 };
-const DUPLICATE: IngestResult = { ok: true, reason: 'duplicate: already have this event' };
 const QUEUE_ERROR: IngestResult = { ok: false, reason: 'error: could not queue the event, try again later' };
 const CLOSING: IngestResult = { ok: false, reason: 'error: relay is shutting down, try again later' };
 
 interface Pending {
   ref: string;
   request: IngestRequest;
-  resubmitted: boolean;
   settle(result: IngestResult): void;
 }
 
 /**
- * The gateway side of ingest: one BullMQ job per event (`jobId` = event id), the OK back on
- * this gateway's reply channel matched by a per-submit `ref`.
+ * The gateway side of ingest. Submits made in one turn of the event loop leave as ONE BullMQ job
+ * (up to `jobBatch`); the worker answers them together in one message on this gateway's reply
+ * channel, each matched to its submit by a `ref` unique to this process. A job costs the queue
+ * and the worker ~100 µs whatever it carries, so one job per event would cap ingest near 10k/s
+ * on a core; batching takes that cost off the hot path (docs/adr/0003-cluster-seams.md).
  *
- * Concurrent submits of one event id: each submit first registers itself, in one MULTI, in the
- * event's waiter list and reads the event's recent outcome. If an outcome exists, the submit is
- * answered from it; otherwise it adds the job, which is a no-op when a job with that id
- * already exists. The worker that finishes a job, in one MULTI, records the outcome (a few
- * seconds), takes the waiter list and answers; so every submit either is in the list the
- * worker takes or sees the outcome it records: each gets exactly one OK.
- *
- * An outcome of another submission (`shared`) is final only when it is OK true (the event is
- * durable; its id fixes its content) and is then answered as a duplicate, as standalone does.
- * A refusal may belong to the other copy alone (a bad signature on the same id, another
- * connection's AUTH), so the waiter then submits its own copy once, under a job id of its own.
- * A submit that finds the outcome of an already FINISHED job also submits its own copy: the
- * store may have changed since (a deletion), and only the pipeline can answer for it now.
+ * Two submits of the same event (two connections, two gateways) are two entries, each run
+ * through the pipeline: the store's primary key lets one be stored and answers the other
+ * `duplicate:`, and a copy with a bad signature is refused on its own without blocking a good
+ * copy of the same id.
  */
 export function createBullmqIngestClient(options: BullmqIngestClientOptions): BullmqIngestClient {
-  const { prefix, gatewayId, logger, replyTimeoutMs } = options;
+  const { gatewayId, logger, replyTimeoutMs } = options;
+  const jobBatch = Math.max(1, options.jobBatch ?? DEFAULT_JOB_BATCH);
   const jobOptions: JobsOptions = {
     attempts: options.jobAttempts ?? DEFAULT_JOB_ATTEMPTS,
     backoff: { type: 'exponential', delay: options.jobBackoffMs ?? DEFAULT_JOB_BACKOFF_MS },
-    // A finished job must not linger: a jobId deduplicates only while the job exists, and a
-    // kept job would swallow the next submit of its event. Outcomes live in our own key.
     removeOnComplete: true,
     removeOnFail: true,
   };
-  // Waiter entries are useless once their submit gave up.
-  const waiterTtlMs = replyTimeoutMs + 1_000;
-  const commands = connectRedis(options.redisUrl, `ingest-client:${prefix}:${gatewayId}`, logger);
-  const queue = new Queue<IngestJobData>(options.queueName, { connection: commands, prefix });
+  const commands = connectRedis(options.redisUrl, `ingest-client:${options.prefix}:${gatewayId}`, logger);
+  const queue = new Queue<IngestJobData>(options.queueName, { connection: commands, prefix: options.prefix });
   queue.on('error', (err) => logger.warn({ err }, 'ingest queue error'));
-  const subscriber = connectRedis(options.redisUrl, `ingest-replies:${prefix}:${gatewayId}`, logger, {
+  const subscriber = connectRedis(options.redisUrl, `ingest-replies:${options.prefix}:${gatewayId}`, logger, {
     maxRetriesPerRequest: null,
   });
-  const channel = replyChannel(prefix, gatewayId);
+  const channel = replyChannel(options.prefix, gatewayId);
+  // Refs are unique to this process, even across restarts under the same gateway id.
+  const refPrefix = randomBytes(6).toString('base64url');
+  let refCounter = 0;
   const pending = new Map<string, Pending>();
+  let buffer: Pending[] = [];
+  let flushScheduled = false;
+  let addsInFlight = 0;
   let subscribed = false;
   let everSubscribed = false;
   let closed = false;
@@ -116,69 +113,62 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
   });
   subscriber.on('message', (from: string, payload: string) => {
     if (from !== channel) return;
-    let reply: IngestReply;
+    let replies: IngestReply[];
     try {
-      reply = decodeReply(payload);
+      replies = decodeReplies(payload);
     } catch (err) {
       logger.warn({ err }, 'dropped an undecodable ingest reply');
       return;
     }
-    const entry = pending.get(reply.ref);
-    if (entry === undefined) return; // timed out, aborted, or already answered
-    if (reply.shared) onSharedOutcome(entry, reply);
-    else entry.settle({ ok: reply.ok, reason: reply.reason });
+    for (const reply of replies) {
+      // Absent when it timed out, was aborted or already answered.
+      pending.get(reply.ref)?.settle({ ok: reply.ok, reason: reply.reason });
+    }
   });
 
-  function onSharedOutcome(entry: Pending, outcome: IngestReply): void {
-    if (outcome.ok) {
-      // Another submission stored it (or found it stored): for this one it is a duplicate.
-      entry.settle({ ok: true, reason: outcome.reason || DUPLICATE.reason });
-      return;
+  function schedule(): void {
+    if (buffer.length >= jobBatch) flush();
+    else if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
     }
-    if (entry.resubmitted) {
-      entry.settle({ ok: outcome.ok, reason: outcome.reason });
-      return;
-    }
-    resubmitOwnCopy(entry);
   }
 
-  function resubmitOwnCopy(entry: Pending): void {
-    entry.resubmitted = true;
-    const data = toJobData(entry.request, entry.ref);
-    queue
-      .add(INGEST_JOB_NAME, data, { ...jobOptions, jobId: `${data.id}-${entry.ref}` })
-      .catch((err: unknown) => {
-        logger.error({ err, event: data.id }, 'could not resubmit an event');
-        entry.settle(QUEUE_ERROR);
-      });
+  function flush(): void {
+    flushScheduled = false;
+    while (buffer.length > 0 && addsInFlight < ADDS_IN_FLIGHT) {
+      // Submits aborted while buffered are not sent.
+      const batch = buffer.splice(0, jobBatch).filter((entry) => pending.has(entry.ref));
+      if (batch.length === 0) continue;
+      addsInFlight++;
+      add(batch)
+        .catch((err: unknown) => {
+          logger.error({ err, events: batch.length }, 'could not queue events');
+          for (const entry of batch) entry.settle(QUEUE_ERROR);
+        })
+        .finally(() => {
+          addsInFlight--;
+          if (buffer.length > 0) flush();
+        });
+    }
   }
 
-  async function start(entry: Pending): Promise<void> {
+  async function add(batch: Pending[]): Promise<void> {
+    // A reply published before the channel is subscribed would be lost.
     await subscription;
-    const id = entry.request.event.event.id;
-    const waiters = waitersKey(prefix, id);
-    const results = await commands
-      .multi()
-      .rpush(waiters, `${entry.ref} ${gatewayId}`)
-      .pexpire(waiters, waiterTtlMs)
-      .get(outcomeKey(prefix, id))
-      .exec();
-    const failed = results?.find(([err]) => err !== null)?.[0];
-    if (!results || failed) throw failed ?? new Error('waiter registration was discarded');
-    if (!pending.has(entry.ref)) return;
-    if (typeof results[2]?.[1] === 'string') {
-      // That job is finished (and being removed): this submit gets a job of its own.
-      resubmitOwnCopy(entry);
-      return;
-    }
-    await queue.add(INGEST_JOB_NAME, toJobData(entry.request, entry.ref), { ...jobOptions, jobId: id });
+    const data: IngestJobData = {
+      v: 1,
+      gatewayId,
+      entries: batch.map((entry) => toJobEntry(entry.request, entry.ref)),
+    };
+    await queue.add(INGEST_JOB_NAME, data, jobOptions);
   }
 
   function submit(request: IngestRequest, signal?: AbortSignal): Promise<IngestResult> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (closed) return Promise.resolve(CLOSING);
     return new Promise<IngestResult>((resolve, reject) => {
-      const ref = randomBytes(12).toString('hex');
+      const ref = `${refPrefix}${(refCounter++).toString(36)}`;
       const timer = setTimeout(() => entry.settle(REPLY_TIMEOUT), replyTimeoutMs);
       const onAbort = () => {
         cleanup();
@@ -192,7 +182,6 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
       const entry: Pending = {
         ref,
         request,
-        resubmitted: false,
         settle(result) {
           cleanup();
           resolve(result);
@@ -200,11 +189,8 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       pending.set(ref, entry);
-      start(entry).catch((err: unknown) => {
-        if (!pending.has(ref)) return;
-        logger.error({ err, event: request.event.event.id }, 'could not queue an event');
-        entry.settle(QUEUE_ERROR);
-      });
+      buffer.push(entry);
+      schedule();
     });
   }
 
@@ -216,6 +202,7 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
     },
     async close() {
       closed = true;
+      buffer = [];
       for (const entry of [...pending.values()]) entry.settle(CLOSING);
       await queue.close();
       await Promise.all([quitRedis(subscriber), quitRedis(commands)]);

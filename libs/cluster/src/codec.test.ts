@@ -4,11 +4,11 @@ import type { FanoutMessage, IngestRequest } from '@nrelay/contracts';
 import {
   decodeFanout,
   decodeJobData,
-  decodeReply,
+  decodeReplies,
   encodeFanout,
-  encodeReply,
-  requestFromJobData,
-  toJobData,
+  encodeReplies,
+  requestFromJobEntry,
+  toJobEntry,
   WireFormatError,
 } from './codec.js';
 
@@ -55,24 +55,28 @@ test('fanout: malformed or unknown-version payloads are refused', () => {
     assert.throws(() => decodeFanout(payload), WireFormatError, payload.slice(0, 40));
 });
 
-test('reply: round trip, shared flag, malformed and unknown versions refused', () => {
-  const reply = { v: 1 as const, id: event.id, ref: 'r1', ok: false, reason: 'invalid: bad signature' };
-  assert.deepEqual(decodeReply(encodeReply(reply)), reply);
-  const shared = { ...reply, shared: true as const };
-  assert.deepEqual(decodeReply(encodeReply(shared)), shared);
+test('replies: round trip of a batch, malformed and unknown versions refused', () => {
+  const replies = [
+    { ref: 'r1', ok: false, reason: 'invalid: bad signature' },
+    { ref: 'r2', ok: true, reason: '' },
+  ];
+  assert.deepEqual(decodeReplies(encodeReplies(replies)), replies);
+  assert.deepEqual(decodeReplies(encodeReplies([])), []);
   for (const payload of [
-    '{"v":2,"id":"x","ref":"r","ok":true,"reason":""}',
-    '{"v":1,"id":"x","ref":"r","ok":"yes","reason":""}',
-    '{"v":1,"id":"x","ok":true,"reason":""}',
-    '{"v":1,"id":"x","ref":"r","ok":true,"reason":"","shared":1}',
+    '{"v":2,"replies":[]}',
+    '{"v":1}',
+    '{"v":1,"replies":{}}',
+    '{"v":1,"replies":[{"ref":"r","ok":"yes","reason":""}]}',
+    '{"v":1,"replies":[{"ok":true,"reason":""}]}',
+    '{"v":1,"replies":[null]}',
     'null',
     '',
   ]) {
-    assert.throws(() => decodeReply(payload), WireFormatError, payload);
+    assert.throws(() => decodeReplies(payload), WireFormatError, payload);
   }
 });
 
-test('job data: built from a request, checked on the way back, parsed once into a request', () => {
+test('job data: built from requests, checked on the way back, parsed once into requests', () => {
   const request: IngestRequest = {
     v: 1,
     event: { event, raw },
@@ -82,41 +86,43 @@ test('job data: built from a request, checked on the way back, parsed once into 
     authedPubkeys: [event.pubkey],
     trace: { traceparent: 't' },
   };
-  const data = toJobData(request, 'ref-1');
-  assert.deepEqual(data, {
-    v: 1,
-    id: event.id,
-    raw,
-    gatewayId: 'gw-1',
-    connectionId: 'c-7',
+  const entry = toJobEntry(request, 'ref-1');
+  assert.deepEqual(entry, {
     ref: 'ref-1',
+    raw,
+    connectionId: 'c-7',
     receivedAt: 99,
     authedPubkeys: [event.pubkey],
     trace: { traceparent: 't' },
   });
+  const data = { v: 1 as const, gatewayId: 'gw-1', entries: [entry, { ...entry, ref: 'ref-2' }] };
   // What BullMQ stores is JSON: go through it.
   const back = decodeJobData(JSON.parse(JSON.stringify(data)));
   assert.deepEqual(back, data);
-  assert.deepEqual(requestFromJobData(back), request);
+  assert.deepEqual(requestFromJobEntry(back.gatewayId, entry), request);
 });
 
 test('job data: malformed, unknown-version or inconsistent data is refused', () => {
-  const good = toJobData(
+  const good = toJobEntry(
     { v: 1, event: { event, raw }, receivedAt: 1, gatewayId: 'g', connectionId: 'c', authedPubkeys: [] },
     'r',
   );
+  const job = (entry: unknown) => ({ v: 1, gatewayId: 'g', entries: [entry] });
   for (const data of [
     null,
     'x',
-    { ...good, v: 2 },
-    { ...good, raw: 5 },
-    { ...good, authedPubkeys: [1] },
-    { ...good, receivedAt: '1' },
-    { ...good, trace: 'x' },
+    { v: 2, gatewayId: 'g', entries: [good] },
+    { v: 1, entries: [good] },
+    { v: 1, gatewayId: 'g', entries: good },
+    job(null),
+    job({ ...good, raw: 5 }),
+    job({ ...good, ref: 1 }),
+    job({ ...good, authedPubkeys: [1] }),
+    job({ ...good, receivedAt: '1' }),
+    job({ ...good, trace: 'x' }),
   ]) {
     assert.throws(() => decodeJobData(data), WireFormatError);
   }
-  assert.throws(() => requestFromJobData({ ...good, id: 'f'.repeat(64) }), WireFormatError);
-  assert.throws(() => requestFromJobData({ ...good, raw: '{"id":1}' }), WireFormatError);
-  assert.throws(() => requestFromJobData({ ...good, raw: '{' }), WireFormatError);
+  assert.throws(() => requestFromJobEntry('g', { ...good, raw: '{"id":1}' }), WireFormatError);
+  assert.throws(() => requestFromJobEntry('g', { ...good, raw: '{' }), WireFormatError);
 });

@@ -49,117 +49,119 @@ export function decodeFanout(payload: string): FanoutMessage {
 
 // ---- ingest replies ---------------------------------------------------------------------
 
-/**
- * The answer to one submit, published on the submitting gateway's reply channel and matched
- * to the pending submit by `ref`. `shared` marks an outcome of another submission of the same
- * event id (see the ingest client): when it is a refusal, the waiter submits its own copy.
- */
+/** The answer to one submit, matched to the gateway's pending submit by `ref`. */
 export interface IngestReply extends IngestResult {
-  v: 1;
-  /** The event id. */
-  id: string;
-  /** The per-submit random id the gateway chose. */
+  /** The per-submit id the gateway chose. */
   ref: string;
-  shared?: true;
 }
 
-/** Encodes an ingest reply as one JSON object. */
-export function encodeReply(reply: IngestReply): string {
-  return JSON.stringify(reply);
+/**
+ * Encodes the answers to one batch job as one message for the submitting gateway's reply
+ * channel: `{"v":1,"replies":[{ref,ok,reason},…]}`.
+ */
+export function encodeReplies(replies: readonly IngestReply[]): string {
+  return JSON.stringify({ v: 1, replies });
 }
 
-/** Decodes an ingest reply; throws `WireFormatError` if malformed or of an unknown version. */
-export function decodeReply(payload: string): IngestReply {
-  const obj = parseObject(payload, 'ingest reply');
-  checkVersion(obj, 'ingest reply');
-  const { id, ref, ok, reason, shared } = obj;
-  if (
-    typeof id !== 'string' ||
-    typeof ref !== 'string' ||
-    typeof ok !== 'boolean' ||
-    typeof reason !== 'string'
-  ) {
-    throw new WireFormatError('ingest reply needs string id, ref, reason and boolean ok');
-  }
-  if (shared !== undefined && shared !== true)
-    throw new WireFormatError('ingest reply: "shared" must be true');
-  return shared ? { v: 1, id, ref, ok, reason, shared } : { v: 1, id, ref, ok, reason };
+/** Decodes a reply message; throws `WireFormatError` if malformed or of an unknown version. */
+export function decodeReplies(payload: string): IngestReply[] {
+  const obj = parseObject(payload, 'ingest replies');
+  checkVersion(obj, 'ingest replies');
+  const { replies } = obj;
+  if (!Array.isArray(replies)) throw new WireFormatError('ingest replies: "replies" must be an array');
+  return replies.map((reply: unknown) => {
+    if (!isObject(reply)) throw new WireFormatError('ingest reply must be an object');
+    const { ref, ok, reason } = reply;
+    if (typeof ref !== 'string' || typeof ok !== 'boolean' || typeof reason !== 'string') {
+      throw new WireFormatError('ingest reply needs string ref, reason and boolean ok');
+    }
+    return { ref, ok, reason };
+  });
 }
 
 // ---- job data ---------------------------------------------------------------------------
 
-/** The data of one BullMQ ingest job: one event as the gateway received it. */
-export interface IngestJobData {
-  v: 1;
-  /** The event id (also the job id, except for a waiter's own resubmission). */
-  id: string;
+/** One submit inside an ingest job: an event as the gateway received it. */
+export interface IngestJobEntry {
+  /** The per-submit id the reply is matched by. */
+  ref: string;
   /** The event's original JSON text, already validated by the gateway's parser. */
   raw: string;
-  gatewayId: string;
   connectionId: string;
-  /** The per-submit random id the reply is matched by. */
-  ref: string;
   /** Milliseconds since the epoch when the gateway received the frame. */
   receivedAt: number;
   authedPubkeys: string[];
   trace?: TraceCarrier;
 }
 
-/** Builds the job data of a submit. */
-export function toJobData(request: IngestRequest, ref: string): IngestJobData {
-  const data: IngestJobData = {
-    v: 1,
-    id: request.event.event.id,
-    raw: request.event.raw,
-    gatewayId: request.gatewayId,
-    connectionId: request.connectionId,
+/**
+ * The data of one BullMQ ingest job: the submits one gateway collected in one turn of its event
+ * loop (one or many), answered together on that gateway's reply channel.
+ */
+export interface IngestJobData {
+  v: 1;
+  gatewayId: string;
+  entries: IngestJobEntry[];
+}
+
+/** Builds the job entry of a submit. */
+export function toJobEntry(request: IngestRequest, ref: string): IngestJobEntry {
+  const entry: IngestJobEntry = {
     ref,
+    raw: request.event.raw,
+    connectionId: request.connectionId,
     receivedAt: request.receivedAt,
     authedPubkeys: [...request.authedPubkeys],
   };
-  if (request.trace) data.trace = request.trace;
-  return data;
+  if (request.trace) entry.trace = request.trace;
+  return entry;
 }
 
 /** Checks job data read back from Redis; throws `WireFormatError` if malformed. */
 export function decodeJobData(data: unknown): IngestJobData {
   if (!isObject(data)) throw new WireFormatError('ingest job data must be an object');
   checkVersion(data, 'ingest job data');
-  const { id, raw, gatewayId, connectionId, ref, receivedAt, authedPubkeys, trace } = data;
+  const { gatewayId, entries } = data;
+  if (typeof gatewayId !== 'string' || !Array.isArray(entries)) {
+    throw new WireFormatError('ingest job data needs a string gatewayId and an entries array');
+  }
+  return { v: 1, gatewayId, entries: entries.map(decodeEntry) };
+}
+
+function decodeEntry(value: unknown): IngestJobEntry {
+  if (!isObject(value)) throw new WireFormatError('ingest job entry must be an object');
+  const { ref, raw, connectionId, receivedAt, authedPubkeys, trace } = value;
   if (
-    typeof id !== 'string' ||
-    typeof raw !== 'string' ||
-    typeof gatewayId !== 'string' ||
-    typeof connectionId !== 'string' ||
     typeof ref !== 'string' ||
+    typeof raw !== 'string' ||
+    typeof connectionId !== 'string' ||
     typeof receivedAt !== 'number' ||
     !Array.isArray(authedPubkeys) ||
     !authedPubkeys.every((p) => typeof p === 'string')
   ) {
-    throw new WireFormatError('ingest job data has missing or mistyped fields');
+    throw new WireFormatError('ingest job entry has missing or mistyped fields');
   }
-  const out: IngestJobData = { v: 1, id, raw, gatewayId, connectionId, ref, receivedAt, authedPubkeys };
-  if (trace !== undefined) out.trace = checkTrace(trace, 'ingest job data');
+  const out: IngestJobEntry = { ref, raw, connectionId, receivedAt, authedPubkeys };
+  if (trace !== undefined) out.trace = checkTrace(trace, 'ingest job entry');
   return out;
 }
 
 /**
- * Rebuilds the IngestRequest of a job, parsing the event text once. The ingest pipeline still
- * verifies id and signature; this only refuses text that is not an event-shaped object.
+ * Rebuilds the IngestRequest of a job entry, parsing the event text once. The ingest pipeline
+ * still verifies id and signature; this only refuses text that is not an event-shaped object.
  */
-export function requestFromJobData(data: IngestJobData): IngestRequest {
-  const event = parseObject(data.raw, 'ingest job event');
+export function requestFromJobEntry(gatewayId: string, entry: IngestJobEntry): IngestRequest {
+  const event = parseObject(entry.raw, 'ingest job event');
   if (!looksLikeEvent(event)) throw new WireFormatError('ingest job event lacks id, pubkey, kind or tags');
-  if (event.id !== data.id) throw new WireFormatError('ingest job event id differs from the job data id');
   const request: IngestRequest = {
     v: 1,
-    event: { event, raw: data.raw },
-    receivedAt: data.receivedAt,
-    gatewayId: data.gatewayId,
-    connectionId: data.connectionId,
-    authedPubkeys: data.authedPubkeys,
+    event: { event, raw: entry.raw },
+    receivedAt: entry.receivedAt,
+    gatewayId,
+    connectionId: entry.connectionId,
+    authedPubkeys: entry.authedPubkeys,
   };
-  if (data.trace) request.trace = data.trace;
+  if (entry.trace) request.trace = entry.trace;
   return request;
 }
 

@@ -10,20 +10,22 @@ export {
   createBullmqIngestClient,
   DEFAULT_JOB_ATTEMPTS,
   DEFAULT_JOB_BACKOFF_MS,
+  DEFAULT_JOB_BATCH,
   INGEST_JOB_NAME,
   REPLY_TIMEOUT,
 } from './bullmq-ingest-client.js';
 export {
   decodeFanout,
   decodeJobData,
-  decodeReply,
+  decodeReplies,
   encodeFanout,
-  encodeReply,
+  encodeReplies,
   type IngestJobData,
+  type IngestJobEntry,
   type IngestReply,
-  requestFromJobData,
+  requestFromJobEntry,
   type TraceCarrier,
-  toJobData,
+  toJobEntry,
   WireFormatError,
 } from './codec.js';
 export {
@@ -34,7 +36,6 @@ export {
 } from './http-query-client.js';
 export {
   createIngestReplyPublisher,
-  DEFAULT_OUTCOME_TTL_MS,
   type IngestReplyPublisher,
   type IngestReplyPublisherOptions,
 } from './ingest-reply-publisher.js';
@@ -50,10 +51,8 @@ export {
   aclChannel,
   type ClusterLogger,
   connectRedis,
-  outcomeKey,
   quitRedis,
   replyChannel,
-  waitersKey,
   whenConnected,
 } from './redis.js';
 export {

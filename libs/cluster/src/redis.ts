@@ -23,19 +23,6 @@ export function aclChannel(prefix: string): string {
 }
 
 /**
- * The list of submits waiting for the outcome of an event id (see the ingest client). The id is
- * a hash tag, so this key and `outcomeKey` share a Redis Cluster slot and fit in one MULTI.
- */
-export function waitersKey(prefix: string, eventId: string): string {
-  return `${prefix}:ingest-waiters:{${eventId}}`;
-}
-
-/** The short-lived outcome of the last job of an event id (see the ingest client). */
-export function outcomeKey(prefix: string, eventId: string): string {
-  return `${prefix}:ingest-outcome:{${eventId}}`;
-}
-
-/**
  * Opens an ioredis connection that retries forever with a capped backoff and logs each
  * disconnect and reconnect; `role` names the connection in logs and in CLIENT LIST (no spaces).
  */

@@ -406,7 +406,26 @@ export const SETTINGS = [
     default: 64,
     min: 1,
     max: 10000,
-    description: 'Cluster: jobs one ingest worker processes at once (they share store batches).',
+    description:
+      'Cluster: jobs (each up to INGEST_JOB_BATCH events) one ingest worker processes at once; they share store batches.',
+  },
+  {
+    env: 'INGEST_JOB_BATCH',
+    type: 'int',
+    default: 256,
+    min: 1,
+    max: 10000,
+    description:
+      'Cluster: most EVENTs a gateway puts in one queue job (submits of one event-loop turn travel together).',
+  },
+  {
+    env: 'INGEST_WRITERS',
+    type: 'int',
+    default: 2,
+    min: 1,
+    max: 64,
+    description:
+      'Cluster: store transactions one ingest worker runs at once (fewer means bigger multi-row batches; capped at DATABASE_POOL_SIZE - 1).',
   },
   {
     env: 'INGEST_ATTEMPTS',

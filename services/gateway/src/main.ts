@@ -74,6 +74,7 @@ await runService(
         gatewayId,
         logger: log,
         replyTimeoutMs: config.INGEST_REPLY_TIMEOUT_MS,
+        jobBatch: config.INGEST_JOB_BATCH,
         jobAttempts: config.INGEST_ATTEMPTS,
       });
       const fanout = createRedisFanoutBus({

@@ -85,7 +85,7 @@ await runService(
           createdAtUpperLimit: config.CREATED_AT_UPPER_LIMIT,
           minPowDifficulty: config.MIN_POW_DIFFICULTY,
         },
-        writers: Math.max(1, Math.min(4, config.DATABASE_POOL_SIZE - 1)),
+        writers: Math.max(1, Math.min(config.INGEST_WRITERS, config.DATABASE_POOL_SIZE - 1)),
         verifier,
         hooks,
       });

@@ -3,8 +3,9 @@ import { after, before, test } from 'node:test';
 import {
   createBullmqIngestClient,
   createRedisFanoutBus,
+  type IngestJobData,
   type RedisFanoutBus,
-  toJobData,
+  toJobEntry,
 } from '@nrelay/cluster';
 import {
   connectTestRedis,
@@ -174,7 +175,7 @@ test('a valid event is stored, answered OK true, published once; a bad signature
   }
 });
 
-test('concurrent submits of one event from two gateways: one job, one OK each, stored and published once', async () => {
+test('concurrent submits of one event from two gateways: one OK each, stored and published once', async () => {
   const { worker, client } = setup();
   const g1 = client('gw-1');
   const g2 = client('gw-2');
@@ -187,7 +188,6 @@ test('concurrent submits of one event from two gateways: one job, one OK each, s
     await g.reached;
     const second = g2.submit(request(e, 'gw-2'));
     await new Promise((r) => setTimeout(r, 100));
-    assert.equal(await jobCount(), 1);
     g.release();
     // The second submitter is answered as a standalone relay would: the event is a duplicate.
     assert.deepEqual(await Promise.all([first, second]), [
@@ -204,6 +204,35 @@ test('concurrent submits of one event from two gateways: one job, one OK each, s
   }
 });
 
+test('a batch of submits from one turn: each stored, answered and published once; duplicates inside it answered duplicate', async () => {
+  const { worker, client } = setup();
+  const gw = client('gw-m');
+  try {
+    await gw.ready();
+    const events = Array.from({ length: 120 }, (_, i) => signed(`batch ${i}`));
+    const copy = events[5] as RawEvent;
+    const forged = badSig(signed('forged in a batch'));
+    const results = await Promise.all([
+      ...events.map((e) => gw.submit(request(e, 'gw-m'))),
+      gw.submit(request(copy, 'gw-m')),
+      gw.submit(request(forged, 'gw-m')),
+    ]);
+    assert.deepEqual(
+      results.slice(0, 120),
+      events.map(() => ({ ok: true, reason: '' })),
+    );
+    assert.deepEqual(results[120], { ok: true, reason: 'duplicate: already have this event' });
+    assert.deepEqual(results[121], { ok: false, reason: 'invalid: bad signature' });
+    assert.equal(await store.count([{ ids: events.map((e) => e.event.id) }]), 120);
+    await eventually(() => events.every((e) => publishedIds(e.event.id) === 1), 2_000, 'fanout');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(publishedIds(copy.event.id), 1);
+  } finally {
+    await gw.close();
+    await worker.close();
+  }
+});
+
 test('transient store errors are retried; after the last attempt the error is the answer', async () => {
   const { worker, client } = setup();
   const gw = client('gw-r');
@@ -216,6 +245,19 @@ test('transient store errors are retried; after the last attempt the error is th
     const e = signed('retried');
     assert.deepEqual(await gw.submit(request(e, 'gw-r')), { ok: true, reason: '' });
     assert.equal(await store.count([{ ids: [e.event.id] }]), 1);
+
+    // In one job, a refusal is answered at once; only the entry that hit the store error waits
+    // for the retry.
+    failures = 2;
+    const order: string[] = [];
+    const retried = signed('retried in a batch');
+    const refused = badSig(signed('refused in a batch'));
+    await Promise.all([
+      gw.submit(request(retried, 'gw-r')).then((r) => order.push(`retried ${r.ok}`)),
+      gw.submit(request(refused, 'gw-r')).then((r) => order.push(`refused ${r.ok}`)),
+    ]);
+    assert.deepEqual(order, ['refused false', 'retried true']);
+    assert.equal(await store.count([{ ids: [retried.event.id] }]), 1);
 
     failures = 3;
     const lost = signed('lost');
@@ -240,10 +282,12 @@ test('a job that runs again stores its event once and does not publish it again'
     assert.deepEqual(await gw.submit(request(e, 'gw-d')), { ok: true, reason: '' });
     await eventually(() => publishedIds(e.event.id) === 1, 2_000, 'first publish');
     // The same job data again, as after a stalled job is picked up a second time.
-    await queue.add('event', toJobData(request(e, 'gw-d'), 'rerun-ref'), {
-      jobId: `${e.event.id}-rerun`,
-      removeOnComplete: true,
-    });
+    const data: IngestJobData = {
+      v: 1,
+      gatewayId: 'gw-d',
+      entries: [toJobEntry(request(e, 'gw-d'), 'rerun-ref')],
+    };
+    await queue.add('events', data, { removeOnComplete: true });
     await eventually(async () => (await jobCount()) === 0, 2_000, 'rerun done');
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(await store.count([{ ids: [e.event.id] }]), 1);

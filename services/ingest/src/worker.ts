@@ -1,10 +1,11 @@
 import {
   createIngestReplyPublisher,
-  DEFAULT_OUTCOME_TTL_MS,
   decodeJobData,
   type IngestJobData,
+  type IngestJobEntry,
+  type IngestReply,
   type IngestReplyPublisher,
-  requestFromJobData,
+  requestFromJobEntry,
   WireFormatError,
 } from '@nrelay/cluster';
 import type { IngestResult } from '@nrelay/contracts';
@@ -24,8 +25,6 @@ export interface IngestWorkerOptions {
   concurrency: number;
   pipeline: IngestPipeline;
   logger: Logger;
-  /** How long an event's outcome stays readable for racing submits (default 10 s). */
-  outcomeTtlMs?: number;
 }
 
 /** A running ingest worker. */
@@ -52,11 +51,13 @@ const PIPELINE_FAILED: IngestResult = {
 };
 
 /**
- * Starts the BullMQ ingest worker: each job is rebuilt into an IngestRequest and run through
- * the ingest pipeline; the outcome is published to the submitting gateway (and to concurrent
- * submitters of the same id). An `error:` outcome is retried while attempts remain. A job that
- * runs twice stores its event once (the store answers duplicate) and publishes it at most once
- * (the pipeline publishes only what it stored). The pipeline stays the caller's to close.
+ * Starts the BullMQ ingest worker: each job carries the submits one gateway collected; every
+ * entry is rebuilt into an IngestRequest and run through the ingest pipeline, all at once (the
+ * pipeline's write batcher puts them in shared transactions), and the outcomes go back to the
+ * gateway as one reply message. Entries answered `error:` (a transient store failure) while
+ * attempts remain are kept in the job and retried with backoff; the others are answered at once.
+ * A job that runs twice stores each event once (the store answers duplicate) and publishes it at
+ * most once (the pipeline publishes only what it stored). The pipeline stays the caller's to close.
  */
 export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
   const { logger, pipeline } = options;
@@ -64,44 +65,54 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
     redisUrl: options.redisUrl,
     prefix: options.prefix,
     logger,
-    outcomeTtlMs: options.outcomeTtlMs ?? DEFAULT_OUTCOME_TTL_MS,
   });
 
-  async function processJob(job: Job<IngestJobData>): Promise<boolean> {
+  async function run(gatewayId: string, entry: IngestJobEntry): Promise<IngestResult> {
+    try {
+      return await pipeline.process(requestFromJobEntry(gatewayId, entry));
+    } catch (err) {
+      if (err instanceof WireFormatError) return MALFORMED;
+      // The pipeline answers rather than throws; if it ever throws, retry, then answer.
+      logger.error({ err, ref: entry.ref }, 'ingest pipeline threw');
+      return PIPELINE_FAILED;
+    }
+  }
+
+  async function processJob(job: Job<IngestJobData>): Promise<number> {
     let data: IngestJobData;
     try {
       data = decodeJobData(job.data);
     } catch (err) {
       // No trustworthy reply address: nothing to answer, and retrying cannot help.
       logger.error({ err, job: job.id }, 'dropped an undecodable ingest job');
-      return false;
+      return 0;
     }
-    let result: IngestResult;
-    try {
-      result = await pipeline.process(requestFromJobData(data));
-    } catch (err) {
-      if (err instanceof WireFormatError) {
-        result = MALFORMED;
-      } else {
-        // The pipeline answers rather than throws; if it ever throws, retry, then answer.
-        logger.error({ err, event: data.id }, 'ingest pipeline threw');
-        result = PIPELINE_FAILED;
-      }
-    }
+    const results = await Promise.all(data.entries.map((entry) => run(data.gatewayId, entry)));
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if (result.reason.startsWith('error:') && !lastAttempt) {
-      throw new TransientIngestError(result.reason);
+    const answers: IngestReply[] = [];
+    const retry: IngestJobEntry[] = [];
+    let accepted = 0;
+    results.forEach((result, i) => {
+      const entry = data.entries[i] as IngestJobEntry;
+      if (result.reason.startsWith('error:') && !lastAttempt) retry.push(entry);
+      else answers.push({ ref: entry.ref, ok: result.ok, reason: result.reason });
+      if (result.ok) accepted++;
+    });
+    await replies.answer(data.gatewayId, answers);
+    if (retry.length > 0) {
+      // Only the failed entries run again: the others were answered.
+      await job.updateData({ ...data, entries: retry });
+      const reason = results.find((r) => r.reason.startsWith('error:'))?.reason;
+      throw new TransientIngestError(`${retry.length} of ${data.entries.length} events: ${reason}`);
     }
-    await replies.answer(data, result);
-    return result.ok;
+    return accepted;
   }
 
   const worker = new Worker<IngestJobData>(options.queueName, processJob, {
     connection: { url: options.redisUrl },
     prefix: options.prefix,
     concurrency: options.concurrency,
-    // Backstop for jobs added without removal options: finished jobs never accumulate, and a
-    // kept job would swallow later submits of its event id.
+    // Backstop for jobs added without removal options: finished jobs never accumulate.
     removeOnComplete: { count: 0 },
     removeOnFail: { count: 0 },
   });
