@@ -10,7 +10,13 @@ try {
     poolSize: 1,
   });
   try {
-    await migrateToLatest(database.db, (message) => process.stdout.write(`${message}\n`));
+    const applied = await migrateToLatest(database.db, (p) => {
+      const took = p.ms === undefined ? '' : ` (${p.ms} ms)`;
+      process.stdout.write(`migration ${p.migration}: ${p.status}${took}\n`);
+    });
+    process.stdout.write(
+      applied.length === 0 ? 'schema already up to date\n' : `applied ${applied.length} migration(s)\n`,
+    );
   } finally {
     await database.close();
   }
