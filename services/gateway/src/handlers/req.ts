@@ -5,6 +5,7 @@ import { allIdsFound, applyFilterHooks, normaliseLimits } from '../filters.js';
 import { rawEventId } from '../raw-id.js';
 import { dropSubscription } from './close.js';
 import { challengeIfAuthRequired } from './event.js';
+import { corkUntilNextTick } from './req-cork.js';
 
 /**
  * REQ, in the order that loses nothing in a cluster: validate; replace a subscription with the
@@ -96,6 +97,8 @@ async function streamStored(ctx: GatewayContext, conn: Connection, sub: Subscrip
         const id = rawEventId(raw);
         if (id !== undefined) sub.sentIds.add(id);
         const frame = eventFrame(sub.id, raw);
+        // Results that arrive together (one chunk of the stream) leave in one write.
+        corkUntilNextTick(conn.ws);
         // Backpressure: past the high-water mark, wait until this frame reached the kernel.
         if (conn.ws.bufferedAmount > highWater) await conn.sendAndFlush('EVENT', frame);
         else conn.send('EVENT', frame);
