@@ -16,9 +16,20 @@ export interface PubSubChannelOptions<T> {
   /** Describes a message in the log line of a throwing handler (never its content). */
   describe(message: T): Record<string, unknown>;
   publisherOptions?: RedisOptions;
+  /**
+   * Publishes made in one event-loop turn leave as one Redis message (NUL-separated; encoded
+   * messages must never contain NUL): one PUBLISH and one delivery per subscriber instead of
+   * one per message. Subscribers split any message on NUL, so they read both forms.
+   */
+  coalesce?: boolean;
   /** Runs after the subscriber came back from a disconnect (messages sent meanwhile are lost). */
   onResubscribed?(deliver: (message: T) => void): void;
 }
+
+/** Separates the messages of one coalesced Redis message (see `coalesce`). */
+const SEPARATOR = '\0';
+/** Most messages coalesced into one Redis message. */
+const MAX_COALESCED = 256;
 
 /** A typed Redis pub/sub channel: publish, local handlers, readiness, close. */
 export interface PubSubChannel<T> {
@@ -56,6 +67,33 @@ export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubCh
   let subscribed = false;
   let everSubscribed = false;
   let closed = false;
+  let outbox: Array<{ payload: string; settle(err?: unknown): void }> = [];
+
+  function flushOutbox(): void {
+    const batch = outbox;
+    outbox = [];
+    for (let start = 0; start < batch.length; start += MAX_COALESCED) {
+      const part = batch.slice(start, start + MAX_COALESCED);
+      publisher.publish(channel, part.map((m) => m.payload).join(SEPARATOR)).then(
+        () => {
+          for (const m of part) m.settle();
+        },
+        (err: unknown) => {
+          for (const m of part) m.settle(err);
+        },
+      );
+    }
+  }
+
+  function publishCoalesced(payload: string): Promise<void> {
+    if (payload.includes(SEPARATOR)) {
+      return Promise.reject(new Error(`${options.name} message contains NUL and cannot be coalesced`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      if (outbox.length === 0) setImmediate(flushOutbox);
+      outbox.push({ payload, settle: (err) => (err === undefined ? resolve() : reject(err)) });
+    });
+  }
 
   function deliver(message: T): void {
     for (const handler of handlers) {
@@ -82,6 +120,14 @@ export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubCh
 
   subscriber.on('message', (from: string, payload: string) => {
     if (from !== channel) return;
+    if (payload.includes(SEPARATOR)) {
+      for (const part of payload.split(SEPARATOR)) receive(part);
+    } else {
+      receive(payload);
+    }
+  });
+
+  function receive(payload: string): void {
     let message: T | undefined;
     try {
       message = options.decode(payload);
@@ -94,7 +140,8 @@ export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubCh
       return;
     }
     deliver(message);
-  });
+  }
+
   subscriber.on('close', () => {
     subscribed = false;
   });
@@ -107,7 +154,9 @@ export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubCh
 
   return {
     async publish(message) {
-      await publisher.publish(channel, options.encode(message));
+      const payload = options.encode(message);
+      if (options.coalesce) await publishCoalesced(payload);
+      else await publisher.publish(channel, payload);
     },
     subscribe(handler) {
       handlers.add(handler);

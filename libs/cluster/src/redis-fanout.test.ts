@@ -68,6 +68,33 @@ test('a message published on one bus reaches the handlers of every bus on the ch
   }
 });
 
+test('publishes of one turn leave as one Redis message and arrive as separate messages, in order', async () => {
+  const { a, b } = busPair();
+  const spy = await connectTestRedis();
+  const payloads: string[] = [];
+  spy.on('message', (_: string, payload: string) => payloads.push(payload));
+  await spy.subscribe(channel);
+  try {
+    await Promise.all([a.ready(), b.ready()]);
+    const got: FanoutMessage[] = [];
+    b.subscribe((m) => got.push(m));
+    const sent = Array.from({ length: 300 }, (_, i) => message(1_000 + i));
+    await Promise.all(sent.map((m) => a.publish(m)));
+    await eventually(() => got.length === 300, 2_000, 'all delivered');
+    assert.deepEqual(got, sent);
+    // 300 publishes in one turn: at most MAX_COALESCED (256) per Redis message.
+    assert.equal(payloads.length, 2);
+    // A lone publish is a plain message, as an older publisher would send it.
+    await a.publish(message(7));
+    await eventually(() => got.length === 301, 2_000, 'lone delivery');
+    assert.equal(payloads.at(-1)?.includes('\0'), false);
+    await assert.rejects(a.publish({ ...message(8), raw: '{"id":"\0"}' }), /NUL/);
+  } finally {
+    spy.disconnect();
+    await Promise.all([a.close(), b.close()]);
+  }
+});
+
 test('after its subscriber connection is killed, a bus reconnects, re-subscribes and logs it', async () => {
   const { a, b, logB } = busPair();
   try {

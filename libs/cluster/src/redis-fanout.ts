@@ -20,7 +20,8 @@ export interface RedisFanoutBus extends FanoutBus {
 }
 
 /**
- * The cluster FanoutBus on Redis pub/sub. Publishes go through one auto-pipelined connection;
+ * The cluster FanoutBus on Redis pub/sub. Publishes of one event-loop turn (the events of one
+ * store batch) leave as one Redis message on one auto-pipelined connection;
  * a dedicated subscriber connection receives every message of the channel, decodes it once
  * and hands it to each local handler. After a Redis restart ioredis reconnects and
  * re-subscribes by itself; messages published while the subscriber is away are lost (pub/sub
@@ -35,6 +36,9 @@ export function createRedisFanoutBus(options: RedisFanoutBusOptions): RedisFanou
     decode: decodeFanout,
     describe: (message) => ({ event: message.event.id }),
     publisherOptions: { enableAutoPipelining: true },
+    // The event text comes from JSON.parse-checked frames and the header from JSON.stringify:
+    // neither can hold a raw NUL.
+    coalesce: true,
   });
   return {
     ...bus,
