@@ -4,8 +4,9 @@ import { createIngestRateLimitHooks, RATE_LIMIT_REASONS } from '@nrelay/access';
 import { loadConfig } from '@nrelay/config';
 import { createMemoryFanoutBus, type IngestRequest } from '@nrelay/contracts';
 import type { RawEvent } from '@nrelay/protocol';
+import { signedRaw } from '@nrelay/protocol/testing';
 import type { SaveOutcome } from '@nrelay/store';
-import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
+import { generateSecretKey } from 'nostr-tools/pure';
 import { pino } from 'pino';
 import { createIngestPipeline } from './pipeline.js';
 import type { IngestHooks } from './types.js';
@@ -13,17 +14,7 @@ import type { IngestHooks } from './types.js';
 const nowSec = Math.floor(Date.now() / 1000);
 
 function raw(content: string, sk = generateSecretKey()): RawEvent {
-  const e = finalizeEvent({ kind: 1, content, tags: [], created_at: nowSec }, sk);
-  const plain = {
-    id: e.id,
-    pubkey: e.pubkey,
-    created_at: e.created_at,
-    kind: e.kind,
-    tags: e.tags,
-    content,
-    sig: e.sig,
-  };
-  return { event: plain, raw: JSON.stringify(plain) };
+  return signedRaw({ content, created_at: nowSec }, sk);
 }
 
 function request(event: RawEvent): IngestRequest {

@@ -8,25 +8,16 @@ import {
 } from '@nrelay/access';
 import { createMemoryFanoutBus, type IngestRequest } from '@nrelay/contracts';
 import type { RawEvent } from '@nrelay/protocol';
+import { signedRaw } from '@nrelay/protocol/testing';
 import type { SaveOutcome } from '@nrelay/store';
-import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { pino } from 'pino';
 import { createIngestPipeline } from './pipeline.js';
 
 const nowSec = Math.floor(Date.now() / 1000);
 
 function raw(sk: Uint8Array, kind = 1): RawEvent {
-  const e = finalizeEvent({ kind, content: `k${kind}`, tags: [], created_at: nowSec }, sk);
-  const plain = {
-    id: e.id,
-    pubkey: e.pubkey,
-    created_at: e.created_at,
-    kind,
-    tags: e.tags,
-    content: e.content,
-    sig: e.sig,
-  };
-  return { event: plain, raw: JSON.stringify(plain) };
+  return signedRaw({ kind, content: `k${kind}`, created_at: nowSec }, sk);
 }
 
 function request(event: RawEvent): IngestRequest {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createMemoryFanoutBus, type FanoutMessage, type IngestRequest } from '@nrelay/contracts';
 import type { RawEvent } from '@nrelay/protocol';
+import { type EventTemplate, signedRaw } from '@nrelay/protocol/testing';
 import type { SaveOutcome } from '@nrelay/store';
-import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
+import { generateSecretKey } from 'nostr-tools/pure';
 import { pino } from 'pino';
 import { createIngestPipeline, type IngestDeps } from './pipeline.js';
 
@@ -11,11 +12,8 @@ const sk = generateSecretKey();
 const now = () => 1_700_000_000_000;
 const nowSec = 1_700_000_000;
 
-function raw(template: { kind: number; content?: string; tags?: string[][]; created_at?: number }): RawEvent {
-  const event = finalizeEvent({ content: '', tags: [], created_at: nowSec, ...template }, sk);
-  const { id, pubkey, created_at, kind, tags, content, sig } = event;
-  const plain = { id, pubkey, created_at, kind, tags, content, sig };
-  return { event: plain, raw: JSON.stringify(plain) };
+function raw(template: EventTemplate & { kind: number }): RawEvent {
+  return signedRaw({ created_at: nowSec, ...template }, sk);
 }
 
 function request(event: RawEvent): IngestRequest {

@@ -2,27 +2,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createMemoryFanoutBus, type FanoutMessage, type IngestRequest } from '@nrelay/contracts';
 import type { RawEvent } from '@nrelay/protocol';
+import { signedRaw } from '@nrelay/protocol/testing';
 import type { SaveOutcome } from '@nrelay/store';
 import { context, injectTrace, metricsText, trace } from '@nrelay/telemetry';
 import { installMemoryTracing } from '@nrelay/telemetry/testing';
-import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
+import { generateSecretKey } from 'nostr-tools/pure';
 import { pino } from 'pino';
 import { createIngestPipeline } from './pipeline.js';
 
 const sk = generateSecretKey();
 
 function raw(content: string, kind = 1): RawEvent {
-  const e = finalizeEvent({ kind, content, tags: [], created_at: Math.floor(Date.now() / 1000) }, sk);
-  const plain = {
-    id: e.id,
-    pubkey: e.pubkey,
-    created_at: e.created_at,
-    kind,
-    tags: e.tags,
-    content,
-    sig: e.sig,
-  };
-  return { event: plain, raw: JSON.stringify(plain) };
+  return signedRaw({ kind, content }, sk);
 }
 
 function request(event: RawEvent, trace?: Record<string, string>): IngestRequest {

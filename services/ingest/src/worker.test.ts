@@ -16,6 +16,7 @@ import {
 } from '@nrelay/cluster/testing';
 import type { FanoutMessage, IngestRequest } from '@nrelay/contracts';
 import type { RawEvent } from '@nrelay/protocol';
+import { signedRaw } from '@nrelay/protocol/testing';
 import {
   createDatabase,
   createEventStore,
@@ -24,7 +25,7 @@ import {
   type SaveOutcome,
 } from '@nrelay/store';
 import { Queue } from 'bullmq';
-import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
+import { generateSecretKey } from 'nostr-tools/pure';
 import { pino } from 'pino';
 import { createIngestPipeline } from './pipeline.js';
 import { startIngestWorker } from './worker.js';
@@ -69,17 +70,7 @@ after(async () => {
 });
 
 function signed(content: string): RawEvent {
-  const e = finalizeEvent({ kind: 1, content, tags: [], created_at: Math.floor(Date.now() / 1000) }, sk);
-  const event = {
-    id: e.id,
-    pubkey: e.pubkey,
-    created_at: e.created_at,
-    kind: e.kind,
-    tags: e.tags,
-    content: e.content,
-    sig: e.sig,
-  };
-  return { event, raw: JSON.stringify(event) };
+  return signedRaw({ content }, sk);
 }
 
 function badSig(e: RawEvent): RawEvent {

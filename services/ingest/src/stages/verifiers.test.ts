@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type NostrEvent, nobleVerifier, type SignatureVerifier } from '@nrelay/protocol';
-import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
+import { signedRaw } from '@nrelay/protocol/testing';
 import { nativeVerifier } from './native-verifier.js';
 import { chooseVerifier } from './verifiers.js';
 import { wasmVerifier } from './wasm-verifier.js';
 
 function signed(content: string): NostrEvent {
-  const {
-    id,
-    pubkey,
-    created_at,
-    kind,
-    tags,
-    content: c,
-    sig,
-  } = finalizeEvent({ kind: 1, created_at: 1_700_000_000, tags: [['t', 'x']], content }, generateSecretKey());
-  return { id, pubkey, created_at, kind, tags, content: c, sig };
+  return signedRaw({ created_at: 1_700_000_000, tags: [['t', 'x']], content }).event;
 }
 
 const flip = (hex: string, at: number) =>
