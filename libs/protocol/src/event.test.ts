@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  finalizeEvent,
-  generateSecretKey,
-  getEventHash,
-  serializeEvent as ntSerialize,
-} from 'nostr-tools/pure';
+import { getEventHash, serializeEvent as ntSerialize } from 'nostr-tools/pure';
 import {
   computeEventId,
   hasValidId,
@@ -15,19 +10,11 @@ import {
   serializeEvent,
   verifyEvent,
 } from './event.js';
+import { signedRaw } from './testing.js';
 import type { NostrEvent } from './types.js';
 
 function sign(content: string, tags: string[][] = [], kind = 1, created_at = 1700000000): NostrEvent {
-  const e = finalizeEvent({ kind, created_at, tags, content }, generateSecretKey());
-  return {
-    id: e.id,
-    pubkey: e.pubkey,
-    created_at: e.created_at,
-    kind: e.kind,
-    tags: e.tags,
-    content: e.content,
-    sig: e.sig,
-  };
+  return signedRaw({ kind, created_at, tags, content }).event;
 }
 
 const tricky = [

@@ -1,12 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { signedRaw } from '@nrelay/protocol/testing';
 import { getPow } from 'nostr-tools/nip13';
-import {
-  finalizeEvent,
-  generateSecretKey,
-  getEventHash,
-  getPublicKey,
-  type NostrEvent,
-} from 'nostr-tools/pure';
+import { generateSecretKey, getEventHash, getPublicKey, type NostrEvent } from 'nostr-tools/pure';
 
 /** A fresh key pair; each test uses its own so tests on a shared relay do not see each other. */
 export interface Keys {
@@ -44,34 +39,20 @@ export function randomWord(length = 12): string {
   return [...randomBytes(length)].map((b) => letters[b % letters.length]).join('');
 }
 
-function plain(e: NostrEvent): NostrEvent {
-  return {
-    id: e.id,
-    pubkey: e.pubkey,
-    created_at: e.created_at,
-    kind: e.kind,
-    tags: e.tags,
-    content: e.content,
-    sig: e.sig,
-  };
-}
-
 /**
  * A signed event. nostr-tools only checks field types, so an out-of-range numeric kind or
  * created_at still gets a correct id and signature: the relay must reject it on range alone.
  */
 export function signEvent(keys: Keys, draft: Draft = {}): NostrEvent {
-  return plain(
-    finalizeEvent(
-      {
-        kind: draft.kind ?? 1,
-        content: draft.content ?? `note ${randomWord()}`,
-        tags: draft.tags ?? [],
-        created_at: draft.created_at ?? nowSec(),
-      },
-      keys.sk,
-    ),
-  );
+  return signedRaw(
+    {
+      kind: draft.kind ?? 1,
+      content: draft.content ?? `note ${randomWord()}`,
+      tags: draft.tags ?? [],
+      created_at: draft.created_at ?? nowSec(),
+    },
+    keys.sk,
+  ).event;
 }
 
 /** A signed event whose id has at least `bits` leading zero bits (NIP-13), keeping created_at. */
