@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { authFrame, type Filter } from '@nrelay/protocol';
+import type { HookLogger } from '@nrelay/runtime';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import { tallyAnswer } from './answers.js';
@@ -39,35 +40,100 @@ export const LIVE_DEDUPE_WINDOW_MS = 15_000;
 /** ws option object for text frames sent from a pre-encoded Buffer; shared, never mutated. */
 const TEXT_FRAME = { binary: false } as const;
 
+/** The authenticated set of every connection that has not authenticated; never mutated. */
+const NO_PUBKEYS: ReadonlySet<string> = new Set<string>();
+
 /**
  * Per-connection state: identity, NIP-42 challenge and authenticated pubkeys, open
  * subscriptions, one child logger and the socket it writes to. Sending through `send` keeps
  * the outbound counters right and is a no-op once the socket is closing.
+ *
+ * An idle gateway holds tens of thousands of these, so everything a connection may never need
+ * (the challenge, the pubkey set, the subscription map, the lifetime signal, the child logger)
+ * is built on first use: a connection that only holds one subscription costs that
+ * subscription plus a few fields (docs/operations.md "Capacity planning").
  */
-export class Connection implements ConnectionInfo {
+export class Connection implements ConnectionInfo, HookLogger {
   /** Random connection id, also given to ingest and logged as `conn`. */
   readonly id = randomUUID();
-  /** The NIP-42 challenge of this connection (random, 128 bits). */
-  readonly challenge = randomBytes(16).toString('hex');
-  readonly authedPubkeys = new Set<string>();
-  readonly subscriptions = new Map<string, Subscription>();
-  /** Aborted when the connection goes away; cancels its in-flight COUNTs. */
-  readonly lifetime = new AbortController();
-  readonly logger: Logger;
   /** Whether `["AUTH", challenge]` has been sent. */
   challengeSent = false;
   /** Cleared by each heartbeat ping, set by the pong; a peer still false at the next beat is dead. */
   alive = true;
   /** EVENTs of this connection handed to ingest and not yet answered. */
   pendingSubmits = 0;
+  private nonce: string | undefined;
+  private pubkeys: Set<string> | undefined;
+  private subs: Map<string, Subscription> | undefined;
+  private lifetimeController: AbortController | undefined;
+  private released = false;
+  private childLogger: Logger | undefined;
 
   constructor(
     readonly ws: WebSocket,
     readonly ip: string,
-    logger: Logger,
+    private readonly parentLogger: Logger,
     private readonly counters: GatewayCounters,
-  ) {
-    this.logger = logger.child({ conn: this.id });
+  ) {}
+
+  /** The NIP-42 challenge of this connection (random, 128 bits), drawn on first use. */
+  get challenge(): string {
+    this.nonce ??= randomBytes(16).toString('hex');
+    return this.nonce;
+  }
+
+  /** Pubkeys this connection has authenticated as (NIP-42); may hold several. */
+  get authedPubkeys(): ReadonlySet<string> {
+    return this.pubkeys ?? NO_PUBKEYS;
+  }
+
+  /** Adds `pubkey` to the authenticated set (a checked NIP-42 AUTH). */
+  authenticate(pubkey: string): void {
+    this.pubkeys ??= new Set();
+    this.pubkeys.add(pubkey);
+  }
+
+  /** Open subscriptions by id (the map is created by the first REQ that asks for it). */
+  get subscriptions(): Map<string, Subscription> {
+    this.subs ??= new Map();
+    return this.subs;
+  }
+
+  /** Aborted when the connection goes away; cancels its in-flight COUNTs. Created on first use. */
+  get lifetime(): AbortController {
+    if (this.lifetimeController === undefined) {
+      this.lifetimeController = new AbortController();
+      if (this.released) this.lifetimeController.abort();
+    }
+    return this.lifetimeController;
+  }
+
+  /** The connection's child logger (`conn` = its id), built on the first line it logs. */
+  get logger(): Logger {
+    this.childLogger ??= this.parentLogger.child({ conn: this.id });
+    return this.childLogger;
+  }
+
+  /**
+   * Logs a failed hook on the child logger: a connection is the `HookLogger` of the hooks run
+   * for it, so running hooks builds no logger until one fails.
+   */
+  error(obj: object, msg?: string): void {
+    this.logger.error(obj, msg);
+  }
+
+  /**
+   * Aborts every subscription's stored query and the lifetime signal, and forgets the
+   * subscriptions; builds nothing that was not built already. Idempotent.
+   */
+  release(): void {
+    this.released = true;
+    const subs = this.subs;
+    if (subs !== undefined) {
+      for (const sub of subs.values()) sub.abort.abort();
+      subs.clear();
+    }
+    this.lifetimeController?.abort();
   }
 
   /** Whether frames can still be sent. */

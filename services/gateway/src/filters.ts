@@ -16,7 +16,7 @@ export function applyFilterHooks(
 ): MaybePromise<Rejection> {
   const rejectReq = ctx.hooks.rejectReq;
   if (rejectReq.length > 0) {
-    const verdict = firstRejection(rejectReq, filters, conn, conn.logger);
+    const verdict = firstRejection(rejectReq, filters, conn, conn);
     if (verdict !== undefined) {
       if (typeof verdict === 'string') return verdict;
       return verdict.then((reason) => reason ?? applyPerFilterHooks(ctx, conn, filters));
@@ -39,7 +39,7 @@ function applyPerFilterHooks(
       return HOOK_FAILED_REASON;
     }
   }
-  if (rejectFilter.length > 0) return firstRejectionOfEach(rejectFilter, filters, conn, conn.logger);
+  if (rejectFilter.length > 0) return firstRejectionOfEach(rejectFilter, filters, conn, conn);
   return undefined;
 }
 

@@ -59,6 +59,11 @@ function refuseUpgrade(socket: Duplex, status: number, message: string, reason: 
   );
 }
 
+/** The `error` listener of a socket being upgraded: one function for every socket. */
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
 /** HTTP status of a refused upgrade: 429 for a rate limit, else 403. */
 function refusalStatus(reason: string): [number, string] {
   return reason.startsWith('rate-limited:') ? [429, 'Too Many Requests'] : [403, 'Forbidden'];
@@ -118,7 +123,9 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     clientTracking: false,
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
+    // A shared listener: a closure here would keep this handler's scope (req, head) alive for
+    // as long as the socket lives.
+    socket.on('error', destroySocket);
     if (closing !== undefined) return refuseUpgrade(socket, 503, 'Service Unavailable', 'shutting down');
     const ip = registry.ipOf(req);
     const verdict = firstRejection(ctx.hooks.rejectConnection, req, ip, logger);
@@ -140,7 +147,11 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ip: string): void {
     // ws destroys a socket that closed while the hooks ran.
-    wss.handleUpgrade(req, socket, head, (ws) => registry.accept(ws, req, ip));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // From here ws handles socket errors (and destroys the socket) itself.
+      socket.off('error', destroySocket);
+      registry.accept(ws, req, ip);
+    });
   }
   registry.startHeartbeat(deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
 

@@ -9,10 +9,8 @@ export const SLOW_CONSUMER_CLOSE_CODE = 1008;
  * empties its part of the live index. Idempotent; the socket itself is left alone.
  */
 export function releaseConnection(ctx: GatewayContext, conn: Connection): void {
-  for (const sub of conn.subscriptions.values()) sub.abort.abort();
-  conn.subscriptions.clear();
+  conn.release();
   ctx.index.removeConnection(conn);
-  conn.lifetime.abort();
 }
 
 /**

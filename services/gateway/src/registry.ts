@@ -18,20 +18,45 @@ export function peerIp(req: IncomingMessage): string {
 /**
  * The open connections of one gateway: wires each accepted socket to the dispatcher, runs the
  * connect/disconnect hooks, pings every connection on a heartbeat (terminating peers that did
- * not answer the previous ping) and closes them all on shutdown.
+ * not answer the previous ping) and closes them all on shutdown. The socket listeners are built
+ * once per registry and find their connection by socket, so a connection adds no closures.
  */
 export class ConnectionRegistry {
-  private readonly connections = new Set<Connection>();
+  private readonly connections = new Map<WebSocket, Connection>();
   private emptyWaiters: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly onMessage: (this: WebSocket, data: Buffer, isBinary: boolean) => void;
+  private readonly onPong: (this: WebSocket) => void;
+  private readonly onError: (this: WebSocket, err: Error) => void;
+  private readonly onClose: (this: WebSocket, code: number) => void;
 
   constructor(
     private readonly ctx: GatewayContext,
     private readonly logger: Logger,
-    private readonly dispatch: Dispatcher,
+    dispatch: Dispatcher,
     /** The client IP of an upgrade request (trusted proxies applied, see `access/client-address.ts`). */
     private readonly clientIp: (req: IncomingMessage) => string = peerIp,
-  ) {}
+  ) {
+    const connections = this.connections;
+    this.onMessage = function onMessage(data, isBinary) {
+      const conn = connections.get(this);
+      if (conn !== undefined) dispatch(conn, data, isBinary);
+    };
+    this.onPong = function onPong() {
+      const conn = connections.get(this);
+      if (conn !== undefined) conn.alive = true;
+    };
+    // ws reports protocol violations here (e.g. a frame above maxPayload, closed with 1009).
+    this.onError = function onError(err) {
+      connections
+        .get(this)
+        ?.logger.info({ err: err.message, code: (err as { code?: string }).code }, 'socket error');
+    };
+    const registry = this;
+    this.onClose = function onClose(code) {
+      registry.forget(this, code);
+    };
+  }
 
   /** Open connections. */
   get size(): number {
@@ -43,31 +68,31 @@ export class ConnectionRegistry {
     return this.clientIp(req);
   }
 
-  /** Takes over a freshly upgraded socket; `ip` is `ipOf(req)` when the caller already has it. */
+  /**
+   * Takes over a freshly upgraded socket; `ip` is `ipOf(req)` when the caller already has it.
+   * Nothing of `req` is kept: the connection holds its IP string only.
+   */
   accept(ws: WebSocket, req: IncomingMessage, ip: string = this.ipOf(req)): void {
     const ctx = this.ctx;
     const conn = new Connection(ws, ip, this.logger, ctx.counters);
-    this.connections.add(conn);
+    this.connections.set(ws, conn);
     ctx.counters.connectionsAccepted++;
-    const dispatch = this.dispatch;
-    ws.on('message', (data, isBinary) => dispatch(conn, data as Buffer, isBinary));
-    ws.on('pong', () => {
-      conn.alive = true;
-    });
-    // ws reports protocol violations here (e.g. a frame above maxPayload, closed with 1009).
-    ws.on('error', (err) =>
-      conn.logger.info({ err: err.message, code: (err as { code?: string }).code }, 'socket error'),
-    );
-    ws.on('close', (code) => this.forget(conn, code));
-    conn.logger.debug({ ip: conn.ip }, 'connected');
+    ws.on('message', this.onMessage);
+    ws.on('pong', this.onPong);
+    ws.on('error', this.onError);
+    ws.on('close', this.onClose);
+    // Guarded: an unguarded call would build the child logger of every connection.
+    if (this.logger.isLevelEnabled('debug')) conn.logger.debug({ ip: conn.ip }, 'connected');
     if (ctx.authChallenge === 'on-connect') conn.sendChallenge();
     for (const hook of ctx.hooks.onConnect) observe(hook, conn);
   }
 
-  private forget(conn: Connection, code: number): void {
+  private forget(ws: WebSocket, code: number): void {
+    const conn = this.connections.get(ws);
+    if (conn === undefined) return;
     releaseConnection(this.ctx, conn);
-    this.connections.delete(conn);
-    conn.logger.debug({ code }, 'disconnected');
+    this.connections.delete(ws);
+    if (this.logger.isLevelEnabled('debug')) conn.logger.debug({ code }, 'disconnected');
     for (const hook of this.ctx.hooks.onDisconnect) observe(hook, conn);
     if (this.connections.size > 0) return;
     const waiters = this.emptyWaiters;
@@ -82,7 +107,7 @@ export class ConnectionRegistry {
   }
 
   private beat(): void {
-    for (const conn of this.connections) {
+    for (const conn of this.connections.values()) {
       if (!conn.alive) {
         conn.logger.debug('heartbeat missed, terminating');
         conn.ws.terminate();
@@ -99,7 +124,7 @@ export class ConnectionRegistry {
    */
   async closeAll(code: number, reason: string, timeoutMs: number): Promise<void> {
     clearInterval(this.heartbeat);
-    for (const conn of this.connections) {
+    for (const conn of this.connections.values()) {
       releaseConnection(this.ctx, conn);
       conn.close(code, reason);
     }
@@ -111,7 +136,7 @@ export class ConnectionRegistry {
       });
       clearTimeout(timer);
     }
-    for (const conn of this.connections) conn.ws.terminate();
+    for (const conn of this.connections.values()) conn.ws.terminate();
   }
 }
 

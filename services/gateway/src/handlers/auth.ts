@@ -58,7 +58,7 @@ export function handleAuth(ctx: GatewayContext, conn: Connection, raw: RawEvent)
     conn.send('OK', okFrame(event.id, false, reason));
     return;
   }
-  conn.authedPubkeys.add(event.pubkey);
+  conn.authenticate(event.pubkey);
   conn.logger.info({ pubkey: event.pubkey }, 'authenticated');
   conn.send('OK', okFrame(event.id, true, ''));
 }

@@ -32,7 +32,7 @@ export function handleEvent(ctx: GatewayContext, conn: Connection, raw: RawEvent
     return;
   }
   if (ctx.hooks.rejectEvent.length > 0) {
-    const verdict = firstRejection(ctx.hooks.rejectEvent, event, conn, conn.logger);
+    const verdict = firstRejection(ctx.hooks.rejectEvent, event, conn, conn);
     if (verdict !== undefined) {
       if (typeof verdict === 'string') refuseEvent(conn, event.id, verdict);
       else void submitAfter(verdict, ctx, conn, raw, receivedAt);
