@@ -86,6 +86,10 @@ test('match agrees with naive matchFilters over every subscription (randomized a
           }
         }
         assert.equal(index.size, model.size);
+        for (const conn of [0, 1, 2]) {
+          for (const sub of ['s0', 's1', 's2'])
+            assert.equal(index.has(conn, sub), model.has(`${conn}/${sub}`));
+        }
         for (const event of events) {
           const got = index.match(event).map((m) => `${m.connection}/${m.subId}`);
           assert.equal(new Set(got).size, got.length, 'each subscription at most once per event');

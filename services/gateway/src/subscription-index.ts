@@ -9,16 +9,23 @@ export interface IndexedSubscription<C> {
 
 /** Mutable bookkeeping behind an {@link IndexedSubscription}; `epoch` dedupes per match call. */
 interface SubscriptionEntry<C> extends IndexedSubscription<C> {
-  readonly postings: Posting<C>[];
+  /** One per filter; set once, right after the entry is built. */
+  postings: readonly Posting<C>[];
   epoch: number;
 }
+
+/**
+ * The subscriptions of one connection: the entry itself while it has one (the common case, and
+ * no Map to pay for), a Map by subscription id from the second on.
+ */
+type ConnectionEntries<C> = SubscriptionEntry<C> | Map<string, SubscriptionEntry<C>>;
 
 /** One filter filed under one key family; `epoch` stops a filter being tested twice per event. */
 interface Posting<C> {
   readonly entry: SubscriptionEntry<C>;
   readonly filter: Filter;
   /** The buckets this posting sits in, so removal touches only those. */
-  readonly buckets: Bucket<C>[];
+  readonly buckets: readonly Bucket<C>[];
   epoch: number;
 }
 
@@ -68,7 +75,7 @@ export class SubscriptionIndex<C> {
   private readonly byTag = new Map<string, Map<string, Bucket<C>>>();
   private readonly byKind = new Map<number, Bucket<C>>();
   private readonly matchAll = new Bucket<C>(undefined, undefined);
-  private readonly byConnection = new Map<C, Map<string, SubscriptionEntry<C>>>();
+  private readonly byConnection = new Map<C, ConnectionEntries<C>>();
   private epoch = 0;
   private count = 0;
 
@@ -81,40 +88,58 @@ export class SubscriptionIndex<C> {
   add(connection: C, subId: string, filters: readonly Filter[]): void {
     this.remove(connection, subId);
     const entry: SubscriptionEntry<C> = { connection, subId, filters, postings: [], epoch: 0 };
-    for (const filter of filters) entry.postings.push(this.file(entry, filter));
-    let subs = this.byConnection.get(connection);
-    if (subs === undefined) {
-      subs = new Map();
-      this.byConnection.set(connection, subs);
+    // Built by `map`, so the array is exactly as long as the filters (no growth slack).
+    entry.postings = filters.map((filter) => this.file(entry, filter));
+    const held = this.byConnection.get(connection);
+    if (held === undefined) this.byConnection.set(connection, entry);
+    else if (held instanceof Map) held.set(subId, entry);
+    else {
+      this.byConnection.set(
+        connection,
+        new Map([
+          [held.subId, held],
+          [subId, entry],
+        ]),
+      );
     }
-    subs.set(subId, entry);
     this.count++;
   }
 
   /** Removes one subscription; returns whether it was there. */
   remove(connection: C, subId: string): boolean {
-    const subs = this.byConnection.get(connection);
-    const entry = subs?.get(subId);
-    if (subs === undefined || entry === undefined) return false;
+    const held = this.byConnection.get(connection);
+    const entry = held instanceof Map ? held.get(subId) : held;
+    if (held === undefined || entry === undefined || entry.subId !== subId) return false;
     this.unfile(entry);
-    subs.delete(subId);
-    if (subs.size === 0) this.byConnection.delete(connection);
+    if (held instanceof Map) {
+      held.delete(subId);
+      // Back to the single-entry form once one is left.
+      if (held.size === 1) this.byConnection.set(connection, held.values().next().value!);
+    } else {
+      this.byConnection.delete(connection);
+    }
     this.count--;
     return true;
   }
 
   /** Removes every subscription of a connection (on disconnect). */
   removeConnection(connection: C): void {
-    const subs = this.byConnection.get(connection);
-    if (subs === undefined) return;
-    for (const entry of subs.values()) this.unfile(entry);
-    this.count -= subs.size;
+    const held = this.byConnection.get(connection);
+    if (held === undefined) return;
+    if (held instanceof Map) {
+      for (const entry of held.values()) this.unfile(entry);
+      this.count -= held.size;
+    } else {
+      this.unfile(held);
+      this.count--;
+    }
     this.byConnection.delete(connection);
   }
 
   /** Whether (connection, subId) is indexed. */
   has(connection: C, subId: string): boolean {
-    return this.byConnection.get(connection)?.has(subId) ?? false;
+    const held = this.byConnection.get(connection);
+    return held instanceof Map ? held.has(subId) : held?.subId === subId;
   }
 
   /**
@@ -157,26 +182,27 @@ export class SubscriptionIndex<C> {
   }
 
   private file(entry: SubscriptionEntry<C>, filter: Filter): Posting<C> {
-    const posting: Posting<C> = { entry, filter, buckets: [], epoch: 0 };
-    const tag = nonEmpty(filter.ids) || nonEmpty(filter.authors) ? undefined : tagConstraint(filter);
-    if (nonEmpty(filter.ids)) {
-      for (const id of filter.ids) posting.buckets.push(bucketOf(this.byId, id));
-    } else if (nonEmpty(filter.authors)) {
-      for (const author of filter.authors) posting.buckets.push(bucketOf(this.byAuthor, author));
-    } else if (tag !== undefined) {
+    const posting: Posting<C> = { entry, filter, buckets: this.bucketsOf(filter), epoch: 0 };
+    for (const bucket of posting.buckets) bucket.add(posting);
+    return posting;
+  }
+
+  /** The buckets a filter is filed under, as an exact-length array (`map`, not `push`). */
+  private bucketsOf(filter: Filter): Bucket<C>[] {
+    if (nonEmpty(filter.ids)) return filter.ids.map((id) => bucketOf(this.byId, id));
+    if (nonEmpty(filter.authors)) return filter.authors.map((author) => bucketOf(this.byAuthor, author));
+    const tag = tagConstraint(filter);
+    if (tag !== undefined) {
       let values = this.byTag.get(tag[0]);
       if (values === undefined) {
         values = new Map();
         this.byTag.set(tag[0], values);
       }
-      for (const value of tag[1]) posting.buckets.push(bucketOf(values, value));
-    } else if (nonEmpty(filter.kinds)) {
-      for (const kind of filter.kinds) posting.buckets.push(bucketOf(this.byKind, kind));
-    } else {
-      posting.buckets.push(this.matchAll);
+      const byValue = values;
+      return tag[1].map((value) => bucketOf(byValue, value));
     }
-    for (const bucket of posting.buckets) bucket.add(posting);
-    return posting;
+    if (nonEmpty(filter.kinds)) return filter.kinds.map((kind) => bucketOf(this.byKind, kind));
+    return [this.matchAll];
   }
 
   private unfile(entry: SubscriptionEntry<C>): void {
