@@ -3,6 +3,7 @@ import type { FanoutMessage } from '@nrelay/contracts';
 import { eventFrame } from '@nrelay/protocol';
 import type { GatewayContext } from './context.js';
 import { AUTH_KIND } from './handlers/event.js';
+import { corkUntilNextTick } from './handlers/req-cork.js';
 import { closeSlowConsumer } from './lifecycle.js';
 
 /**
@@ -50,6 +51,8 @@ export function createFanoutDelivery(ctx: GatewayContext): (message: FanoutMessa
         frame = Buffer.from(eventFrame(subId, message.raw));
         frames.set(subId, frame);
       }
+      // The events of one Redis message (a store batch) reach a connection in one write.
+      corkUntilNextTick(connection.ws);
       connection.send('EVENT', frame);
     }
     frames.clear();

@@ -2,6 +2,7 @@ import { hasValidId, okFrame, type RawEvent } from '@nrelay/protocol';
 import type { Connection } from '../connection.js';
 import type { GatewayContext } from '../context.js';
 import { firstRejection } from '../hooks.js';
+import { corkUntilNextTick } from './req-cork.js';
 
 /** Kind of NIP-42 AUTH events: they travel with the AUTH verb and are never stored or relayed. */
 export const AUTH_KIND = 22242;
@@ -94,6 +95,8 @@ async function submit(
   } finally {
     conn.pendingSubmits--;
   }
+  // The OKs of one ingest reply message leave in one write per connection.
+  corkUntilNextTick(conn.ws);
   conn.send('OK', frame);
   ctx.pending.finish();
 }
