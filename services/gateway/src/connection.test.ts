@@ -45,6 +45,7 @@ test('an idle connection builds its subscription map, pubkey set, lifetime signa
     await client.next((m) => m[0] === 'AUTH');
     const conn = connections[0] as Connection;
     assert.deepEqual(lazyStructures(conn), [], 'connected, no message yet');
+    assert.match(conn.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 
     client.send(['REQ', 's', { kinds: [1], authors: ['a'.repeat(64)] }]);
     await client.next((m) => m[0] === 'EOSE');
