@@ -70,6 +70,8 @@ export async function startStandalone(
   });
   const accessState = management.state;
   const fanout = createMemoryFanoutBus((err) => logger.error({ err }, 'fanout handler failed'));
+  const verifier = chooseVerifier(config.SIGNATURE_VERIFIER);
+  logger.info({ verifier: verifier.name }, 'signature verifier');
   const pipeline = createIngestPipeline({
     store,
     fanout,
@@ -80,7 +82,7 @@ export async function startStandalone(
       minPowDifficulty: config.MIN_POW_DIFFICULTY,
     },
     writers: config.DATABASE_URL ? 2 : 1,
-    verifier: chooseVerifier(config.SIGNATURE_VERIFIER),
+    verifier,
     // Management rules first (bans hold even against a gateway that did not check), then limits, plugins.
     hooks: concatHooks<IngestHooks>(
       management.ingestHooks,
