@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import * as pure from 'nostr-tools/pure';
+import type { SignedEvent } from './events.js';
 import type { SignerReply, SignerRequest } from './signer.js';
 
 /**
@@ -37,12 +38,18 @@ async function loadImpl(): Promise<Impl> {
 }
 
 const implPromise = loadImpl();
+// Loaded on the first `rows` request only: it brings @nrelay/store with it.
+let seedDb: Promise<typeof import('./seed-db.js')> | undefined;
 const port = parentPort;
 if (!port) throw new Error('sign-worker.js runs only as a worker thread');
 
 const FAKE_SIG = '0'.repeat(128);
 
-function handle(impl: Impl, req: SignerRequest): SignerReply {
+function handle(
+  impl: Impl,
+  req: SignerRequest,
+  rowsOf: typeof import('./seed-db.js')['seedBatch'] | undefined,
+): SignerReply {
   if (req.op === 'keys') {
     const keys: Array<[string, string]> = [];
     for (let i = 0; i < req.count; i++) {
@@ -51,35 +58,52 @@ function handle(impl: Impl, req: SignerRequest): SignerReply {
     }
     return { seq: req.seq, impl: impl.name, keys };
   }
-  const out: Array<[string, string]> = [];
+  const signed: SignedEvent[] = [];
   for (const d of req.drafts) {
     const template = { kind: d.kind, created_at: d.created_at, tags: d.tags, content: d.content };
+    let id: string;
+    let sig: string;
     if (req.fakeSig) {
       // A correct id with a placeholder signature: only for rows written straight to the database.
       const serial = JSON.stringify([0, d.pubkey, d.created_at, d.kind, d.tags, d.content]);
-      const id = createHash('sha256').update(serial).digest('hex');
-      const e = { id, pubkey: d.pubkey, ...template, sig: FAKE_SIG };
-      out.push([id, JSON.stringify(e)]);
-      continue;
+      id = createHash('sha256').update(serial).digest('hex');
+      sig = FAKE_SIG;
+    } else {
+      const e = impl.finalizeEvent(template, Buffer.from(d.sk, 'hex'));
+      id = e.id;
+      sig = e.sig;
     }
-    const e = impl.finalizeEvent(template, Buffer.from(d.sk, 'hex'));
     const plain = {
-      id: e.id,
-      pubkey: e.pubkey,
-      created_at: e.created_at,
-      kind: e.kind,
-      tags: e.tags,
-      content: e.content,
-      sig: e.sig,
+      id,
+      pubkey: d.pubkey,
+      created_at: d.created_at,
+      kind: d.kind,
+      tags: d.tags,
+      content: d.content,
+      sig,
     };
-    out.push([e.id, JSON.stringify(plain)]);
+    signed.push({
+      id,
+      pubkey: d.pubkey,
+      kind: d.kind,
+      created_at: d.created_at,
+      tags: d.tags,
+      content: d.content,
+      raw: JSON.stringify(plain),
+    });
   }
-  return { seq: req.seq, impl: impl.name, signed: out };
+  if (req.output === 'rows' && rowsOf !== undefined)
+    return { seq: req.seq, impl: impl.name, batch: rowsOf(signed) };
+  return { seq: req.seq, impl: impl.name, signed: signed.map((e) => [e.id, e.raw]) };
 }
 
 port.on('message', (req: SignerRequest) => {
-  implPromise.then(
-    (impl) => port.postMessage(handle(impl, req)),
-    (err: unknown) => port.postMessage({ seq: req.seq, error: String(err) }),
-  );
+  const wantsRows = req.op === 'sign' && req.output === 'rows';
+  if (wantsRows) seedDb ??= import('./seed-db.js');
+  Promise.all([implPromise, wantsRows ? seedDb : undefined])
+    .then(([impl, rows]) => handle(impl, req, rows?.seedBatch))
+    .then(
+      (reply) => port.postMessage(reply),
+      (err: unknown) => port.postMessage({ seq: req.seq, error: String(err) }),
+    );
 });

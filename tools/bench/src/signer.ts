@@ -2,6 +2,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type Draft, EventGenerator, type GeneratorOptions, type Keys, type SignedEvent } from './events.js';
 import type { ProgressSink } from './progress.js';
+import type { SeedBatch } from './seed-db.js';
 
 /** A message to a signing thread. */
 export type SignerRequest =
@@ -10,6 +11,8 @@ export type SignerRequest =
       seq: number;
       op: 'sign';
       fakeSig: boolean;
+      /** `events`: reply with `signed`; `rows`: with the database rows (`batch`). */
+      output: 'events' | 'rows';
       drafts: Array<{
         sk: string;
         pubkey: string;
@@ -20,14 +23,17 @@ export type SignerRequest =
       }>;
     };
 
-/** A signing thread's answer: `[secretKeyHex, pubkey]` pairs or `[id, rawJson]` pairs. */
+/** A signing thread's answer: `[secretKeyHex, pubkey]` pairs, `[id, rawJson]` pairs or rows. */
 export type SignerReply =
   | { seq: number; impl: string; keys: Array<[string, string]> }
   | { seq: number; impl: string; signed: Array<[string, string]> }
+  | { seq: number; impl: string; batch: SeedBatch }
   | { seq: number; error: string };
 
 /** Drafts per message to a thread: big enough to amortise the copy, small enough to balance. */
 const CHUNK = 500;
+/** Drafts per database batch built on a thread: one INSERT statement each. */
+const ROWS_CHUNK = 2500;
 
 interface Pending {
   resolve(reply: SignerReply): void;
@@ -79,21 +85,9 @@ export class SignerPool {
    * the signature is 128 zeros: only for rows written straight into the database.
    */
   async sign(drafts: readonly Draft[], keys: Keys, fakeSig = false): Promise<SignedEvent[]> {
-    const chunks: Array<Promise<SignerReply>> = [];
-    for (let i = 0; i < drafts.length; i += CHUNK) {
-      const part = drafts.slice(i, i + CHUNK).map((d) => ({
-        sk: fakeSig ? '' : (keys.secretKeys[d.keyIndex] as string),
-        pubkey: keys.pubkeys[d.keyIndex] as string,
-        kind: d.kind,
-        created_at: d.created_at,
-        tags: d.tags,
-        content: d.content,
-      }));
-      chunks.push(this.call({ seq: 0, op: 'sign', fakeSig, drafts: part }));
-    }
     const out: SignedEvent[] = [];
     let index = 0;
-    for (const reply of await Promise.all(chunks)) {
+    for (const reply of await Promise.all(this.dispatch(drafts, keys, fakeSig, 'events', CHUNK))) {
       if (!('signed' in reply)) continue;
       for (const [id, raw] of reply.signed) {
         const d = drafts[index++] as Draft;
@@ -111,9 +105,40 @@ export class SignerPool {
     return out;
   }
 
+  /**
+   * Signs (or, with `fakeSig`, only hashes) `drafts` and turns them into the rows the store
+   * writes, on the threads: one {@link SeedBatch} per 2,500 drafts, in order.
+   */
+  async rows(drafts: readonly Draft[], keys: Keys, fakeSig: boolean): Promise<SeedBatch[]> {
+    const replies = await Promise.all(this.dispatch(drafts, keys, fakeSig, 'rows', ROWS_CHUNK));
+    return replies.flatMap((r) => ('batch' in r ? [r.batch] : []));
+  }
+
   /** Stops the threads. */
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private dispatch(
+    drafts: readonly Draft[],
+    keys: Keys,
+    fakeSig: boolean,
+    output: 'events' | 'rows',
+    chunk: number,
+  ): Array<Promise<SignerReply>> {
+    const calls: Array<Promise<SignerReply>> = [];
+    for (let i = 0; i < drafts.length; i += chunk) {
+      const part = drafts.slice(i, i + chunk).map((d) => ({
+        sk: fakeSig ? '' : (keys.secretKeys[d.keyIndex] as string),
+        pubkey: keys.pubkeys[d.keyIndex] as string,
+        kind: d.kind,
+        created_at: d.created_at,
+        tags: d.tags,
+        content: d.content,
+      }));
+      calls.push(this.call({ seq: 0, op: 'sign', fakeSig, output, drafts: part }));
+    }
+    return calls;
   }
 
   private call(req: SignerRequest): Promise<SignerReply> {

@@ -12,14 +12,15 @@ import { Progress } from './progress.js';
 import { publishPipelined } from './publisher.js';
 import { queryUrl } from './query.js';
 import { type RelayChild, startStandaloneRelay } from './relay-process.js';
-import { figureValue, type ScenarioResult } from './report.js';
+import { type Figure, figureValue, type ScenarioResult } from './report.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runIdle } from './scenarios/idle.js';
 import { runIngest } from './scenarios/ingest.js';
 import { REQ_SHAPES, runReq } from './scenarios/req.js';
-import { directWriter, runSeed } from './scenarios/seed.js';
+import { runSeed } from './scenarios/seed.js';
 import { runStream } from './scenarios/stream.js';
-import { batchParams, type SqlExecutor } from './seed-db.js';
+import { type SqlExecutor, seedBatch, storeRows } from './seed-db.js';
+import { DirectSeeder } from './seed-direct.js';
 import { presign, SignerPool } from './signer.js';
 
 /** Each test stops by itself even if the relay stops answering. */
@@ -224,15 +225,19 @@ test('direct seeding writes the rows the relay writes, and the relay serves them
     now,
     spanSeconds: 86_400,
   });
-  const direct = await presign(pool, quiet, {
-    count: 200,
-    authors: 20,
-    mix: 'realistic',
-    seed: 7,
-    now,
-    spanSeconds: 86_400,
-    fakeSig: true,
-  });
+  const fake = (count: number, seed: number) =>
+    presign(pool, quiet, {
+      count,
+      authors: 20,
+      mix: 'realistic',
+      seed,
+      now,
+      spanSeconds: 86_400,
+      fakeSig: true,
+    });
+  // More than the store holds (so the bulk path runs), then a few (the incremental path).
+  const bulk = await fake(1500, 7);
+  const incremental = await fake(100, 8);
   await pool.close();
   const sockets = await connectMany(url(), 1, 1);
   const pub = await publishPipelined({
@@ -253,54 +258,72 @@ test('direct seeding writes the rows the relay writes, and the relay serves them
     const ids = viaRelay.events.map((e) => e.id);
     const rows = (
       await db.query(
-        `select id, replace_key, expires_at, raw, search is null as nosearch from events where id = any($1) order by id`,
+        `select id, pubkey, kind, created_at, raw, replace_key, expires_at, search is null as nosearch
+         from events where id = any($1) order by id`,
         [ids],
       )
     ).rows as Array<Record<string, unknown>>;
     const tags = (
       await db.query(
-        `select event_id, name, key, kind, created_at from event_tags where event_id = any($1) order by event_id, name, key`,
+        `select event_id, name, key, kind, created_at, expires_at from event_tags where event_id = any($1)
+         order by event_id, name, key`,
         [ids],
       )
     ).rows as Array<Record<string, unknown>>;
-    const [id, , , , raw, replaceKey, expiresAt, searchText, tId, tName, tKey, tKind, tCreated] = batchParams(
-      viaRelay.events,
-    ) as unknown[][];
-    const mine = (id ?? []).map((x, i) => ({
-      id: x,
-      replace_key: replaceKey?.[i],
-      expires_at: expiresAt?.[i],
-      raw: raw?.[i],
-      nosearch: searchText?.[i] === null,
-    }));
-    mine.sort((a, b) => String(a.id).localeCompare(String(b.id)));
+    const mine = viaRelay.events.map(storeRows).sort((a, b) => (a.event[0] < b.event[0] ? -1 : 1));
+    const num = (x: unknown): number | null => (x === null ? null : Number(x));
     assert.deepEqual(
-      rows.map((r) => ({ ...r, expires_at: r.expires_at === null ? null : Number(r.expires_at) })),
-      mine,
+      rows.map((r) => [
+        r.id,
+        r.pubkey,
+        r.kind,
+        num(r.created_at),
+        r.raw,
+        r.replace_key,
+        num(r.expires_at),
+        r.nosearch,
+      ]),
+      mine.map(({ event: e }) => [e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7] === null]),
     );
-    const myTags = (tId ?? []).map((x, i) => ({
-      event_id: x,
-      name: tName?.[i],
-      key: tKey?.[i],
-      kind: tKind?.[i],
-      created_at: tCreated?.[i],
-    }));
-    const key = (t: Record<string, unknown>): string => `${t.event_id} ${t.name} ${t.key}`;
-    myTags.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+    const key = (t: readonly unknown[]): string => `${t[0]} ${t[1]} ${t[2]}`;
     assert.deepEqual(
-      tags.map((t) => ({ ...t, created_at: Number(t.created_at) })),
-      myTags,
+      tags.map((t) => [t.event_id, t.name, t.key, t.kind, num(t.created_at), num(t.expires_at)]),
+      mine.flatMap((m) => m.tags).sort((a, b) => (key(a) < key(b) ? -1 : 1)),
     );
+    assert.ok(tags.length > 0, 'the realistic mix has tagged events');
 
-    const figures: ScenarioResult['figures'] = [];
-    const writer = directWriter(db, figures, async () => {});
-    await writer.write(direct.events, performance.now() + 30_000);
-    await writer.close();
-    assert.equal(figures.find((f) => f.figure === 'event rows inserted')?.value, 200);
+    const schema = async (): Promise<unknown[]> =>
+      (
+        await db.query(
+          `select indexname as name, indexdef as def from pg_indexes where tablename in ('events', 'event_tags')
+           union all select conname, pg_get_constraintdef(oid) from pg_constraint
+           where conrelid in ('events'::regclass, 'event_tags'::regclass) order by 1`,
+        )
+      ).rows;
+    const before = await schema();
+    const load = async (events: typeof bulk.events): Promise<{ method: string; figures: Figure[] }> => {
+      const seeder = await DirectSeeder.open({ main: db, pool: db }, events.length);
+      await seeder.write([seedBatch(events.slice(0, 700)), seedBatch(events.slice(700))]);
+      return { method: seeder.method, figures: await seeder.finish(quiet) };
+    };
+    const first = await load(bulk.events);
+    assert.equal(first.method, 'bulk');
+    assert.equal(first.figures.find((f) => f.figure === 'event rows inserted')?.value, 1500);
+    assert.deepEqual(await schema(), before, 'the bulk load restores every index and constraint');
+    const second = await load(incremental.events);
+    assert.equal(second.method, 'incremental');
+    assert.equal(second.figures.find((f) => f.figure === 'event rows inserted')?.value, 100);
   } finally {
     await lite.close();
   }
   relay = await startStandaloneRelay({ PORT: '0', DATA_DIR: dataDir });
-  const got = await queryUrl(relay.url, [{ ids: direct.events.map((e) => e.id) }], 10_000);
-  assert.equal(got.count, 200);
+  for (const events of [bulk.events.slice(0, 200), incremental.events]) {
+    const got = await queryUrl(relay.url, [{ ids: events.map((e) => e.id) }], 10_000);
+    assert.equal(got.count, events.length);
+  }
+  const tagged = bulk.events.find((e) => e.tags.some((t) => t[0] === 'p'));
+  assert.ok(tagged);
+  const p = tagged.tags.find((t) => t[0] === 'p')?.[1] as string;
+  const byTag = await queryUrl(relay.url, [{ '#p': [p], ids: [tagged.id] }], 10_000);
+  assert.equal(byTag.count, 1, 'tag rows written by the bulk load are found');
 });
