@@ -20,6 +20,8 @@ export const FLAGS = {
   parallel: { type: 'string' },
   'span-days': { type: 'string' },
   shape: { type: 'string', multiple: true },
+  baseline: { type: 'string' },
+  probes: { type: 'string' },
   mix: { type: 'string' },
   sign: { type: 'boolean' },
   seed: { type: 'string' },

@@ -8,6 +8,7 @@ import { formatTable, jsonReport, type ScenarioResult } from './report.js';
 import { FANOUT_DEFAULTS, runFanout } from './scenarios/fanout.js';
 import { fileLimitAdvice, IDLE_DEFAULTS, runIdle } from './scenarios/idle.js';
 import { INGEST_DEFAULTS, runIngest } from './scenarios/ingest.js';
+import { MATCH_DEFAULTS, runMatch } from './scenarios/match.js';
 import { REQ_DEFAULTS, REQ_SHAPES, runReq } from './scenarios/req.js';
 import { runSeed, SEED_DEFAULTS } from './scenarios/seed.js';
 import { runStream, STREAM_DEFAULTS } from './scenarios/stream.js';
@@ -23,6 +24,8 @@ scenarios (each bounded by --count and --duration seconds):
            delivery delay, missing and duplicate deliveries (--count ${FANOUT_DEFAULTS.count} events, --authors ${FANOUT_DEFAULTS.authors})
   idle     --count ${IDLE_DEFAULTS.count} connections with one REQ each; relay RSS per connection with --pid <pid>[,pid…]
   stream   one REQ {limit: --count ${STREAM_DEFAULTS.count}}; events/s until EOSE (the relay caps it at MAX_LIMIT)
+  match    in process, no relay: the gateway's subscription index with --baseline ${MATCH_DEFAULTS.baseline} and --count ${MATCH_DEFAULTS.count}
+           subscriptions; ns per event matching exactly 10 of them (--probes ${MATCH_DEFAULTS.probes}), and the ratio
   seed     --count ${SEED_DEFAULTS.count} realistic events over WebSocket (--connections, --inflight), or with
            --database-url postgres://…@127.0.0.1/db straight into the relay's tables (--sign for real signatures)
 
@@ -109,6 +112,19 @@ async function main(argv: readonly string[]): Promise<number> {
       run = () =>
         runStream(
           { url, count: count(STREAM_DEFAULTS.count), durationSec: duration(STREAM_DEFAULTS.durationSec) },
+          progress,
+        );
+      break;
+    case 'match':
+      run = () =>
+        runMatch(
+          {
+            baseline: args.int('baseline', MATCH_DEFAULTS.baseline),
+            count: count(MATCH_DEFAULTS.count),
+            probes: args.int('probes', MATCH_DEFAULTS.probes),
+            durationSec: duration(MATCH_DEFAULTS.durationSec),
+            seed,
+          },
           progress,
         );
       break;
