@@ -45,13 +45,20 @@ export function residentBytes(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
-/** The soft limit on open files of a process (default: this one), or undefined if unknown. */
-export function openFileLimit(pid: number | 'self' = 'self'): number | undefined {
+/**
+ * The limit on open files of a process (default: this one), soft (what it may open now) or
+ * hard (what it may raise the soft limit to); undefined if unknown.
+ */
+export function openFileLimit(
+  pid: number | 'self' = 'self',
+  which: 'soft' | 'hard' = 'soft',
+): number | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/limits`, 'utf8');
-    const m = /^Max open files\s+(\d+|unlimited)\s/m.exec(text);
-    if (!m) return undefined;
-    return m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]);
+    const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)\s/m.exec(text);
+    const v = m?.[which === 'soft' ? 1 : 2];
+    if (v === undefined) return undefined;
+    return v === 'unlimited' ? Number.POSITIVE_INFINITY : Number(v);
   } catch {
     return undefined;
   }

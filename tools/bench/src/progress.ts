@@ -46,7 +46,9 @@ export class Progress implements ProgressSink {
 
   finish(note?: string): void {
     const secs = ((performance.now() - this.startedAt) / 1000).toFixed(1);
-    const line = `${this.label}: ${this.done}${this.total > 0 ? `/${this.total}` : ''} in ${secs}s${note ? ` (${note})` : ''}`;
+    const counted = this.total > 0 || this.done > 0;
+    const count = counted ? `${this.done}${this.total > 0 ? `/${this.total}` : ''} in ` : '';
+    const line = `${this.label}: ${count}${secs}s${note ? ` (${note})` : ''}`;
     this.out.write(this.out.isTTY ? `\r\x1b[2K${line}\n` : `${line}\n`);
   }
 
