@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 export const FLAGS = {
   url: { type: 'string' },
   'sub-url': { type: 'string' },
+  'pub-url': { type: 'string' },
   count: { type: 'string' },
   duration: { type: 'string' },
   publishers: { type: 'string' },
@@ -68,6 +69,11 @@ export class Args {
     if (!Number.isSafeInteger(n) || n < 1)
       throw new Error(`--${name} ${JSON.stringify(v)} is not a positive integer`);
     return n;
+  }
+
+  /** A non-negative integer flag (`0` allowed, `10k` accepted), or `fallback`. */
+  int0(name: keyof typeof FLAGS, fallback: number): number {
+    return this.str(name)?.trim() === '0' ? 0 : this.int(name, fallback);
   }
 
   /** A boolean flag. */

@@ -4,13 +4,29 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { freePort, startCluster } from '@nrelay/devcluster';
 import pg from 'pg';
+import { openFileLimit } from './machine.js';
+import { fileLimitAdvice } from './scenarios/idle.js';
 
 /**
  * `npm run bench`: a fresh local cluster (2 gateways behind HAProxy, ingest, query) on a new
  * database and Redis prefix, the standard benchmark set against it, docs/benchmarks.md written,
  * then everything stopped and the database dropped. Extra arguments go to standard.js
- * (e.g. `npm run bench -- --quick`).
+ * (e.g. `npm run bench -- --quick`). Ingest, seed, REQ and stream go through HAProxy; fan-out
+ * publishes on gateway 1's own port and subscribes on gateway 2's, where the idle connections
+ * go too (gateway 2's memory is what idle measures).
  */
+
+/** Idle connections of the standard set, plus descriptors each process needs besides them. */
+const IDLE_FILES = 10_000 + 64;
+// Node raises its soft open-file limit to the hard one at start, and every service of the
+// cluster is a node child of this process: the hard limit here is what they all get.
+const hard = openFileLimit('self', 'hard');
+if (hard !== undefined && hard < IDLE_FILES) {
+  process.stderr.write(
+    `open-file hard limit ${hard} < ${IDLE_FILES}: the idle scenario will open fewer than 10,000 connections. ` +
+      `${fileLimitAdvice(10_000)}\n`,
+  );
+}
 const admin = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const name = `nrelay_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
 const databaseUrl = Object.assign(new URL(admin), { pathname: `/${name}` }).toString();
@@ -36,18 +52,21 @@ const cluster = await startCluster({
 
 let code = 1;
 try {
-  const pids = [...cluster.gateways, ...cluster.ingestWorkers, ...cluster.queryServices]
-    .map((s) => s.pid)
-    .filter((p): p is number => p !== undefined);
+  const idlePid = cluster.gateways[1]?.pid;
+  const [pubUrl, subUrl] = cluster.gatewayUrls;
+  if (idlePid === undefined || pubUrl === undefined || subUrl === undefined)
+    throw new Error('the cluster has fewer than two gateways running');
   const out = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
   const args = [
     fileURLToPath(new URL('./standard.js', import.meta.url)),
     '--url',
     cluster.url,
+    '--pub-url',
+    pubUrl,
     '--sub-url',
-    cluster.gatewayUrls[1] ?? cluster.url,
+    subUrl,
     '--pids',
-    pids.join(','),
+    String(idlePid),
     '--database-url',
     databaseUrl,
     '--label',

@@ -21,7 +21,8 @@ scenarios (each bounded by --count and --duration seconds):
   req      time to EOSE per filter shape, --clients ${REQ_DEFAULTS.clients} concurrent, --count ${REQ_DEFAULTS.count} queries per shape
            (--shape ${REQ_SHAPES.map((s) => s.name).join('|')}); needs a seeded store
   fanout   --subscribers ${FANOUT_DEFAULTS.subscribers} on --sub-url, --mode all|author, publisher at --rate ${FANOUT_DEFAULTS.rate}/s on --url;
-           delivery delay, missing and duplicate deliveries (--count ${FANOUT_DEFAULTS.count} events, --authors ${FANOUT_DEFAULTS.authors})
+           delivery delay, missing and duplicate deliveries (--count ${FANOUT_DEFAULTS.count} events, --authors ${FANOUT_DEFAULTS.authors});
+           --baseline <n> first publishes n events before anyone subscribes (OK latency without fan-out)
   idle     --count ${IDLE_DEFAULTS.count} connections with one REQ each; relay RSS per connection with --pid <pid>[,pid…]
   stream   one REQ {limit: --count ${STREAM_DEFAULTS.count}}; events/s until EOSE (the relay caps it at MAX_LIMIT)
   match    in process, no relay: the gateway's subscription index with --baseline ${MATCH_DEFAULTS.baseline} and --count ${MATCH_DEFAULTS.count}
@@ -89,6 +90,7 @@ async function main(argv: readonly string[]): Promise<number> {
             authors: args.int('authors', FANOUT_DEFAULTS.authors),
             rate: args.int('rate', FANOUT_DEFAULTS.rate),
             count: count(FANOUT_DEFAULTS.count),
+            baseline: args.int0('baseline', FANOUT_DEFAULTS.baseline),
             durationSec: duration(FANOUT_DEFAULTS.durationSec),
             seed,
           },

@@ -35,8 +35,10 @@ export const MAX_RECEIVED_FRAME_BYTES = 16 * 1024 * 1024;
 /** Default time allowed for a WebSocket handshake. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 
-const EVENT_PREFIX = '["EVENT","';
-const ID_KEY = '"id":"';
+const EVENT_PREFIX = Buffer.from('["EVENT","');
+const ID_KEY = Buffer.from('"id":"');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 /** One WebSocket connection to a relay. */
 export class RelaySocket {
@@ -55,7 +57,15 @@ export class RelaySocket {
         resolve();
       });
     });
-    ws.on('message', (data, isBinary) => this.dispatch(isBinary ? '' : data.toString()));
+    ws.on('message', (data: Buffer, isBinary) => {
+      const at = performance.now();
+      if (isBinary) {
+        this.malformed++;
+        return;
+      }
+      if (this.handlers.eventId && this.dispatchEventId(data, at)) return;
+      this.dispatch(data.toString(), at);
+    });
     // Errors after the handshake surface as a close; the scenario sees missing replies.
     ws.on('error', () => {});
   }
@@ -117,23 +127,29 @@ export class RelaySocket {
   }
 
   /**
-   * Cuts the subscription id and event id out of an EVENT frame. Inside an event only the top
-   * level has keys, and quotes within string values are escaped, so the first `"id":"` after
-   * the subscription id is the event's id. Returns false (parse normally) on anything unusual.
+   * Cuts the subscription id and event id out of an EVENT frame's bytes, without decoding the
+   * frame: at a hundred thousand deliveries a second, turning each frame into a string costs
+   * the client more than everything else. Inside an event only the top level has keys, and
+   * quotes within string values are escaped, so the first `"id":"` after the subscription id is
+   * the event's id. Returns false (parse normally) on anything unusual.
    */
-  private dispatchEventId(text: string, at: number): boolean {
-    const subEnd = text.indexOf('"', EVENT_PREFIX.length);
-    if (subEnd < 0 || text.lastIndexOf('\\', subEnd) > EVENT_PREFIX.length - 1) return false;
-    const idAt = text.indexOf(ID_KEY, subEnd);
-    if (idAt < 0 || text.charCodeAt(idAt + ID_KEY.length + 64) !== 34) return false;
-    const subId = text.slice(EVENT_PREFIX.length, subEnd);
-    this.handlers.eventId?.(subId, text.slice(idAt + ID_KEY.length, idAt + ID_KEY.length + 64), at);
+  private dispatchEventId(data: Buffer, at: number): boolean {
+    const start = EVENT_PREFIX.length;
+    if (data.length < start || data.compare(EVENT_PREFIX, 0, start, 0, start) !== 0) return false;
+    const subEnd = data.indexOf(QUOTE, start);
+    if (subEnd < 0 || data.lastIndexOf(BACKSLASH, subEnd) >= start) return false;
+    const idAt = data.indexOf(ID_KEY, subEnd);
+    const idStart = idAt + ID_KEY.length;
+    if (idAt < 0 || data[idStart + 64] !== QUOTE) return false;
+    this.handlers.eventId?.(
+      data.toString('utf8', start, subEnd),
+      data.toString('latin1', idStart, idStart + 64),
+      at,
+    );
     return true;
   }
 
-  private dispatch(text: string): void {
-    const at = performance.now();
-    if (this.handlers.eventId && text.startsWith(EVENT_PREFIX) && this.dispatchEventId(text, at)) return;
+  private dispatch(text: string, at: number): void {
     let msg: unknown;
     try {
       msg = JSON.parse(text);

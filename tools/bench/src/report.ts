@@ -93,16 +93,20 @@ export function jsonReport(
   };
 }
 
-/** A Markdown page: machine, then one table per scenario with its parameters and notes. */
+/**
+ * A Markdown page: machine, the `summary` lines (e.g. targets), then one table per scenario
+ * with its parameters and notes.
+ */
 export function markdownReport(
   title: string,
   intro: readonly string[],
   machine: Machine,
   startedAt: Date,
   results: readonly ScenarioResult[],
+  summary: readonly string[] = [],
 ): string {
   const out = [`# ${title}`, '', ...intro, ''];
-  out.push(`Measured ${startedAt.toISOString()} on ${machineLine(machine)}.`, '');
+  out.push(`Measured ${startedAt.toISOString()} on ${machineLine(machine)}.`, '', ...summary);
   for (const r of results) {
     out.push(`## ${r.scenario}`, '');
     const params = Object.entries(r.params).map(([k, v]) => `${k}=${v}`);

@@ -22,6 +22,7 @@ import { runStream } from './scenarios/stream.js';
 import { type SqlExecutor, seedBatch, storeRows } from './seed-db.js';
 import { DirectSeeder } from './seed-direct.js';
 import { presign, SignerPool } from './signer.js';
+import { ISSUE_6_TARGETS } from './targets.js';
 
 /** Each test stops by itself even if the relay stops answering. */
 const SMOKE_TIMEOUT_MS = 180_000;
@@ -121,6 +122,7 @@ test('fanout all: each of 10 subscribers gets each of 20 events exactly once', {
       authors: 3,
       rate: 50,
       count: 20,
+      baseline: 10,
       durationSec: 30,
       seed: 4,
     },
@@ -133,6 +135,9 @@ test('fanout all: each of 10 subscribers gets each of 20 events exactly once', {
   assert.equal(v(r, 'unexpected'), 0);
   assert.ok(v(r, 'delivery delay p50') > 0);
   assert.ok(v(r, 'publisher OK latency p50') > 0);
+  // The 10 baseline events went out before anyone subscribed, under another tag.
+  assert.ok(v(r, 'publisher OK latency without subscribers p50') > 0);
+  assert.equal(v(r, 'published'), 20);
 });
 
 test('fanout author: each subscriber gets exactly its author’s events', {
@@ -147,6 +152,7 @@ test('fanout author: each subscriber gets exactly its author’s events', {
       authors: 5,
       rate: 50,
       count: 20,
+      baseline: 0,
       durationSec: 30,
       seed: 5,
     },
@@ -212,10 +218,13 @@ test('standard.js --quick writes Markdown with every section', { timeout: SMOKE_
     },
   );
   const md = await readFile(out, 'utf8');
-  for (const section of ['ingest', 'seed', 'req', 'stream', 'fanout all', 'fanout author', 'idle']) {
-    assert.match(md, new RegExp(`^## ${section}$`, 'm'));
-  }
+  const sections = ['idle', 'match', 'seed', 'req', 'stream', 'ingest', 'fanout all', 'fanout author'];
+  for (const section of sections) assert.match(md, new RegExp(`^## ${section}$`, 'm'));
   assert.doesNotMatch(md, /FAILED/);
+  // Every target names a figure the set produced: none is left unmeasured.
+  assert.match(md, /^\| figure \| measured \| target \| met\? \|$/m);
+  assert.match(md, new RegExp(`^\\d+ of ${ISSUE_6_TARGETS.length} targets met\\.$`, 'm'));
+  assert.doesNotMatch(md, /not measured/);
   assert.match(md, /AMD|Intel|ARM|cpu|× /i);
 });
 

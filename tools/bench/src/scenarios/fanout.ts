@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { closeAll, connectMany, RelaySocket, sleep } from '../client.js';
 import { DeliveryLedger } from '../deliveries.js';
+import type { SignedEvent } from '../events.js';
 import type { ProgressSink } from '../progress.js';
-import { publishPaced } from '../publisher.js';
+import { type PublishOutcome, publishPaced } from '../publisher.js';
 import { nextSubId } from '../query.js';
 import { type Figure, latencyFigures, type ScenarioResult } from '../report.js';
 import { presign, SignerPool } from '../signer.js';
@@ -25,6 +26,11 @@ export interface FanoutOptions {
   rate: number;
   /** Events to publish. */
   count: number;
+  /**
+   * Events published first at the same rate while the subscribers are connected but not yet
+   * subscribed: the publisher's OK latency without fan-out work, to compare with (0: skip).
+   */
+  baseline: number;
   durationSec: number;
   seed: number;
 }
@@ -36,11 +42,14 @@ export const FANOUT_DEFAULTS = {
   authors: 50,
   rate: 100,
   count: 1000,
+  baseline: 0,
   durationSec: 30,
 } as const;
 
-/** How long subscribers may still receive events after the last OK. */
-const SETTLE_MS = 10_000;
+/** After the last OK, deliveries are awaited until none came for this long… */
+const QUIET_MS = 5000;
+/** …or this long at most; what has not arrived by then counts as missing. */
+const SETTLE_MAX_MS = 60_000;
 const READY_TIMEOUT_MS = 60_000;
 
 interface Subscriber {
@@ -87,6 +96,52 @@ function subscribeAll(
 }
 
 /**
+ * Waits for the deliveries still on their way after the last OK: until all `expected` arrived,
+ * none arrived for {@link QUIET_MS}, or {@link SETTLE_MAX_MS} passed. False in the last case.
+ */
+async function awaitDeliveries(
+  ledger: DeliveryLedger,
+  expected: number,
+  progress: ProgressSink,
+): Promise<boolean> {
+  const t0 = performance.now();
+  let seen = ledger.delays.length;
+  let lastChange = t0;
+  progress.start('awaiting deliveries', expected);
+  try {
+    while (ledger.delays.length < expected) {
+      const now = performance.now();
+      if (ledger.delays.length !== seen) {
+        seen = ledger.delays.length;
+        lastChange = now;
+      }
+      progress.update(seen);
+      if (now - lastChange >= QUIET_MS) return true;
+      if (now - t0 >= SETTLE_MAX_MS) return false;
+      await sleep(20);
+    }
+    return true;
+  } finally {
+    progress.finish();
+  }
+}
+
+/** Publishes `events` at the scenario's rate before anyone subscribed; returns the outcome. */
+async function publishBaseline(
+  publisher: RelaySocket,
+  events: SignedEvent[],
+  opts: FanoutOptions,
+  progress: ProgressSink,
+): Promise<PublishOutcome> {
+  progress.start('publishing without subscribers', events.length);
+  const out = await publishPaced(publisher, events, opts.rate, opts.durationSec * 1000, new Map(), (n) =>
+    progress.update(n),
+  );
+  progress.finish();
+  return out;
+}
+
+/**
  * Publish → delivery delay across `subscribers` live subscriptions, and per-subscriber exactly-once
  * delivery: each must receive every accepted event it matches, once, and nothing else. Events
  * carry a fresh `t` tag so other traffic on the relay does not match.
@@ -95,17 +150,22 @@ export async function runFanout(opts: FanoutOptions, progress: ProgressSink): Pr
   const runTag = `bench-${randomBytes(6).toString('hex')}`;
   const pool = new SignerPool();
   let prepared: Awaited<ReturnType<typeof presign>>;
+  let baselineEvents: Awaited<ReturnType<typeof presign>>['events'] = [];
   try {
-    prepared = await presign(pool, progress, {
-      count: opts.count,
-      authors: opts.authors,
-      mix: 'notes',
-      seed: opts.seed,
-      now: Math.floor(Date.now() / 1000),
-      spanSeconds: 0,
-      runTag,
-      roundRobin: true,
-    });
+    const sign = (count: number, tag: string) =>
+      presign(pool, progress, {
+        count,
+        authors: opts.authors,
+        mix: 'notes',
+        seed: opts.seed,
+        now: Math.floor(Date.now() / 1000),
+        spanSeconds: 0,
+        runTag: tag,
+        roundRobin: true,
+      });
+    prepared = await sign(opts.count, runTag);
+    // Another tag: no subscription matches these, even one that came early.
+    if (opts.baseline > 0) baselineEvents = (await sign(opts.baseline, `${runTag}-baseline`)).events;
   } finally {
     await pool.close();
   }
@@ -120,6 +180,10 @@ export async function runFanout(opts: FanoutOptions, progress: ProgressSink): Pr
     throw err;
   });
   try {
+    const baseline =
+      baselineEvents.length > 0
+        ? await publishBaseline(publisher, baselineEvents, opts, progress)
+        : undefined;
     await subscribeAll(
       subs,
       (s) =>
@@ -135,6 +199,7 @@ export async function runFanout(opts: FanoutOptions, progress: ProgressSink): Pr
       const deliver = ledger.subscribe(opts.mode === 'all' ? -1 : s.author);
       s.socket.handlers = { eventId: (_subId, id, at) => deliver(id, at) };
     }
+    const elu0 = performance.eventLoopUtilization();
     progress.start('fanout publishing', events.length);
     const pub = await publishPaced(
       publisher,
@@ -146,8 +211,8 @@ export async function runFanout(opts: FanoutOptions, progress: ProgressSink): Pr
     );
     progress.finish();
     const expected = ledger.expected(pub.acceptedIds);
-    const settleUntil = performance.now() + SETTLE_MS;
-    while (ledger.delays.length < expected && performance.now() < settleUntil) await sleep(20);
+    const settled = await awaitDeliveries(ledger, expected, progress);
+    const busy = performance.eventLoopUtilization(elu0).utilization;
     const t = ledger.tally(pub.acceptedIds);
     const firstSend = ledger.sentAt.get(events[0]?.id ?? '') ?? 0;
     const figures: Figure[] = [
@@ -167,8 +232,20 @@ export async function runFanout(opts: FanoutOptions, progress: ProgressSink): Pr
       { figure: 'publish rate', value: perSecond(pub.sent, pub.sendMs), unit: 'events/s' },
       { figure: 'publisher OK true', value: pub.accepted, unit: 'events' },
       ...latencyFigures('publisher OK latency', pub.latencies.summary()),
+      ...(baseline
+        ? latencyFigures('publisher OK latency without subscribers', baseline.latencies.summary())
+        : []),
+      { figure: 'client event loop busy', value: busy * 100, unit: '%' },
     ];
     const notes = [`delays are measured in this process: they include the benchmark's own event-loop time`];
+    if (busy > 0.9)
+      notes.push(
+        'the benchmark client was saturated (event loop over 90% busy): delays include its own backlog',
+      );
+    if (!settled)
+      notes.push(
+        `deliveries were still arriving ${SETTLE_MAX_MS / 1000} s after the last OK: late ones count as missing`,
+      );
     if (pub.sent < events.length)
       notes.push(`--duration ended publishing after ${pub.sent} of ${events.length}`);
     return { scenario: 'fanout', params: { ...opts }, figures, notes };
