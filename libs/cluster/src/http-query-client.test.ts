@@ -33,9 +33,12 @@ async function serve(handler: http.RequestListener) {
   };
 }
 
-async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
+async function collect(iterable: AsyncIterable<readonly string[]>): Promise<string[]> {
   const out: string[] = [];
-  for await (const line of iterable) out.push(line);
+  for await (const batch of iterable) {
+    assert.ok(batch.length > 0, 'batches are never empty');
+    out.push(...batch);
+  }
   return out;
 }
 
@@ -70,10 +73,25 @@ test('lines split across many small writes arrive whole; sockets are reused', as
   }
 });
 
+test('the events of one chunk come as one batch', async () => {
+  const s = await serve((_req, res) => {
+    res.writeHead(200);
+    res.end('{"id":"1"}\n{"id":"2"}\n{"id":"3"}\n{"eose":true}\n');
+  });
+  try {
+    const batches: Array<readonly string[]> = [];
+    for await (const batch of s.client.query(request, new AbortController().signal)) batches.push(batch);
+    assert.deepEqual(batches, [['{"id":"1"}', '{"id":"2"}', '{"id":"3"}']]);
+  } finally {
+    await s.close();
+  }
+});
+
 test('a stream cut before its end marker throws "cut"; an error line throws "failed"', async () => {
   let mode = 'cut';
   const s = await serve((_req, res) => {
     res.writeHead(200);
+    if (mode === 'error-in-chunk') return res.end('{"id":"1"}\n{"id":"3"}\n{"error":"x"}\n{"id":"4"}\n');
     res.write('{"id":"1"}\n');
     if (mode === 'cut') setTimeout(() => res.destroy(), 20);
     else if (mode === 'ended') res.end('{"id":"2"}\n');
@@ -82,7 +100,7 @@ test('a stream cut before its end marker throws "cut"; an error line throws "fai
   try {
     const got: string[] = [];
     const cut = async () => {
-      for await (const line of s.client.query(request, new AbortController().signal)) got.push(line);
+      for await (const batch of s.client.query(request, new AbortController().signal)) got.push(...batch);
     };
     assert.equal((await rejection(cut())).code, 'cut');
     assert.deepEqual(got, ['{"id":"1"}']);
@@ -95,6 +113,14 @@ test('a stream cut before its end marker throws "cut"; an error line throws "fai
     const failed = await rejection(collect(s.client.query(request, new AbortController().signal)));
     assert.equal(failed.code, 'failed');
     assert.match(failed.message, /statement timeout/);
+    // Events in the same chunk as the error line are still delivered before the failure.
+    mode = 'error-in-chunk';
+    got.length = 0;
+    const partly = async () => {
+      for await (const batch of s.client.query(request, new AbortController().signal)) got.push(...batch);
+    };
+    assert.equal((await rejection(partly())).code, 'failed');
+    assert.deepEqual(got, ['{"id":"1"}', '{"id":"3"}']);
   } finally {
     await s.close();
   }

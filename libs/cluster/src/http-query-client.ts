@@ -37,7 +37,7 @@ const MAX_SMALL_BODY = 64 * 1024;
 
 /**
  * The cluster QueryClient: POSTs the request to the query service over a keep-alive socket
- * pool and yields each NDJSON line (one raw event JSON) as it arrives. Pulling is the
+ * pool and yields the NDJSON lines (raw event JSON) of each chunk as one batch as it arrives. Pulling is the
  * backpressure: an unread stream stops the service's writes and, through them, its SQL. The
  * request is aborted (the socket destroyed, so the service cancels its SQL) when the signal
  * fires or the consumer stops iterating.
@@ -113,21 +113,29 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
     return new QueryServiceError('status', `query service answered ${res.statusCode}${detail}`);
   }
 
-  async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<string> {
+  async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<readonly string[]> {
     signal.throwIfAborted();
     const { req, res } = await post('/query', request, signal);
     let complete = false;
     try {
       if (res.statusCode !== 200) throw await statusError(res);
       res.setEncoding('utf8');
-      const lines = new LineSplitter();
+      const splitter = new LineSplitter();
       for await (const chunk of res) {
-        for (const line of lines.push(chunk as string)) {
-          if (complete) continue;
+        // The events of one chunk are one batch: the lines are reused as the batch's array.
+        const lines = splitter.push(chunk as string);
+        let events = 0;
+        let failed: QueryServiceError | undefined;
+        for (const line of lines) {
+          if (complete || failed) break;
           if (line === NDJSON_END_LINE) complete = true;
-          else if (line.startsWith(NDJSON_ERROR_START)) throw streamFailure(line);
-          else yield line;
+          else if (line.startsWith(NDJSON_ERROR_START)) failed = streamFailure(line);
+          else lines[events++] = line;
         }
+        lines.length = events;
+        // Events before an error line are still delivered, then the failure.
+        if (events > 0) yield lines;
+        if (failed) throw failed;
       }
       // Reading on to the response's end (rather than stopping at the marker) returns the
       // socket to the pool.

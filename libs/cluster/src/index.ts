@@ -45,6 +45,7 @@ export {
   NDJSON_ERROR_START,
   ndjsonErrorLine,
   ndjsonEventLine,
+  ndjsonEventLines,
 } from './ndjson.js';
 export { openPubSubChannel, type PubSubChannel, type PubSubChannelOptions } from './pubsub-channel.js';
 export {

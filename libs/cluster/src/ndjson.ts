@@ -25,14 +25,25 @@ export function ndjsonEventLine(raw: string): string {
 }
 
 /**
+ * A batch of events as NDJSON text: each event's line (see `ndjsonEventLine`) followed by "\n",
+ * built as one string so the batch is one write (one HTTP chunk).
+ */
+export function ndjsonEventLines(raws: readonly string[]): string {
+  let text = '';
+  for (const raw of raws) text += ndjsonEventLine(raw) + '\n';
+  return text;
+}
+
+/**
  * Splits text arriving in arbitrary chunks into "\n"-terminated lines; a line cut across chunks
  * is carried over. The text after the last newline is in `rest`.
  */
 export class LineSplitter {
   #carry = '';
 
-  /** The complete lines that `chunk` finishes, in order. */
-  *push(chunk: string): Generator<string, void, undefined> {
+  /** The complete lines that `chunk` finishes, in order (often none, for a chunk cut short). */
+  push(chunk: string): string[] {
+    const lines: string[] = [];
     let start = 0;
     for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
       let line = chunk.slice(start, nl);
@@ -41,9 +52,10 @@ export class LineSplitter {
         this.#carry = '';
       }
       start = nl + 1;
-      yield line;
+      lines.push(line);
     }
     if (start < chunk.length) this.#carry += chunk.slice(start);
+    return lines;
   }
 
   /** Text received after the last newline. */

@@ -43,9 +43,11 @@ export interface QueryRequest {
 /**
  * Filters in, raw event JSON out: the union of the filters' results, each filter newest first
  * and capped by its own limit, no event twice. The stream ends after the last filter.
+ * Results come in non-empty batches of what arrived together (a page of rows, a chunk of the
+ * HTTP stream), so the per-result cost of the async hand-offs is paid once per batch (ADR 0009).
  */
 export interface QueryClient {
-  query(request: QueryRequest, signal: AbortSignal): AsyncIterable<string>;
+  query(request: QueryRequest, signal: AbortSignal): AsyncIterable<readonly string[]>;
   count(request: QueryRequest, signal: AbortSignal): Promise<number>;
   close(): Promise<void>;
 }

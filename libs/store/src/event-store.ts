@@ -16,8 +16,11 @@ export interface EventStore {
    * outcome other than `invalid` is durable when the promise resolves.
    */
   save(events: readonly RawEvent[], opts?: SaveOptions): Promise<SaveOutcome[]>;
-  /** Streams one filter's matches (see `QueryOptions`), newest first, ties by lowest id. */
-  query(filter: Filter, opts: QueryOptions): AsyncIterable<StoredEvent>;
+  /**
+   * Streams one filter's matches (see `QueryOptions`), newest first, ties by lowest id, as
+   * non-empty pages (one per database round trip).
+   */
+  query(filter: Filter, opts: QueryOptions): AsyncIterable<readonly StoredEvent[]>;
   /** NIP-45: distinct events matching any filter; limits ignored. */
   count(filters: Filter[], opts?: CountOptions): Promise<number>;
   /** Deletes events whose NIP-40 expiration is at or before `now` (seconds); returns how many. */

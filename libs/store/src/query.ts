@@ -21,15 +21,16 @@ function contextOf(opts: { now?: number; viewer?: QueryContext['viewer'] }): Que
 
 /**
  * Streams one filter's stored events, newest first (ties: lowest id first), at most
- * `opts.limit`. Rows are fetched a page at a time with keyset pagination on (created_at, id),
- * so memory stays at one page and no connection is held between pages. An aborted signal
- * stops paging and the iteration rejects with the signal's reason.
+ * `opts.limit`, one non-empty page per round trip. Rows are fetched a page at a time with
+ * keyset pagination on (created_at, id), so memory stays at one page and no connection is held
+ * between pages. An aborted signal stops paging and the iteration rejects with the signal's
+ * reason.
  */
 export async function* queryEvents(
   db: Kysely<StoreSchema>,
   filter: Filter,
   opts: QueryOptions,
-): AsyncGenerator<StoredEvent, void, undefined> {
+): AsyncGenerator<StoredEvent[], void, undefined> {
   const f = normalizeFilter(filter);
   if (f.matchesNothing || !(opts.limit > 0)) return;
   const drive = chooseDrive(f);
@@ -44,7 +45,8 @@ export async function* queryEvents(
     const page = drive.by === 'search' ? searchPage(f, ctx, n, offset) : pageQuery(f, drive, ctx, n, cursor);
     const { rows } = await executeCancellable(db, page.compile(db), opts.signal);
     opts.signal?.throwIfAborted();
-    for (const row of rows) yield { id: row.id, raw: row.raw };
+    // A page row is a StoredEvent (plus the created_at of the cursor): handed on as it is.
+    if (rows.length > 0) yield rows;
     remaining -= rows.length;
     if (rows.length < n) return;
     const last = rows[rows.length - 1] as PageRow;

@@ -99,13 +99,13 @@ export class QueryCall {
     wake?.();
   }
 
-  /** The stream the gateway iterates. */
-  async *stream(): AsyncGenerator<string> {
+  /** The stream the gateway iterates: each pushed event is a batch of its own. */
+  async *stream(): AsyncGenerator<readonly string[]> {
     for (;;) {
       if (this.signal.aborted) throw new Error('aborted');
       const next = this.items.shift();
       if (next !== undefined) {
-        yield next;
+        yield [next];
         continue;
       }
       if (this.failure !== undefined) throw this.failure;
@@ -124,7 +124,7 @@ export class FakeQuery implements QueryClient {
   countAnswer: (request: QueryRequest) => Promise<number> = async () => 0;
   private waiters: Array<() => void> = [];
 
-  query(request: QueryRequest, signal: AbortSignal): AsyncIterable<string> {
+  query(request: QueryRequest, signal: AbortSignal): AsyncIterable<readonly string[]> {
     const call = new QueryCall(request, signal);
     this.calls.push(call);
     if (this.autoEnd) call.end();

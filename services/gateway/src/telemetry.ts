@@ -105,13 +105,17 @@ export function traceIngestClient(inner: IngestClient, tracer: Tracer): IngestCl
 export function observeQueryClient(inner: QueryClient, tracer: Tracer | undefined): QueryClient {
   const { reqEose } = gatewayHistograms();
 
-  async function* timed(request: QueryRequest, signal: AbortSignal): AsyncGenerator<string> {
+  async function* timed(request: QueryRequest, signal: AbortSignal): AsyncGenerator<readonly string[]> {
     const started = performance.now();
     yield* inner.query(request, signal);
     if (!signal.aborted) reqEose.record((performance.now() - started) / 1000);
   }
 
-  async function* traced(tracer: Tracer, request: QueryRequest, signal: AbortSignal): AsyncGenerator<string> {
+  async function* traced(
+    tracer: Tracer,
+    request: QueryRequest,
+    signal: AbortSignal,
+  ): AsyncGenerator<readonly string[]> {
     const started = performance.now();
     const span = tracer.startSpan('REQ stored', {
       attributes: { [ATTR.filterCount]: request.filters.length },
@@ -124,7 +128,7 @@ export function observeQueryClient(inner: QueryClient, tracer: Tracer | undefine
       for (;;) {
         const step = await context.with(ctx, () => stream.next());
         if (step.done) break;
-        results++;
+        results += step.value.length;
         yield step.value;
       }
       if (!signal.aborted) {

@@ -11,9 +11,10 @@ function fakeReader() {
   const reader: EventReader = {
     async *query(filter, opts) {
       calls.push({ filter, limit: opts.limit, viewer: opts.viewer });
+      // One row per page, so the filters' pages interleave.
       for (const id of (filter.ids ?? []).slice(0, opts.limit)) {
         await new Promise((r) => setImmediate(r));
-        yield { id, raw: `{"id":"${id}"}` };
+        yield [{ id, raw: `{"id":"${id}"}` }];
       }
     },
     async count(filters) {
@@ -39,7 +40,8 @@ test('filters run concurrently, each with its own limit, and events are deduplic
     filters: [{ ids: ['a', 'b', 'c', 'd'] }, { ids: ['c', 'e'], limit: 9 }],
     viewer: { authedPubkeys: [] },
   };
-  for await (const raw of engine.query(request, new AbortController().signal)) out.push(JSON.parse(raw).id);
+  for await (const batch of engine.query(request, new AbortController().signal))
+    for (const raw of batch) out.push(JSON.parse(raw).id);
   assert.deepEqual(
     calls.map((c) => c.limit),
     [3, 5],
@@ -61,8 +63,8 @@ test('an aborted request stops streaming', async () => {
     filters: [{ ids: ['a', 'b', 'c', 'd', 'e'] }],
     viewer: { authedPubkeys: [] },
   };
-  for await (const raw of engine.query(request, controller.signal)) {
-    out.push(raw);
+  for await (const batch of engine.query(request, controller.signal)) {
+    out.push(...batch);
     if (out.length === 2) controller.abort();
   }
   assert.equal(out.length, 2);
@@ -81,4 +83,28 @@ test('privileged kinds pass the viewer to the store; none configured passes noth
   ));
   assert.equal(b.calls[0]?.viewer, undefined);
   assert.equal(await withPrivacy.count({ ...request, filters: [{}, {}] }, new AbortController().signal), 20);
+});
+
+test('each store page is one batch; rows already sent are dropped and an emptied page yields none', async () => {
+  const pages: Record<string, string[][]> = { one: [['a', 'b']], two: [['a', 'b'], ['c']] };
+  const reader: EventReader = {
+    async *query(filter) {
+      for (const page of pages[filter.ids?.[0] ?? ''] ?? []) {
+        await new Promise((r) => setImmediate(r));
+        yield page.map((id) => ({ id, raw: id }));
+      }
+    },
+    async count() {
+      return 0;
+    },
+  };
+  const engine = createQueryEngine({ store: reader, limits });
+  const request = {
+    v: 1 as const,
+    filters: [{ ids: ['one'] }, { ids: ['two'] }],
+    viewer: { authedPubkeys: [] },
+  };
+  const batches: Array<readonly string[]> = [];
+  for await (const batch of engine.query(request, new AbortController().signal)) batches.push(batch);
+  assert.deepEqual(batches, [['a', 'b'], ['c']]);
 });

@@ -31,7 +31,8 @@ export function effectiveLimit(filter: Filter, limits: QueryLimits): number {
 
 /**
  * The query engine behind every QueryClient: the filters of one request run concurrently, each
- * newest first with its own limit; results stream out as they arrive, each event once.
+ * newest first with its own limit; results stream out a page at a time as they arrive, each
+ * event once.
  */
 export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
   const { store, limits } = deps;
@@ -41,7 +42,7 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
       ? { pubkeys: [...request.viewer.authedPubkeys], privilegedKinds: [...privilegedKinds] }
       : undefined;
 
-  async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<string> {
+  async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<readonly string[]> {
     const viewer = viewerOf(request);
     const streams = request.filters.map((filter) =>
       store.query(filter, {
@@ -52,11 +53,16 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
       }),
     );
     const seen = new Set<string>();
-    for await (const row of mergeAsync(streams)) {
+    const pages = streams.length === 1 ? streams[0]! : mergeAsync(streams);
+    for await (const page of pages) {
       if (signal.aborted) return;
-      if (seen.has(row.id)) continue;
-      seen.add(row.id);
-      yield row.raw;
+      const batch: string[] = [];
+      for (const row of page) {
+        if (seen.has(row.id)) continue;
+        seen.add(row.id);
+        batch.push(row.raw);
+      }
+      if (batch.length > 0) yield batch;
     }
   }
 

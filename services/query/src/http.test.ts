@@ -12,7 +12,7 @@ import { createQueryHttpServer } from './http.js';
 const request: QueryRequest = { v: 1, filters: [{ kinds: [1], limit: 10 }], viewer: { authedPubkeys: [] } };
 const logger = pino({ level: 'silent' });
 
-type Script = (request: QueryRequest, signal: AbortSignal) => AsyncGenerator<string>;
+type Script = (request: QueryRequest, signal: AbortSignal) => AsyncGenerator<readonly string[]>;
 
 async function start(script: Script, extra: { count?: QueryClient['count']; ready?: () => boolean } = {}) {
   const engine: QueryClient = {
@@ -68,17 +68,17 @@ test('rows stream as they arrive: the first line is read before the engine finis
   const gate = deferred();
   let finished = false;
   const s = await start(async function* () {
-    yield '{"id":"1"}';
+    yield ['{"id":"1"}'];
     await gate.promise;
-    yield '{"id":"2"}';
+    yield ['{"id":"2"}'];
     finished = true;
   });
   try {
     const it = s.client.query(request, new AbortController().signal)[Symbol.asyncIterator]();
-    assert.deepEqual(await it.next(), { done: false, value: '{"id":"1"}' });
+    assert.deepEqual(await it.next(), { done: false, value: ['{"id":"1"}'] });
     assert.equal(finished, false);
     gate.resolve();
-    assert.deepEqual(await it.next(), { done: false, value: '{"id":"2"}' });
+    assert.deepEqual(await it.next(), { done: false, value: ['{"id":"2"}'] });
     assert.deepEqual(await it.next(), { done: true, value: undefined });
     assert.equal(finished, true);
   } finally {
@@ -91,13 +91,15 @@ test('the engine receives the request and its text is sent as is, one line per e
   const pretty = JSON.stringify({ id: 'p', content: 'two\nlines' }, null, 2);
   const s = await start(async function* (req) {
     seen = req;
-    yield pretty;
-    yield '{"id":"q"}';
+    yield [pretty, '{"id":"q"}'];
   });
   try {
-    const lines: string[] = [];
-    for await (const line of s.client.query(request, new AbortController().signal)) lines.push(line);
+    const batches: Array<readonly string[]> = [];
+    for await (const batch of s.client.query(request, new AbortController().signal)) batches.push(batch);
     assert.deepEqual(seen, request);
+    // One batch of the engine is one write, read back as one batch.
+    assert.equal(batches.length, 1);
+    const lines = batches.flat();
     assert.equal(lines.length, 2);
     assert.deepEqual(JSON.parse(lines[0] ?? ''), JSON.parse(pretty));
     assert.equal(lines[1], '{"id":"q"}');
@@ -110,7 +112,7 @@ test('aborting the signal, or stopping the iteration, aborts the engine signal',
   const signals: AbortSignal[] = [];
   const s = await start(async function* (_req, signal) {
     signals.push(signal);
-    yield '{"id":"1"}';
+    yield ['{"id":"1"}'];
     await aborted(signal);
   });
   try {
@@ -130,14 +132,14 @@ test('aborting the signal, or stopping the iteration, aborts the engine signal',
 
 test('an engine failure part way ends the stream with an error line: the client throws after the rows', async () => {
   const s = await start(async function* () {
-    yield '{"id":"1"}';
+    yield ['{"id":"1"}'];
     throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
   });
   try {
     const got: string[] = [];
     await assert.rejects(
       (async () => {
-        for await (const line of s.client.query(request, new AbortController().signal)) got.push(line);
+        for await (const batch of s.client.query(request, new AbortController().signal)) got.push(...batch);
       })(),
       (err) => err instanceof QueryServiceError && err.code === 'failed',
     );
@@ -154,16 +156,15 @@ test('slow readers pause the engine (backpressure), then get every row', async (
   const s = await start(async function* () {
     for (let i = 0; i < total; i++) {
       produced++;
-      yield row;
+      yield [row];
     }
   });
   try {
     const it = s.client.query(request, new AbortController().signal)[Symbol.asyncIterator]();
-    await it.next();
+    let n = ((await it.next()).value ?? []).length;
     await new Promise((r) => setTimeout(r, 200));
     assert.ok(produced < total, `engine ran ahead of the reader: ${produced} of ${total}`);
-    let n = 1;
-    while (!(await it.next()).done) n++;
+    for (let step = await it.next(); !step.done; step = await it.next()) n += step.value.length;
     assert.equal(n, total);
   } finally {
     await s.close();

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { NDJSON_END_LINE, ndjsonErrorLine, ndjsonEventLine } from '@nrelay/cluster';
+import { NDJSON_END_LINE, ndjsonErrorLine, ndjsonEventLines } from '@nrelay/cluster';
 import type { QueryClient, QueryRequest } from '@nrelay/contracts';
 import { type Filter, isProtocolError, validateFilter } from '@nrelay/protocol';
 import type { Logger } from 'pino';
@@ -91,21 +91,28 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
 
   async function stream(request: QueryRequest, res: http.ServerResponse, signal: AbortSignal): Promise<void> {
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-    res.flushHeaders();
-    // Rows that arrive in one burst (a page) leave in one write: cork now, uncork next tick.
+    // The headers normally leave with the first batch (one write); a query slower than
+    // HEADERS_FLUSH_MS sends them alone, so the client's wait for headers stays short.
+    let headersTimer: NodeJS.Timeout | undefined = setTimeout(flushHeaders, HEADERS_FLUSH_MS, res);
+    // What is written in one tick (a batch, and the end line after the last one) leaves in
+    // one write: cork now, uncork next tick.
     let corked = false;
     const uncork = () => {
       corked = false;
       res.uncork();
     };
     try {
-      for await (const raw of engine.query(request, signal)) {
+      for await (const batch of engine.query(request, signal)) {
+        if (headersTimer !== undefined) {
+          clearTimeout(headersTimer);
+          headersTimer = undefined;
+        }
         if (!corked) {
           corked = true;
           res.cork();
           process.nextTick(uncork);
         }
-        if (!res.write(ndjsonEventLine(raw) + '\n')) await drained(res);
+        if (!res.write(ndjsonEventLines(batch))) await drained(res);
         if (signal.aborted) return;
       }
       if (!signal.aborted) res.end(NDJSON_END_LINE + '\n');
@@ -113,6 +120,8 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
       if (signal.aborted) return;
       logger.error({ err }, 'query failed while streaming');
       res.end(ndjsonErrorLine('query failed') + '\n');
+    } finally {
+      clearTimeout(headersTimer);
     }
   }
 
@@ -126,6 +135,17 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
   // Must exceed keepAliveTimeout, or Node closes idle sockets early (nodejs/node#27363).
   server.headersTimeout = server.keepAliveTimeout + 1_000;
   return server;
+}
+
+/**
+ * How long a query may run before its response headers are sent on their own. Within it the
+ * headers ride with the first batch of rows; past it the client (which times out waiting for
+ * headers, QUERY_TIMEOUT_MS) knows the service is working on it.
+ */
+export const HEADERS_FLUSH_MS = 50;
+
+function flushHeaders(res: http.ServerResponse): void {
+  if (!res.destroyed) res.flushHeaders();
 }
 
 /** Resolves when the response can take more data, or is gone. */

@@ -17,7 +17,7 @@ const request: QueryRequest = {
 function engine(rows: string[], failure?: Error): QueryClient {
   return {
     async *query() {
-      for (const row of rows) yield row;
+      if (rows.length > 0) yield rows;
       if (failure) throw failure;
     },
     async count() {
@@ -28,9 +28,9 @@ function engine(rows: string[], failure?: Error): QueryClient {
   };
 }
 
-async function drain(stream: AsyncIterable<string>): Promise<string[]> {
+async function drain(stream: AsyncIterable<readonly string[]>): Promise<string[]> {
   const out: string[] = [];
-  for await (const row of stream) out.push(row);
+  for await (const batch of stream) out.push(...batch);
   return out;
 }
 

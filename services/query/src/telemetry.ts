@@ -81,7 +81,7 @@ function startOpSpan(
 export function observeQueryEngine(engine: QueryClient, tracer: Tracer | undefined): QueryClient {
   const { duration, events } = queryInstruments();
 
-  async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<string> {
+  async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<readonly string[]> {
     const started = performance.now();
     const { span, ctx } = startOpSpan(tracer, 'query', request);
     const stream = engine.query(request, signal)[Symbol.asyncIterator]();
@@ -91,7 +91,7 @@ export function observeQueryEngine(engine: QueryClient, tracer: Tracer | undefin
       for (;;) {
         const step = ctx === undefined ? await stream.next() : await context.with(ctx, () => stream.next());
         if (step.done) break;
-        results++;
+        results += step.value.length;
         yield step.value;
       }
       if (!signal.aborted) outcome = 'ok';

@@ -35,7 +35,8 @@ export function ev(fields: Partial<NostrEvent> = {}): RawEvent {
 /** Collects a query's results. */
 export async function collect(store: EventStore, filter: Filter, opts: Partial<QueryOptions> = {}) {
   const out: Array<{ id: string; raw: string }> = [];
-  for await (const row of store.query(filter, { limit: 1000, ...opts })) out.push(row);
+  for await (const page of store.query(filter, { limit: 1000, ...opts }))
+    for (const row of page) out.push({ id: row.id, raw: row.raw });
   return out;
 }
 

@@ -92,16 +92,18 @@ async function streamStored(ctx: GatewayContext, conn: Connection, sub: Subscrip
   try {
     if (filters.length > 0) {
       const request = { v: 1 as const, filters, viewer: { authedPubkeys: [...conn.authedPubkeys] } };
-      for await (const raw of ctx.query.query(request, signal)) {
-        if (signal.aborted) return;
-        const id = rawEventId(raw);
-        if (id !== undefined) sub.sentIds.add(id);
-        const frame = eventFrame(sub.id, raw);
-        // Results that arrive together (one chunk of the stream) leave in one write.
-        corkUntilNextTick(conn.ws);
-        // Backpressure: past the high-water mark, wait until this frame reached the kernel.
-        if (conn.ws.bufferedAmount > highWater) await conn.sendAndFlush('EVENT', frame);
-        else conn.send('EVENT', frame);
+      for await (const batch of ctx.query.query(request, signal)) {
+        for (const raw of batch) {
+          if (signal.aborted) return;
+          const id = rawEventId(raw);
+          if (id !== undefined) sub.sentIds.add(id);
+          const frame = eventFrame(sub.id, raw);
+          // Results that arrive together (one batch) leave in one write.
+          corkUntilNextTick(conn.ws);
+          // Backpressure: past the high-water mark, wait until this frame reached the kernel.
+          if (conn.ws.bufferedAmount > highWater) await conn.sendAndFlush('EVENT', frame);
+          else conn.send('EVENT', frame);
+        }
       }
     }
   } catch (err) {
