@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { chooseDrive, normalizeFilter, searchText } from './filter-plan.js';
+import { chooseDrive, forViewer, normalizeFilter, searchText } from './filter-plan.js';
 import { indexKey } from './index-key.js';
 
 it('normalizes filters and picks the driving index', () => {
@@ -43,4 +43,19 @@ it('strips NIP-50 extensions from search but keeps URLs', () => {
   assert.equal(searchText('foo:bar NSFW:true'), 'foo:bar');
   assert.equal(searchText('include:spam'), '');
   assert.equal(normalizeFilter({ search: 'nsfw:true' }).search, undefined);
+});
+
+it('an anonymous viewer runs the filter without privileged kinds', () => {
+  const privilegedKinds = [4, 1059];
+  const anonymous = { pubkeys: [], privilegedKinds };
+  const f = normalizeFilter({ kinds: [1, 4, 7] });
+  assert.deepEqual(forViewer(f, anonymous).kinds, [1, 7]);
+  assert.equal(forViewer(normalizeFilter({ kinds: [4, 1059] }), anonymous).matchesNothing, true);
+  // Unchanged: no viewer, an authenticated one, no kinds, no privileged kind named.
+  assert.equal(forViewer(f, undefined), f);
+  assert.equal(forViewer(f, { pubkeys: ['a'], privilegedKinds }), f);
+  const any = normalizeFilter({ authors: ['a'] });
+  assert.equal(forViewer(any, anonymous), any);
+  const ordinary = normalizeFilter({ kinds: [1] });
+  assert.equal(forViewer(ordinary, anonymous), ordinary);
 });

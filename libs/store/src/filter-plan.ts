@@ -1,5 +1,6 @@
 import type { Filter } from '@nrelay/protocol';
 import { indexKeys } from './index-key.js';
+import type { StoreViewer } from './types.js';
 
 /** One `#x` condition: the letter and the index keys of its values. */
 export interface TagCondition {
@@ -70,6 +71,19 @@ export function normalizeFilter(filter: Filter): NormalizedFilter {
   if (lists.some((list) => list !== undefined && list.length === 0)) out.matchesNothing = true;
   if (out.since !== undefined && out.until !== undefined && out.since > out.until) out.matchesNothing = true;
   return out;
+}
+
+/**
+ * The filter as `viewer` may run it: an anonymous viewer never sees a privileged kind, so those
+ * kinds leave the filter's `kinds` (which then matches nothing when none is left). Fewer kinds
+ * are fewer index ranges, and a filter left with ordinary kinds needs no privacy predicate.
+ */
+export function forViewer(f: NormalizedFilter, viewer: StoreViewer | undefined): NormalizedFilter {
+  if (f.kinds === undefined || viewer === undefined || viewer.pubkeys.length > 0) return f;
+  const privileged = viewer.privilegedKinds;
+  if (!f.kinds.some((kind) => privileged.includes(kind))) return f;
+  const kinds = f.kinds.filter((kind) => !privileged.includes(kind));
+  return { ...f, kinds, matchesNothing: f.matchesNothing || kinds.length === 0 };
 }
 
 /**

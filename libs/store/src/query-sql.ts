@@ -33,6 +33,34 @@ interface Omit {
   tag?: string;
 }
 
+/**
+ * What the privacy predicate must check for one filter: nothing (no privileged kinds, or the
+ * filter names only ordinary kinds), the kind alone (an anonymous viewer sees no privileged
+ * event, and the kind is on every tag row and kind index), or the full rule (author or
+ * p-tagged viewer).
+ */
+export function privacyCheck(
+  f: NormalizedFilter,
+  viewer: StoreViewer | undefined,
+): 'none' | 'kind' | 'viewer' {
+  if (viewer === undefined || viewer.privilegedKinds.length === 0) return 'none';
+  if (f.kinds?.every((kind) => !viewer.privilegedKinds.includes(kind))) return 'none';
+  return viewer.pubkeys.length === 0 ? 'kind' : 'viewer';
+}
+
+/**
+ * `column = value` for one value (the planner then reads an index range in order), else
+ * `column = any(values)`.
+ */
+function oneOf(
+  column: RawBuilder<unknown>,
+  values: readonly string[] | readonly number[],
+  type: 'text' | 'int',
+) {
+  if (values.length === 1) return sql`${column} = ${values[0]}`;
+  return type === 'text' ? sql`${column} = any(${values}::text[])` : sql`${column} = any(${values}::int[])`;
+}
+
 /** Lanes (authors × kinds, tag values × kinds) above which kinds become a filter, not lanes. */
 export const MAX_LANES = 1000;
 
@@ -54,9 +82,9 @@ export function eventConditions(
 ): RawBuilder<unknown>[] {
   const conds: RawBuilder<unknown>[] = [];
   if (!omit.expiry) conds.push(sql`(e.expires_at is null or e.expires_at > ${ctx.now})`);
-  if (f.ids) conds.push(sql`e.id = any(${f.ids}::text[])`);
-  if (f.authors && !omit.authors) conds.push(sql`e.pubkey = any(${f.authors}::text[])`);
-  if (f.kinds && !omit.kinds) conds.push(sql`e.kind = any(${f.kinds}::int[])`);
+  if (f.ids) conds.push(oneOf(sql`e.id`, f.ids, 'text'));
+  if (f.authors && !omit.authors) conds.push(oneOf(sql`e.pubkey`, f.authors, 'text'));
+  if (f.kinds && !omit.kinds) conds.push(oneOf(sql`e.kind`, f.kinds, 'int'));
   if (f.since !== undefined && !omit.time) conds.push(sql`e.created_at >= ${f.since}`);
   if (f.until !== undefined && !omit.time) conds.push(sql`e.created_at <= ${f.until}`);
   for (const tag of f.tags) {
@@ -66,7 +94,11 @@ export function eventConditions(
   }
   if (f.search !== undefined) conds.push(sql`e.search @@ ${tsQuery(f.search)}`);
   const viewer = ctx.viewer;
-  if (viewer && viewer.privilegedKinds.length > 0) {
+  const privacy = privacyCheck(f, viewer);
+  if (privacy === 'kind') {
+    conds.push(sql`e.kind <> all(${[...(viewer?.privilegedKinds ?? [])]}::int[])`);
+  }
+  if (viewer && privacy === 'viewer') {
     conds.push(sql`(e.kind <> all(${[...viewer.privilegedKinds]}::int[])
       or e.pubkey = any(${[...viewer.pubkeys]}::text[])
       or exists (select 1 from event_tags pv where pv.event_id = e.id and pv.name = 'p'
@@ -97,7 +129,11 @@ export function pageQuery(
   cursor?: PageCursor,
 ): RawBuilder<PageRow> {
   if (drive.by === 'tag') return tagPage(f, drive.tag.name, drive.tag.keys, ctx, n, cursor);
-  if (drive.by === 'authors' || drive.by === 'kinds') return lanePage(f, drive.by, ctx, n, cursor);
+  if ((drive.by === 'authors' || drive.by === 'kinds') && laneCount(f, drive.by) > 1) {
+    return lanePage(f, drive.by, ctx, n, cursor);
+  }
+  // One lane (one author, one kind, or both) is one ordered index range: read the page, raw
+  // text included, straight from it.
   const conds = [...eventConditions(f, ctx), ...after(sql`e.created_at`, sql`e.id`, cursor)];
   return sql<PageRow>`select e.id, e.raw, e.created_at from events e where ${and(conds)}
     order by e.created_at desc, e.id limit ${n}`;
@@ -114,6 +150,19 @@ function fetchPage(hits: RawBuilder<unknown>): RawBuilder<PageRow> {
     order by e.created_at desc, e.id`;
 }
 
+/** Whether an authors- or kinds-driven query runs one lane per kind too. */
+function lanesByKind(f: NormalizedFilter, by: 'authors' | 'kinds'): boolean {
+  const kinds = f.kinds ?? [];
+  const authors = by === 'authors' ? (f.authors ?? []) : [];
+  return by === 'kinds' || (kinds.length > 0 && authors.length * kinds.length <= MAX_LANES);
+}
+
+/** How many index ranges (authors × kinds) an authors- or kinds-driven query reads. */
+function laneCount(f: NormalizedFilter, by: 'authors' | 'kinds'): number {
+  const authors = by === 'authors' ? (f.authors?.length ?? 0) : 1;
+  return authors * (lanesByKind(f, by) ? (f.kinds?.length ?? 0) : 1);
+}
+
 function lanePage(
   f: NormalizedFilter,
   by: 'authors' | 'kinds',
@@ -123,7 +172,7 @@ function lanePage(
 ): RawBuilder<PageRow> {
   const authors = by === 'authors' ? (f.authors ?? []) : [];
   const kinds = f.kinds ?? [];
-  const laneKinds = by === 'kinds' || (kinds.length > 0 && authors.length * kinds.length <= MAX_LANES);
+  const laneKinds = lanesByKind(f, by);
   const lanes: RawBuilder<unknown>[] = [];
   const match: RawBuilder<unknown>[] = [];
   if (by === 'authors') {
@@ -175,6 +224,8 @@ function tagPage(
 ): RawBuilder<PageRow> {
   const kinds = f.kinds ?? [];
   const laneKinds = kinds.length > 0 && keys.length * kinds.length <= MAX_LANES;
+  if (keys.length === 1 && (!laneKinds || kinds.length === 1))
+    return oneTagPage(f, name, keys[0]!, ctx, n, cursor);
   const lanes = [sql`unnest(${keys}::text[]) as lt(key)`];
   let kindCond: RawBuilder<unknown> | undefined;
   if (laneKinds) {
@@ -192,6 +243,28 @@ function tagPage(
       order by t.created_at desc, t.event_id limit ${n}
     ) as x
     order by created_at desc, id limit ${n}`);
+}
+
+/**
+ * A tag-driven page with one tag value and at most one kind lane: one ordered range of
+ * event_tags, each row joined to its event by primary key. A tag row names an event once, so
+ * nothing needs deduplicating.
+ */
+function oneTagPage(
+  f: NormalizedFilter,
+  name: string,
+  key: string,
+  ctx: QueryContext,
+  n: number,
+  cursor?: PageCursor,
+): RawBuilder<PageRow> {
+  const kinds = f.kinds ?? [];
+  const kindCond = kinds.length === 0 ? undefined : oneOf(sql`t.kind`, kinds, 'int');
+  const driven = tagDriven(f, name, ctx, kindCond);
+  const conds = [sql`t.key = ${key}`, ...driven.conds, ...after(sql`t.created_at`, sql`t.event_id`, cursor)];
+  return sql<PageRow>`select e.id, e.raw, e.created_at
+    from event_tags t join events e on e.id = t.event_id where ${and(conds)}
+    order by t.created_at desc, t.event_id limit ${n}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Filter } from '@nrelay/protocol';
 import type { Kysely } from 'kysely';
 import { executeCancellable } from './cancel.js';
-import { chooseDrive, normalizeFilter } from './filter-plan.js';
+import { chooseDrive, forViewer, normalizeFilter } from './filter-plan.js';
 import {
   countQuery,
   type PageCursor,
@@ -31,7 +31,7 @@ export async function* queryEvents(
   filter: Filter,
   opts: QueryOptions,
 ): AsyncGenerator<StoredEvent[], void, undefined> {
-  const f = normalizeFilter(filter);
+  const f = forViewer(normalizeFilter(filter), opts.viewer);
   if (f.matchesNothing || !(opts.limit > 0)) return;
   const drive = chooseDrive(f);
   const ctx = contextOf(opts);
@@ -62,7 +62,9 @@ export async function countEvents(
   opts: CountOptions = {},
 ): Promise<number> {
   opts.signal?.throwIfAborted();
-  const normalized = filters.map(normalizeFilter).filter((f) => !f.matchesNothing);
+  const normalized = filters
+    .map((filter) => forViewer(normalizeFilter(filter), opts.viewer))
+    .filter((f) => !f.matchesNothing);
   if (normalized.length === 0) return 0;
   const { rows } = await executeCancellable(
     db,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Filter, NostrEvent, RawEvent } from '@nrelay/protocol';
 import fc from 'fast-check';
+import type { StoreViewer } from '../types.js';
 import type { TestBackend, TestStore } from './backends.js';
 import { hex, ids } from './events.js';
 import { StoreModel } from './model.js';
@@ -85,7 +86,20 @@ export function filterArb(pool: NostrEvent[]): fc.Arbitrary<Filter> {
     .map((f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as Filter);
 }
 
-/** The SQL engine against `matchFilter` over the model, on random events and filters. */
+/**
+ * No viewer (no privileged kinds), or one with privileged kinds among the dataset's (7 and
+ * 1111), anonymous or authenticated as some of its pubkeys.
+ */
+function viewerArb(): fc.Arbitrary<StoreViewer | undefined> {
+  return fc.oneof(
+    fc.constant(undefined),
+    fc
+      .subarray(PUBKEYS, { maxLength: 2 })
+      .map((pubkeys) => ({ pubkeys, privilegedKinds: [7, 1111] }) satisfies StoreViewer),
+  );
+}
+
+/** The SQL engine against `matchFilter` over the model, on random events, filters and viewers. */
 export function differentialSuite(backend: TestBackend): void {
   describe(`differential: store vs matchFilter (${backend.name})`, () => {
     const seed = Number(process.env.DIFF_SEED ?? Date.now() % 1_000_000);
@@ -121,11 +135,13 @@ export function differentialSuite(backend: TestBackend): void {
         filterArb(events),
         fc.integer({ min: 0, max: 60 }),
         fc.integer({ min: 1, max: 9 }),
-        async (filter, limit, pageSize) => {
-          const expected = model.query(filter, limit, NOW);
-          assert.deepEqual(await ids(t.store, filter, { limit, pageSize, now: NOW }), expected);
-          const all = model.query(filter, Number.MAX_SAFE_INTEGER, NOW);
-          assert.equal(await t.store.count([filter], { now: NOW }), all.length);
+        viewerArb(),
+        async (filter, limit, pageSize, viewer) => {
+          const expected = model.query(filter, limit, NOW, viewer);
+          const opts = viewer ? { viewer } : {};
+          assert.deepEqual(await ids(t.store, filter, { limit, pageSize, now: NOW, ...opts }), expected);
+          const all = model.query(filter, Number.MAX_SAFE_INTEGER, NOW, viewer);
+          assert.equal(await t.store.count([filter], { now: NOW, ...opts }), all.length);
         },
       );
       await fc.assert(property, { numRuns: 300, seed });

@@ -7,6 +7,7 @@ import {
   parseAddress,
   replaceableKey,
 } from '@nrelay/protocol';
+import type { StoreViewer } from '../types.js';
 import { byStoreOrder } from './events.js';
 
 /**
@@ -68,12 +69,22 @@ export class StoreModel {
     }
   }
 
-  /** What a query must return: matching live events in store order, cut at `limit`. */
-  query(filter: Filter, limit: number, now: number): string[] {
+  /**
+   * What a query must return: matching live events the viewer may see, in store order, cut at
+   * `limit`.
+   */
+  query(filter: Filter, limit: number, now: number, viewer?: StoreViewer): string[] {
     return [...this.events.values()]
-      .filter((e) => matchFilter(filter, e) && !((expirationOf(e) ?? Infinity) <= now))
+      .filter((e) => matchFilter(filter, e) && !((expirationOf(e) ?? Infinity) <= now) && mayView(e, viewer))
       .sort(byStoreOrder)
       .slice(0, limit)
       .map((e) => e.id);
   }
+}
+
+/** The privileged-kinds rule: only the author or a p-tagged pubkey sees such an event. */
+function mayView(e: NostrEvent, viewer: StoreViewer | undefined): boolean {
+  if (viewer === undefined || !viewer.privilegedKinds.includes(e.kind)) return true;
+  if (viewer.pubkeys.includes(e.pubkey)) return true;
+  return e.tags.some((tag) => tag[0] === 'p' && tag[1] !== undefined && viewer.pubkeys.includes(tag[1]));
 }
