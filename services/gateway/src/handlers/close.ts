@@ -1,6 +1,9 @@
 import type { Connection } from '../connection.js';
 import type { GatewayContext } from '../context.js';
 
+/** Why a subscription's stored query stops when the subscription is closed or replaced. */
+const SUBSCRIPTION_CLOSED = new Error('subscription closed');
+
 /**
  * Ends one subscription of a connection: aborts its stored-results query and drops it from the
  * live index. Returns whether there was such a subscription.
@@ -10,7 +13,9 @@ export function dropSubscription(ctx: GatewayContext, conn: Connection, subId: s
   if (sub === undefined) return false;
   conn.subscriptions.delete(subId);
   ctx.index.remove(conn, subId);
-  sub.abort.abort();
+  // A shared reason: the default one is a new DOMException with a stack trace, and most CLOSEs
+  // come after EOSE, when nothing is left to abort.
+  sub.abort.abort(SUBSCRIPTION_CLOSED);
   return true;
 }
 
