@@ -66,7 +66,28 @@ test('lines split across many small writes arrive whole; sockets are reused', as
   try {
     const expected = ['{"id":"1","content":"\u00e9\u4e2d"}', '{"id":"2"}'];
     assert.deepEqual(await collect(s.client.query(request, new AbortController().signal)), expected);
+    // The stream is done at its end marker; the rest of the response (here trickling in) is
+    // read in the background, and then the socket is free again.
+    await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(await collect(s.client.query(request, new AbortController().signal)), expected);
+    assert.equal(s.connections(), 1, 'keep-alive socket reused');
+  } finally {
+    await s.close();
+  }
+});
+
+test('the stream ends at its end marker; the response ends in the background and frees the socket', async () => {
+  const s = await serve((_req, res) => {
+    res.writeHead(200);
+    res.write('{"id":"1"}\n{"eose":true}\n');
+    setTimeout(() => res.end(), 150);
+  });
+  try {
+    const started = Date.now();
+    assert.deepEqual(await collect(s.client.query(request, new AbortController().signal)), ['{"id":"1"}']);
+    assert.ok(Date.now() - started < 150, 'did not wait for the response to end');
+    await new Promise((r) => setTimeout(r, 250));
+    assert.deepEqual(await collect(s.client.query(request, new AbortController().signal)), ['{"id":"1"}']);
     assert.equal(s.connections(), 1, 'keep-alive socket reused');
   } finally {
     await s.close();

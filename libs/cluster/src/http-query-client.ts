@@ -121,7 +121,9 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
       if (res.statusCode !== 200) throw await statusError(res);
       res.setEncoding('utf8');
       const splitter = new LineSplitter();
-      for await (const chunk of res) {
+      // Not destroyed when the loop stops at the end marker: the rest of the response is read
+      // in the background (`finally`), which returns the socket to the pool.
+      for await (const chunk of res.iterator({ destroyOnReturn: false })) {
         // The events of one chunk are one batch: the lines are reused as the batch's array.
         const lines = splitter.push(chunk as string);
         let events = 0;
@@ -136,14 +138,16 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
         // Events before an error line are still delivered, then the failure.
         if (events > 0) yield lines;
         if (failed) throw failed;
+        // Done at the marker, without waiting for the response's end: the consumer's next step
+        // (EOSE) then follows the last batch in the same tick, and leaves in the same write.
+        if (complete) return;
       }
-      // Reading on to the response's end (rather than stopping at the marker) returns the
-      // socket to the pool.
-      if (!complete) throw new QueryServiceError('cut', 'query stream from the query service was cut short');
+      throw new QueryServiceError('cut', 'query stream from the query service was cut short');
     } catch (err) {
       throw failure(err, signal, 'stream');
     } finally {
-      if (!complete) req.destroy();
+      if (complete) res.resume();
+      else req.destroy();
     }
   }
 

@@ -149,6 +149,41 @@ test('an engine failure part way ends the stream with an error line: the client 
   }
 });
 
+test('headers, a batch above the high-water mark and the end line leave in one write', async () => {
+  const big = JSON.stringify({ id: 'b', content: 'z'.repeat(100_000) });
+  const engine: QueryClient = {
+    async *query() {
+      await new Promise((r) => setImmediate(r));
+      yield [big, '{"id":"c"}'];
+    },
+    count: async () => 0,
+    async close() {},
+  };
+  const server = createQueryHttpServer({ engine, logger, maxBodyBytes: 4_096 });
+  let writes = 0;
+  server.on('connection', (socket) => {
+    const s = socket as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+    for (const method of ['_write', '_writev'] as const) {
+      const original = s[method].bind(socket);
+      s[method] = (...args: unknown[]) => {
+        writes++;
+        return original(...args);
+      };
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const answer = await raw(port, 'POST', '/query', JSON.stringify(request));
+    assert.equal(answer.status, 200);
+    assert.ok(answer.body.endsWith('{"eose":true}\n'));
+    assert.equal(writes, 1);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});
+
 test('slow readers pause the engine (backpressure), then get every row', async () => {
   const total = 200;
   const row = JSON.stringify({ id: 'x', content: 'y'.repeat(64 * 1024) });

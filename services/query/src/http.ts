@@ -107,13 +107,17 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
           clearTimeout(headersTimer);
           headersTimer = undefined;
         }
+        // Backpressure: wait for the client before writing more. Checked before a write rather
+        // than after it: a page is often above the high-water mark by itself, and waiting
+        // after it would hold back the end line (and the client's EOSE) for a round of drain.
+        if (res.writableNeedDrain) await drained(res);
+        if (signal.aborted) return;
         if (!corked) {
           corked = true;
           res.cork();
           process.nextTick(uncork);
         }
-        if (!res.write(ndjsonEventLines(batch))) await drained(res);
-        if (signal.aborted) return;
+        res.write(ndjsonEventLines(batch));
       }
       if (!signal.aborted) res.end(NDJSON_END_LINE + '\n');
     } catch (err) {
