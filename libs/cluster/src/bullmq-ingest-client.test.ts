@@ -51,7 +51,7 @@ function request(
   };
 }
 
-function client(gatewayId: string, replyTimeoutMs = 5_000, jobBatch?: number) {
+function client(gatewayId: string, replyTimeoutMs = 5_000, jobBatch?: number, jobLingerMs = 0) {
   return createBullmqIngestClient({
     redisUrl: TEST_REDIS_URL,
     queueName,
@@ -59,6 +59,7 @@ function client(gatewayId: string, replyTimeoutMs = 5_000, jobBatch?: number) {
     gatewayId,
     logger,
     replyTimeoutMs,
+    jobLingerMs,
     ...(jobBatch === undefined ? {} : { jobBatch }),
   });
 }
@@ -177,6 +178,36 @@ test('a turn with more submits than jobBatch is split into jobs of at most jobBa
       worker.jobs.map((j) => j.refs.length).sort((a, b) => a - b),
       [6, 8, 8, 8],
     );
+  } finally {
+    await gw.close();
+    await worker.close();
+  }
+});
+
+test('a busy gateway lingers: submits made while others await their OK leave together; an idle one at once', async () => {
+  const worker = standInWorker(true);
+  const gw = client('gw-l', 5_000, undefined, 150);
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+  try {
+    await gw.ready();
+    // Idle gateway: the first submit leaves at once (its job waits at the gated worker).
+    const first = gw.submit(request('gw-l'));
+    await eventually(async () => (await jobCount()) === 1, 1_000, 'first job');
+    // Busy (the first awaits its OK): three submits in three turns wait and leave together.
+    const rest: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 3; i++) {
+      rest.push(gw.submit(request('gw-l')));
+      await nextTurn();
+    }
+    assert.equal(await jobCount(), 1, 'held back while busy');
+    await eventually(async () => (await jobCount()) === 2, 1_000, 'the held submits left');
+    worker.release();
+    await Promise.all([first, ...rest]);
+    assert.deepEqual(worker.jobs.map((j) => j.refs.length).sort(), [1, 3]);
+    // Idle again: the next submit is answered without waiting for a window.
+    const started = performance.now();
+    await gw.submit(request('gw-l'));
+    assert.ok(performance.now() - started < 140, 'no linger when nothing is outstanding');
   } finally {
     await gw.close();
     await worker.close();

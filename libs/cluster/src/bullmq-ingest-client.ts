@@ -12,6 +12,8 @@ export const DEFAULT_JOB_ATTEMPTS = 3;
 export const DEFAULT_JOB_BACKOFF_MS = 250;
 /** Most submits carried by one job, by default. */
 export const DEFAULT_JOB_BATCH = 256;
+/** How long a busy gateway holds submits to fill a job, by default (ms). */
+export const DEFAULT_JOB_LINGER_MS = 5;
 /**
  * Queue adds in flight at once per gateway. While they are all out, new submits wait in the
  * buffer and leave together with the next add: the busier the gateway, the bigger the jobs,
@@ -37,6 +39,12 @@ export interface BullmqIngestClientOptions {
   jobBackoffMs?: number;
   /** Most submits in one job (default `DEFAULT_JOB_BATCH`). */
   jobBatch?: number;
+  /**
+   * While earlier submits still wait for their OK (the gateway is busy), a new submit is held
+   * this many ms and leaves with the others that arrive meanwhile; with nothing outstanding it
+   * leaves at once (default `DEFAULT_JOB_LINGER_MS`; 0 = every event-loop turn).
+   */
+  jobLingerMs?: number;
 }
 
 /** The cluster IngestClient, with the readiness a gateway reports on /readyz. */
@@ -63,7 +71,8 @@ interface Pending {
 
 /**
  * The gateway side of ingest. Submits made in one turn of the event loop leave as ONE BullMQ job
- * (up to `jobBatch`); the worker answers them together in one message on this gateway's reply
+ * (up to `jobBatch`); while earlier submits still wait for their OK, new ones are held
+ * `jobLingerMs` to fill the job (a job costs the same whatever it carries); the worker answers them together in one message on this gateway's reply
  * channel, each matched to its submit by a `ref` unique to this process. A job costs the queue
  * and the worker ~100 µs whatever it carries, so one job per event would cap ingest near 10k/s
  * on a core; batching takes that cost off the hot path (docs/adr/0003-cluster-seams.md).
@@ -76,6 +85,7 @@ interface Pending {
 export function createBullmqIngestClient(options: BullmqIngestClientOptions): BullmqIngestClient {
   const { gatewayId, logger, replyTimeoutMs } = options;
   const jobBatch = Math.max(1, options.jobBatch ?? DEFAULT_JOB_BATCH);
+  const lingerMs = Math.max(0, options.jobLingerMs ?? DEFAULT_JOB_LINGER_MS);
   const jobOptions: JobsOptions = {
     attempts: options.jobAttempts ?? DEFAULT_JOB_ATTEMPTS,
     backoff: { type: 'exponential', delay: options.jobBackoffMs ?? DEFAULT_JOB_BACKOFF_MS },
@@ -127,11 +137,15 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
   });
 
   function schedule(): void {
-    if (buffer.length >= jobBatch) flush();
-    else if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
+    if (buffer.length >= jobBatch) {
+      flush();
+      return;
     }
+    if (flushScheduled) return;
+    flushScheduled = true;
+    // Busy: submits already sent still wait for their OK.
+    if (lingerMs > 0 && pending.size > buffer.length) setTimeout(flush, lingerMs);
+    else setImmediate(flush);
   }
 
   function flush(): void {
@@ -148,7 +162,8 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
         })
         .finally(() => {
           addsInFlight--;
-          if (buffer.length > 0) flush();
+          // Submits held back while the adds were out leave with the next window.
+          if (buffer.length > 0) schedule();
         });
     }
   }

@@ -419,6 +419,15 @@ export const SETTINGS = [
       'Cluster: most EVENTs a gateway puts in one queue job (submits of one event-loop turn travel together).',
   },
   {
+    env: 'INGEST_JOB_LINGER_MS',
+    type: 'int',
+    default: 5,
+    min: 0,
+    max: 1000,
+    description:
+      'Cluster: while earlier EVENTs await their OK, a gateway holds new ones this many ms to fill one queue job; an idle gateway sends at once (0 = every event-loop turn).',
+  },
+  {
     env: 'INGEST_WRITERS',
     type: 'int',
     default: 2,

@@ -75,6 +75,7 @@ await runService(
         logger: log,
         replyTimeoutMs: config.INGEST_REPLY_TIMEOUT_MS,
         jobBatch: config.INGEST_JOB_BATCH,
+        jobLingerMs: config.INGEST_JOB_LINGER_MS,
         jobAttempts: config.INGEST_ATTEMPTS,
       });
       const fanout = createRedisFanoutBus({
