@@ -24,10 +24,18 @@ for (const backend of ['pglite', 'postgres'] as const) {
         assert.deepEqual(await migrateToLatest(database.db, (p) => progress.push(p)), [
           '0001-events',
           '0002-management',
+          '0003-author-index-kind',
         ]);
         assert.deepEqual(
           progress.map((p) => `${p.migration}:${p.status}`),
-          ['0001-events:running', '0001-events:done', '0002-management:running', '0002-management:done'],
+          [
+            '0001-events:running',
+            '0001-events:done',
+            '0002-management:running',
+            '0002-management:done',
+            '0003-author-index-kind:running',
+            '0003-author-index-kind:done',
+          ],
         );
         assert.deepEqual(await migrateToLatest(database.db), []);
         const { rows } = await sql<{
@@ -39,6 +47,13 @@ for (const backend of ['pglite', 'postgres'] as const) {
           .execute(database.db)
           .catch((e: unknown) => e);
         assert.equal(sqlState(err), '23505');
+        if (backend === 'postgres') {
+          // Page queries never start parallel workers (see database.ts).
+          const { rows: setting } = await sql<{
+            v: string;
+          }>`select current_setting('max_parallel_workers_per_gather') as v`.execute(database.db);
+          assert.deepEqual(setting, [{ v: '0' }]);
+        }
       } finally {
         await database.close();
         await target?.drop();

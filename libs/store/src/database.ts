@@ -65,6 +65,10 @@ function openPostgres(databaseUrl: string, opts: DatabaseOptions): StoreDatabase
     max: opts.poolSize ?? DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    // No parallel workers: the store's statements are short LIMITed index reads, and starting
+    // workers for one (the planner does for a page of a popular tag) cost 30–70 ms against
+    // 4 ms without them (docs/store-query-plans.md), besides competing with concurrent queries.
+    options: '-c max_parallel_workers_per_gather=0',
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID && format !== 'binary'
