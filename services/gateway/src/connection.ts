@@ -49,6 +49,12 @@ function flatUuid(): string {
   return Buffer.from(randomUUID(), 'latin1').toString('latin1');
 }
 
+/**
+ * Why a connection's queries stop when it goes away: one shared reason, as the default is a new
+ * DOMException with a stack trace per abort.
+ */
+const CONNECTION_RELEASED = new Error('connection closed');
+
 /** The authenticated set of every connection that has not authenticated; never mutated. */
 const NO_PUBKEYS: ReadonlySet<string> = new Set<string>();
 
@@ -112,7 +118,7 @@ export class Connection implements ConnectionInfo, HookLogger {
   get lifetime(): AbortController {
     if (this.lifetimeController === undefined) {
       this.lifetimeController = new AbortController();
-      if (this.released) this.lifetimeController.abort();
+      if (this.released) this.lifetimeController.abort(CONNECTION_RELEASED);
     }
     return this.lifetimeController;
   }
@@ -139,10 +145,10 @@ export class Connection implements ConnectionInfo, HookLogger {
     this.released = true;
     const subs = this.subs;
     if (subs !== undefined) {
-      for (const sub of subs.values()) sub.abort.abort();
+      for (const sub of subs.values()) sub.abort.abort(CONNECTION_RELEASED);
       subs.clear();
     }
-    this.lifetimeController?.abort();
+    this.lifetimeController?.abort(CONNECTION_RELEASED);
   }
 
   /** Whether frames can still be sent. */
