@@ -167,7 +167,9 @@ export class RelaySocket {
         h.ok?.(msg[1], msg[2] === true, typeof msg[3] === 'string' ? msg[3] : '', at);
         return;
       case 'EVENT':
-        h.event?.(msg[1], msg[2] as ReceivedEvent, at);
+        // A frame the fast path passed on still reaches an id-only handler.
+        if (h.event) h.event(msg[1], msg[2] as ReceivedEvent, at);
+        else h.eventId?.(msg[1], String((msg[2] as ReceivedEvent | undefined)?.id), at);
         return;
       case 'EOSE':
         h.eose?.(msg[1], at);

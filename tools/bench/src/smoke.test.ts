@@ -313,7 +313,7 @@ test('direct seeding writes the rows the relay writes, and the relay serves them
         await db.query(
           `select indexname as name, indexdef as def from pg_indexes where tablename in ('events', 'event_tags')
            union all select conname, pg_get_constraintdef(oid) from pg_constraint
-           where conrelid in ('events'::regclass, 'event_tags'::regclass) order by 1`,
+           where conrelid in ('events'::regclass, 'event_tags'::regclass) order by 1, 2`,
         )
       ).rows;
     const before = await schema();
