@@ -2,8 +2,8 @@ import { mayReceivePrivileged, privilegedKindsOf } from '@nrelay/access';
 import type { FanoutMessage } from '@nrelay/contracts';
 import { eventFrame } from '@nrelay/protocol';
 import type { GatewayContext } from './context.js';
+import { corkUntilNextTick } from './cork.js';
 import { AUTH_KIND } from './handlers/event.js';
-import { corkUntilNextTick } from './handlers/req-cork.js';
 import { closeSlowConsumer } from './lifecycle.js';
 
 /**

@@ -1,8 +1,8 @@
 import { hasValidId, okFrame, type RawEvent } from '@nrelay/protocol';
 import type { Connection } from '../connection.js';
 import type { GatewayContext } from '../context.js';
+import { corkUntilNextTick } from '../cork.js';
 import { firstRejection } from '../hooks.js';
-import { corkUntilNextTick } from './req-cork.js';
 
 /** Kind of NIP-42 AUTH events: they travel with the AUTH verb and are never stored or relayed. */
 export const AUTH_KIND = 22242;

@@ -1,11 +1,11 @@
 import { closedFrame, eoseFrame, eventFrame, type Filter } from '@nrelay/protocol';
 import { type Connection, LIVE_DEDUPE_WINDOW_MS, type Subscription } from '../connection.js';
 import type { GatewayContext } from '../context.js';
+import { corkUntilNextTick } from '../cork.js';
 import { allIdsFound, applyFilterHooks, normaliseLimits } from '../filters.js';
 import { rawEventId } from '../raw-id.js';
 import { dropSubscription } from './close.js';
 import { challengeIfAuthRequired } from './event.js';
-import { corkUntilNextTick } from './req-cork.js';
 
 /**
  * REQ, in the order that loses nothing in a cluster: validate; replace a subscription with the

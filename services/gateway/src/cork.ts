@@ -6,9 +6,9 @@ function uncork(socket: Socket): void {
 }
 
 /**
- * Holds a WebSocket's writes until the current tick's work is done, so the EVENT frames of one
- * batch of stored results (and an EOSE right after them) leave in one `writev` instead of one
- * syscall per frame — on loopback each write also runs the receiver's TCP path. ws corks and
+ * Holds a WebSocket's writes until the current tick's work is done, so the frames of one
+ * batch (the stored EVENTs of a page and the EOSE after them, the OKs of one ingest reply, the
+ * live EVENTs of one fanout message) leave in one `writev` instead of one syscall per frame — on loopback each write also runs the receiver's TCP path. ws corks and
  * uncorks around each frame itself; nested corks only count, so the frames stay held until this
  * uncork. ws has no public accessor for its socket (`_socket`); without one this does nothing.
  */

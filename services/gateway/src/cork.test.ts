@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo, Socket } from 'node:net';
 import { test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { corkUntilNextTick } from './req-cork.js';
+import { corkUntilNextTick } from './cork.js';
 
 test('frames sent in one tick are held, then leave together in order', async () => {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
