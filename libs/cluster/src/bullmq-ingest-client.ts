@@ -72,10 +72,10 @@ interface Pending {
 /**
  * The gateway side of ingest. Submits made in one turn of the event loop leave as ONE BullMQ job
  * (up to `jobBatch`); while earlier submits still wait for their OK, new ones are held
- * `jobLingerMs` to fill the job (a job costs the same whatever it carries); the worker answers them together in one message on this gateway's reply
- * channel, each matched to its submit by a `ref` unique to this process. A job costs the queue
- * and the worker ~100 µs whatever it carries, so one job per event would cap ingest near 10k/s
- * on a core; batching takes that cost off the hot path (docs/adr/0003-cluster-seams.md).
+ * `jobLingerMs` to fill the job. The worker answers a job's submits together, in one message on
+ * this gateway's reply channel, each matched to its submit by a `ref` unique to this process.
+ * A job costs the queue and the worker about the same whatever it carries (~40 Redis commands),
+ * so batching takes that cost off the per-event path (docs/adr/0003-cluster-seams.md).
  *
  * Two submits of the same event (two connections, two gateways) are two entries, each run
  * through the pipeline: the store's primary key lets one be stored and answers the other
