@@ -1,6 +1,7 @@
 /**
  * Test helpers (`@nrelay/protocol/testing`): events signed by nostr-tools, the client library
- * the relay is checked against. Only tests import this; nostr-tools is a dev dependency.
+ * the relay is checked against, and a seeded PRNG for reproducible datasets. Only tests and
+ * the benchmark tool import this; nostr-tools is their dependency, not the relay's.
  */
 import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
 import type { NostrEvent, RawEvent } from './types.js';
@@ -37,4 +38,16 @@ export function signedRaw(template: EventTemplate = {}, sk: Uint8Array = generat
     sig: e.sig,
   };
   return { event, raw: JSON.stringify(event) };
+}
+
+/** mulberry32: a tiny seeded PRNG with uniform output in [0, 1), so a dataset is reproducible from its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -3,6 +3,8 @@
  * and p/e/t tags, from a seeded generator so a run can be repeated.
  */
 
+import { seededRandom } from '@nrelay/protocol/testing';
+
 /** Secret keys (hex) and their public keys, index-aligned. */
 export interface Keys {
   secretKeys: string[];
@@ -76,18 +78,6 @@ const WORDS =
   'the a relay note event key post reply zap sats good morning gm pura vida today time world build ship code test fast slow open free keys value signal'.split(
     ' ',
   );
-
-/** mulberry32: a tiny seeded PRNG with uniform output in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Produces drafts one at a time; replaceable kinds are emitted at most once per author. */
 export class EventGenerator {

@@ -1,5 +1,5 @@
 import type { Filter, NostrEvent } from '@nrelay/protocol';
-import { seededRandom } from './events.js';
+import { seededRandom } from '@nrelay/protocol/testing';
 
 /**
  * Live subscriptions for the `match` micro-benchmark: probe events that each match exactly

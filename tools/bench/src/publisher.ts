@@ -44,14 +44,9 @@ export interface PublishOptions {
 
 const POLL_MS = 25;
 
-/**
- * Publishes `events` over every socket, each socket keeping at most `inflight` EVENTs
- * unanswered and taking the next event from a shared queue when an OK arrives. Stops when
- * everything is answered, or `drainMs` after sending stopped (all sent, deadline passed or every
- * socket closed), whichever comes first. Replaces the sockets' handlers.
- */
-export function publishPipelined(opts: PublishOptions): Promise<PublishOutcome> {
-  const out: PublishOutcome = {
+/** A publish outcome before anything was sent. */
+function emptyOutcome(): PublishOutcome {
+  return {
     sent: 0,
     accepted: 0,
     duplicates: 0,
@@ -63,6 +58,16 @@ export function publishPipelined(opts: PublishOptions): Promise<PublishOutcome> 
     sendMs: 0,
     acceptedIds: new Set(),
   };
+}
+
+/**
+ * Publishes `events` over every socket, each socket keeping at most `inflight` EVENTs
+ * unanswered and taking the next event from a shared queue when an OK arrives. Stops when
+ * everything is answered, or `drainMs` after sending stopped (all sent, deadline passed or every
+ * socket closed), whichever comes first. Replaces the sockets' handlers.
+ */
+export function publishPipelined(opts: PublishOptions): Promise<PublishOutcome> {
+  const out = emptyOutcome();
   const sentAt = new Map<string, number>();
   let next = 0;
   let answered = 0;
@@ -152,18 +157,7 @@ export function publishPaced(
   sentAt: Map<string, number>,
   onProgress: (sent: number) => void = () => {},
 ): Promise<PublishOutcome> {
-  const out: PublishOutcome = {
-    sent: 0,
-    accepted: 0,
-    duplicates: 0,
-    rejected: new Map(),
-    unanswered: 0,
-    strayOks: 0,
-    latencies: new SampleBuffer(),
-    wallMs: 0,
-    sendMs: 0,
-    acceptedIds: new Set(),
-  };
+  const out = emptyOutcome();
   const waiting = new Set<string>();
   let lastOk = 0;
   socket.handlers = {

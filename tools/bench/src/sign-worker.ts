@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
+import type { NostrEvent } from '@nrelay/protocol';
 import * as pure from 'nostr-tools/pure';
 import type { SignedEvent } from './events.js';
 import type { SignerReply, SignerRequest } from './signer.js';
@@ -16,15 +17,7 @@ interface Impl {
   finalizeEvent(
     t: { kind: number; created_at: number; tags: string[][]; content: string },
     sk: Uint8Array,
-  ): {
-    id: string;
-    pubkey: string;
-    created_at: number;
-    kind: number;
-    tags: string[][];
-    content: string;
-    sig: string;
-  };
+  ): NostrEvent;
 }
 
 async function loadImpl(): Promise<Impl> {

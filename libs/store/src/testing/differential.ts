@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Filter, NostrEvent, RawEvent } from '@nrelay/protocol';
+import { seededRandom } from '@nrelay/protocol/testing';
 import fc from 'fast-check';
 import type { StoreViewer } from '../types.js';
 import type { TestBackend, TestStore } from './backends.js';
 import { hex, ids } from './events.js';
 import { StoreModel } from './model.js';
-
-/** Small deterministic PRNG (mulberry32), so a dataset is reproducible from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NOW = 2_000_000_000;
 const PUBKEYS = [1, 2, 3, 4].map((n) => hex(n, 'f'));
@@ -31,7 +20,7 @@ const DS = ['', 'x', 'y'];
  * arrive later), expirations around NOW.
  */
 export function dataset(seed: number, size: number): NostrEvent[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const eventIds = Array.from({ length: size }, (_, i) => hex(Math.floor(rand() * 0xfffff) * 4096 + i));
   return eventIds.map((id) => {
@@ -115,7 +104,7 @@ export function differentialSuite(backend: TestBackend): void {
     });
 
     it(`saves like the model (DIFF_SEED=${seed})`, async () => {
-      const rand = prng(seed + 1);
+      const rand = seededRandom(seed + 1);
       for (let i = 0; i < events.length; ) {
         const batch = events.slice(i, i + 1 + Math.floor(rand() * 30));
         i += batch.length;

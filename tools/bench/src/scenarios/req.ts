@@ -1,5 +1,5 @@
+import { seededRandom } from '@nrelay/protocol/testing';
 import { closeAll, connectMany } from '../client.js';
-import { seededRandom } from '../events.js';
 import type { ProgressSink } from '../progress.js';
 import { queryOnce, queryUrl } from '../query.js';
 import { type Figure, latencyFigures, type ScenarioResult } from '../report.js';
