@@ -15,7 +15,7 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** How long to wait for a free pg connection before failing, in ms. Default 10 000. */
   connectTimeoutMs?: number;
-  /** Receives errors of idle pg connections (server restart, network). Default: a process warning. */
+  /** Receives errors of pg connections, idle or checked out (server restart, network). Default: a process warning. */
   onPoolError?: (err: Error) => void;
   /**
    * Server-side cap on one statement, in ms (0 = none). Stored queries are paged, so a page
@@ -77,7 +77,18 @@ function openPostgres(databaseUrl: string, opts: DatabaseOptions): StoreDatabase
     },
   });
   // An idle client's error is emitted on the pool; unhandled, it would crash the process.
-  pool.on('error', opts.onPoolError ?? ((err) => process.emitWarning(err)));
+  const onError = opts.onPoolError ?? ((err: Error) => process.emitWarning(err));
+  pool.on('error', onError);
+  // A checked-out client (a transaction between statements, a pinned query) has no pool listener:
+  // a server restart or pg_terminate_backend (57P01) emitted on it would crash the process. Its
+  // own statement still fails to the caller, and the pool drops the broken client on release.
+  const checkedOut = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => checkedOut.add(client));
+  pool.on('release', (_err, client) => checkedOut.delete(client));
+  pool.on('connect', (client) => {
+    // Idle clients' errors reach onError through the pool already.
+    client.on('error', (err) => checkedOut.has(client) && onError(err));
+  });
   const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
   registerCancellablePool(db, pool);
   return { db, backend: 'postgres', close: () => db.destroy() };

@@ -1,5 +1,6 @@
 import { createDatabase, type StoreDatabase } from './database.js';
 import { createReadinessProbe, type ReadinessProbe } from './readiness.js';
+import { sqlState } from './sqlstate.js';
 
 /** The few logger methods the store's lifecycle helpers use (a pino logger fits). */
 export interface StoreLogger {
@@ -23,7 +24,7 @@ export async function openServiceDatabase(opts: {
     databaseUrl: opts.databaseUrl,
     poolSize: opts.poolSize,
     statementTimeoutMs: opts.statementTimeoutMs ?? 0,
-    onPoolError: (err) => logger.warn({ err }, 'idle Postgres connection failed'),
+    onPoolError: (err) => logger.warn({ err, sqlState: sqlState(err) }, 'Postgres connection failed'),
   });
   const probe = createReadinessProbe(database.db, {
     onChange: (ready, reason) =>
