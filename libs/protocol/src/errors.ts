@@ -31,7 +31,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, string>> = {
   E_SUBID: 'The subscription id is not a string, is empty, or is longer than the limit (max 64).',
   E_FILTER: 'A filter is not an object, has an unknown key, or a field of the wrong type.',
   E_TOO_MANY_FILTERS: 'A REQ or COUNT carries more filters than the relay allows.',
-  E_EVENT_SHAPE: 'The event is not an object, lacks a field, or has a field NIP-01 does not define.',
+  E_EVENT_SHAPE:
+    'The event is not an object, lacks a field, names a field twice, or has a field NIP-01 does not define.',
   E_EVENT_FIELD: 'An event field has the wrong type or format (hex length, integer range, tag shape).',
   E_TOO_MANY_TAGS: 'The event has more tags than the relay allows.',
   E_TAG_TOO_LONG: 'A tag element is longer than the relay allows.',

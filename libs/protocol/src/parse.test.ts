@@ -179,6 +179,18 @@ describe('parseClientMessage: events', () => {
     });
   });
 
+  it('rejects an event that names a field twice (the parsed and the stored text would differ)', () => {
+    const event = signed('the signed text');
+    const text = JSON.stringify(event);
+    const evil = text.replace('"content":', '"content":"EVIL","content":');
+    const error = expectError(`["EVENT",${evil}]`, 'E_EVENT_SHAPE', { eventId: event.id, verb: 'EVENT' });
+    assert.equal(error.reason, 'invalid: event names a field more than once');
+    const twiceId = text.replace('"sig":', `"id":"${event.id}","sig":`);
+    expectError(`["AUTH",${twiceId}]`, 'E_EVENT_SHAPE', { eventId: event.id, verb: 'AUTH' });
+    const nested = text.replace('"content":', '"content":{"a":1,"b":[2,3]},"content":');
+    expectError(`["EVENT", ${nested} ]`, 'E_EVENT_SHAPE', { eventId: event.id });
+  });
+
   it('enforces tag and content limits', () => {
     const event = signed('x'.repeat(11), [
       ['t', 'a'],

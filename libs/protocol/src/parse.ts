@@ -4,6 +4,7 @@
  */
 import { invalid, isProtocolError, type ProtocolError } from './errors.js';
 import { DEFAULT_PARSE_LIMITS, MAX_SUBID_LENGTH, type ParseLimits } from './limits.js';
+import { countObjectMembers } from './members.js';
 import type { ClientMessage, ClientReq, ClientVerb, RawEvent } from './types.js';
 import { clip, isHex64, validateEvent, validateFilter } from './validate.js';
 
@@ -11,6 +12,8 @@ import { clip, isHex64, validateEvent, validateFilter } from './validate.js';
 export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: ProtocolError };
 
 const EVENT_ID_IN_FRAME = /"id"\s*:\s*"([0-9a-f]{64})"/;
+/** NIP-01's seven event fields, which `validateEvent` requires, each once. */
+const EVENT_FIELD_COUNT = 7;
 
 /**
  * Parses and validates one client frame. EVENT and AUTH messages carry the event's exact source
@@ -62,7 +65,13 @@ function parseEventMessage(
   if (isProtocolError(event)) return fail(event, verb, undefined, event.eventId);
   // The event is the last element and the verb cannot contain braces, so the first `{` and the
   // last `}` of the frame delimit exactly the event's source text.
-  const raw: RawEvent = { event, raw: frame.slice(frame.indexOf('{'), frame.lastIndexOf('}') + 1) };
+  const text = frame.slice(frame.indexOf('{'), frame.lastIndexOf('}') + 1);
+  // JSON.parse keeps the last of two equal keys: `event` has the seven fields, so a source text
+  // with more members names one twice, and what we would store is not what was checked.
+  if (countObjectMembers(text) !== EVENT_FIELD_COUNT) {
+    return fail(invalid('E_EVENT_SHAPE', 'event names a field more than once'), verb, undefined, event.id);
+  }
+  const raw: RawEvent = { event, raw: text };
   return { ok: true, message: verb === 'EVENT' ? ['EVENT', raw] : ['AUTH', raw] };
 }
 
