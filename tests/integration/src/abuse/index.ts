@@ -1,5 +1,6 @@
 import { describe } from 'node:test';
 import type { StartRelay } from '../harness/types.js';
+import { fuzzTests } from './fuzz.js';
 
 /**
  * The standing abuse suite (issue 10): what one hostile client or one failing dependency may
@@ -14,5 +15,6 @@ export function abuseSuite(name: string, start: StartRelay): void {
   describe(`abuse: ${name}`, () => {
     // topic modules register here, e.g. `fuzzTests(start);`
     void start;
+    fuzzTests(start);
   });
 }

@@ -131,6 +131,16 @@ export class RawClient {
     });
   }
 
+  /**
+   * Sends `bytes` as one frame, verbatim: a binary frame, or (`binary: false`) a text frame
+   * whose payload need not be valid UTF-8, as a hostile client would send it.
+   */
+  sendBytes(bytes: Buffer, binary: boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.ws.send(bytes, { binary }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
   /** Sends `JSON.stringify(msg)`. */
   sendJson(msg: unknown): Promise<void> {
     return this.send(JSON.stringify(msg));
