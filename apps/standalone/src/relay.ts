@@ -118,6 +118,8 @@ export async function startStandalone(
       pluginHooks(plugins, 'gateway', GATEWAY_HOOK_NAMES),
     ),
     authChallenge: accessAuthChallenge(config),
+    // Stored queries at once, shared fairly between connections: as many as database connections.
+    querySlots: config.DATABASE_POOL_SIZE,
   });
   const address = await gateway.listen();
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;

@@ -91,7 +91,34 @@ export const SETTINGS = [
     default: 64,
     min: 1,
     nip11: 'max_subscriptions',
-    description: 'Open subscriptions per connection.',
+    description: 'Open subscriptions per connection; COUNTs in flight count against it too.',
+  },
+  {
+    env: 'MAX_QUERIES_PER_CONNECTION',
+    type: 'int',
+    default: 4,
+    min: 1,
+    max: 1000,
+    nip11: 'nrelay_max_queries_per_connection',
+    description:
+      "Stored queries (REQ stored phases, COUNTs) one connection runs at once; its others wait, served fairly (round robin) with other connections' queries.",
+  },
+  {
+    env: 'QUERY_SLOT_TIMEOUT_MS',
+    type: 'int',
+    default: 10000,
+    min: 100,
+    description:
+      "How long a REQ or COUNT waits for one of the gateway's query slots taken by other connections before CLOSED error:.",
+  },
+  {
+    env: 'COUNT_CACHE_MS',
+    type: 'int',
+    default: 1000,
+    min: 0,
+    max: 600000,
+    description:
+      'Identical COUNTs (same filters and viewer) share one count in flight and its answer for this long (0 = share in flight only).',
   },
   {
     env: 'MAX_FILTERS',
@@ -195,7 +222,16 @@ export const SETTINGS = [
     default: 8388608,
     min: 1024,
     description:
-      'A connection whose outbound buffer stays above this on live traffic is closed (slow consumer).',
+      'A connection whose outbound buffer stays above this on live traffic, or whose stored-phase live buffers together exceed it, is closed (slow consumer).',
+  },
+  {
+    env: 'STALLED_STREAM_TIMEOUT_MS',
+    type: 'int',
+    default: 15000,
+    min: 100,
+    nip11: 'nrelay_stalled_stream_timeout_ms',
+    description:
+      'A stored-results stream paused over SEND_HIGH_WATER_BYTES this long (the client does not read) aborts its query; the connection is closed as a slow consumer (1008).',
   },
   {
     env: 'RELAY_URL',
@@ -279,8 +315,10 @@ export const SETTINGS = [
     min: 256,
     description: 'NIP-86 management: largest JSON-RPC request body accepted (larger ones get 413).',
   },
-  // ---- rate limits: token buckets, shared through Redis in cluster mode. Off (0) by default: until
-  // TRUSTED_PROXIES is right every client may appear as the proxy's IP (docs/access-control.md). ----
+  // ---- rate limits: token buckets, shared through Redis in cluster mode. The per-IP and per-pubkey
+  // ones are off (0) by default: until TRUSTED_PROXIES is right every client may appear as the
+  // proxy's IP (docs/access-control.md). The per-connection REQ/COUNT limit keys on the
+  // connection, not the IP, and is on by default. ----
   {
     env: 'RATE_EVENTS_PER_PUBKEY',
     type: 'int',
@@ -312,9 +350,9 @@ export const SETTINGS = [
   {
     env: 'RATE_REQS_PER_CONNECTION',
     type: 'int',
-    default: 0,
+    default: 20,
     min: 0,
-    description: 'REQs and COUNTs per second per connection.',
+    description: 'REQs and COUNTs per second per connection (0 = off).',
   },
   {
     env: 'BURST_REQS_PER_CONNECTION',

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { authFrame, type Filter } from '@nrelay/protocol';
 import type { HookLogger } from '@nrelay/runtime';
 import type { Logger } from 'pino';
@@ -27,7 +28,10 @@ export interface Subscription {
   readonly abort: AbortController;
   phase: 'stored' | 'live';
   buffer: BufferedEvent[];
-  /** Sum of `raw.length` over `buffer`, bounded by SEND_MAX_BUFFERED_BYTES. */
+  /**
+   * Sum of `raw.length` over `buffer`. The stored-phase buffers of all subscriptions of a
+   * connection share one bound (`Connection.storedPhaseBytes`, SEND_MAX_BUFFERED_BYTES).
+   */
   bufferedBytes: number;
   sentIds: Set<string>;
   /** Until when (ms since the epoch) live events are checked against `sentIds`. */
@@ -77,6 +81,10 @@ export class Connection implements ConnectionInfo, HookLogger {
   alive = true;
   /** EVENTs of this connection handed to ingest and not yet answered. */
   pendingSubmits = 0;
+  /** COUNTs of this connection not answered yet; they count against MAX_SUBSCRIPTIONS. */
+  pendingCounts = 0;
+  /** Bytes of live events buffered by all subscriptions still in their stored phase. */
+  storedPhaseBytes = 0;
   private nonce: string | undefined;
   private pubkeys: Set<string> | undefined;
   private subs: Map<string, Subscription> | undefined;
@@ -118,6 +126,8 @@ export class Connection implements ConnectionInfo, HookLogger {
   get lifetime(): AbortController {
     if (this.lifetimeController === undefined) {
       this.lifetimeController = new AbortController();
+      // Every COUNT in flight listens (up to MAX_SUBSCRIPTIONS): not a leak.
+      setMaxListeners(0, this.lifetimeController.signal);
       if (this.released) this.lifetimeController.abort(CONNECTION_RELEASED);
     }
     return this.lifetimeController;
@@ -148,6 +158,7 @@ export class Connection implements ConnectionInfo, HookLogger {
       for (const sub of subs.values()) sub.abort.abort(CONNECTION_RELEASED);
       subs.clear();
     }
+    this.storedPhaseBytes = 0;
     this.lifetimeController?.abort(CONNECTION_RELEASED);
   }
 
@@ -167,13 +178,20 @@ export class Connection implements ConnectionInfo, HookLogger {
 
   /**
    * Sends one frame and resolves once it has been handed to the kernel, i.e. once everything
-   * queued before it has drained too. Used for backpressure: ws calls the send callback from
-   * the socket's write callback, which also fires (with an error) when the socket dies.
+   * queued before it has drained too: `true` then, `false` if that took longer than
+   * `timeoutMs` (the peer stopped reading). Used for backpressure: ws calls the send callback
+   * from the socket's write callback, which also fires (with an error) when the socket dies.
    */
-  sendAndFlush(kind: OutboundKind, frame: string): Promise<void> {
-    if (this.ws.readyState !== WebSocket.OPEN) return Promise.resolve();
+  sendAndFlush(kind: OutboundKind, frame: string, timeoutMs: number): Promise<boolean> {
+    if (this.ws.readyState !== WebSocket.OPEN) return Promise.resolve(true);
     this.counters.messagesOut[kind]++;
-    return new Promise((resolve) => this.ws.send(frame, () => resolve()));
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs, false);
+      this.ws.send(frame, () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   /** Sends the NIP-42 challenge once per connection. */

@@ -3,6 +3,8 @@ import type { IngestClient, QueryClient } from '@nrelay/contracts';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from '@nrelay/protocol';
 import type { Connection } from './connection.js';
 import { type GatewayHooks, resolveHooks } from './hooks.js';
+import { QuerySlots } from './query-slots.js';
+import { SharedCounts } from './shared-counts.js';
 import { createCounters, type GatewayCounters } from './stats.js';
 import { SubscriptionIndex } from './subscription-index.js';
 
@@ -25,6 +27,10 @@ export interface GatewayContext {
   readonly authChallenge: AuthChallengeTiming;
   /** In-flight ingest submissions across all connections; shutdown waits for them. */
   readonly pending: PendingSubmits;
+  /** The fair scheduler every stored query (REQ stored phase, COUNT) takes a slot from. */
+  readonly slots: QuerySlots;
+  /** Identical COUNTs share one count and its short-lived answer. */
+  readonly counts: SharedCounts;
 }
 
 /** Counts in-flight EVENT submissions and lets shutdown wait until none are left. */
@@ -76,7 +82,15 @@ export interface ContextDeps {
   gatewayId: string;
   hooks?: Partial<GatewayHooks> | undefined;
   authChallenge?: AuthChallengeTiming | undefined;
+  /**
+   * Stored queries the gateway runs at once: in a cluster the sockets to the query services,
+   * in one process the database pool. Default {@link DEFAULT_QUERY_SLOTS}.
+   */
+  querySlots?: number | undefined;
 }
+
+/** Query slots of a gateway whose composer says nothing (tests, embedding). */
+export const DEFAULT_QUERY_SLOTS = 16;
 
 /** Builds the shared state of one gateway: limits, hooks, an empty index, zeroed counters. */
 export function createGatewayContext(config: Config, deps: ContextDeps): GatewayContext {
@@ -91,5 +105,11 @@ export function createGatewayContext(config: Config, deps: ContextDeps): Gateway
     counters: createCounters(),
     authChallenge: deps.authChallenge ?? 'on-connect',
     pending: new PendingSubmits(),
+    slots: new QuerySlots({
+      capacity: deps.querySlots ?? DEFAULT_QUERY_SLOTS,
+      perOwner: config.MAX_QUERIES_PER_CONNECTION,
+      waitTimeoutMs: config.QUERY_SLOT_TIMEOUT_MS,
+    }),
+    counts: new SharedCounts(config.COUNT_CACHE_MS),
   };
 }

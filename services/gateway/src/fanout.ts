@@ -11,7 +11,8 @@ import { closeSlowConsumer } from './lifecycle.js';
  * live index; each outgoing EVENT frame is built once per subscription id and reused for every
  * recipient with that id. Subscriptions still streaming stored results buffer the event
  * instead (deduplicated at EOSE). A recipient already holding more than
- * SEND_MAX_BUFFERED_BYTES, in its socket or its stored-phase buffer, is closed as a slow consumer.
+ * SEND_MAX_BUFFERED_BYTES, in its socket or in the stored-phase buffers of all its
+ * subscriptions together, is closed as a slow consumer.
  * An event of a PRIVILEGED_KINDS kind reaches only connections authenticated (at delivery
  * time) as its author or a `p`-tagged pubkey; other kinds pay one set lookup.
  */
@@ -34,7 +35,11 @@ export function createFanoutDelivery(ctx: GatewayContext): (message: FanoutMessa
       if (sub.phase === 'stored') {
         sub.buffer.push({ id: event.id, raw: message.raw });
         sub.bufferedBytes += message.raw.length;
-        if (sub.bufferedBytes > maxBuffered) closeSlowConsumer(ctx, connection);
+        // One bound for all the stored-phase buffers of a connection, whatever their number.
+        connection.storedPhaseBytes += message.raw.length;
+        if (connection.storedPhaseBytes > maxBuffered) {
+          closeSlowConsumer(ctx, connection, 'stored-phase live buffers full');
+        }
         continue;
       }
       if (sub.sentIds.size > 0) {

@@ -30,6 +30,11 @@ export interface GatewayDeps extends RelaySoftware {
   relayInfo?: () => RelayInfoOverrides;
   /** When the NIP-42 challenge is sent; default `on-connect`. */
   authChallenge?: AuthChallengeTiming;
+  /**
+   * Stored queries the gateway runs at once, shared fairly between connections (cluster: the
+   * query client's sockets; standalone: the database pool). Default 16.
+   */
+  querySlots?: number;
   /** Heartbeat ping interval; default {@link HEARTBEAT_INTERVAL_MS}. */
   heartbeatIntervalMs?: number;
   /** Whether the gateway's dependencies (queue, bus, query service) are reachable; feeds /readyz. */

@@ -14,13 +14,18 @@ export function releaseConnection(ctx: GatewayContext, conn: Connection): void {
 }
 
 /**
- * Closes a connection whose outbound buffer outgrew SEND_MAX_BUFFERED_BYTES: it stops receiving
- * at once (its subscriptions go) and is told why with close code 1008 `slow consumer`.
+ * Closes a connection that does not keep up: its outbound buffer or its stored-phase live
+ * buffers outgrew SEND_MAX_BUFFERED_BYTES, or a stored stream stayed paused for
+ * STALLED_STREAM_TIMEOUT_MS. It stops receiving at once (its subscriptions and queries go) and
+ * is told why with close code 1008 `slow consumer`; `why` is logged.
  */
-export function closeSlowConsumer(ctx: GatewayContext, conn: Connection): void {
+export function closeSlowConsumer(ctx: GatewayContext, conn: Connection, why = 'send buffer full'): void {
   if (!conn.open) return;
   ctx.counters.slowConsumerDisconnects++;
-  conn.logger.warn({ bufferedAmount: conn.ws.bufferedAmount }, 'closing slow consumer');
+  conn.logger.warn(
+    { bufferedAmount: conn.ws.bufferedAmount, storedPhaseBytes: conn.storedPhaseBytes, why },
+    'closing slow consumer',
+  );
   releaseConnection(ctx, conn);
   conn.close(SLOW_CONSUMER_CLOSE_CODE, 'slow consumer');
 }

@@ -107,6 +107,9 @@ await runService(
         httpRoutes: management.route ? [management.route] : [],
         relayInfo: () => accessState.relayInfo(),
         dependenciesReady: () => ingest.isReady() && fanout.isReady(),
+        // One slot per socket to the query services: queries wait fairly in the gateway, not in
+        // the HTTP agent's queue.
+        querySlots: config.QUERY_MAX_SOCKETS * config.QUERY_URL.length,
         hooks,
         authChallenge: accessAuthChallenge(config),
       });

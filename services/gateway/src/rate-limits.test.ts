@@ -92,7 +92,15 @@ test('NIP-11 advertises the enabled limits in nrelay_rate_limits, and nothing wh
     const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { Accept: 'application/nostr+json' } });
     return (await res.json()) as { limitation: Record<string, unknown>; nrelay_rate_limits?: unknown };
   };
-  const off = await startRelay();
+  // The per-connection REQ/COUNT limit is the one limit on by default.
+  const byDefault = await startRelay();
+  try {
+    const info = await fetchInfo(byDefault.port);
+    assert.deepEqual(info.nrelay_rate_limits, { reqs_per_connection: { rate: 20, burst: 100 } });
+  } finally {
+    await byDefault.close();
+  }
+  const off = await startRelay({ RATE_REQS_PER_CONNECTION: 0 });
   try {
     const info = await fetchInfo(off.port);
     assert.equal(info.nrelay_rate_limits, undefined);

@@ -43,7 +43,8 @@ const cluster = await startCluster({
   queryPort: await freePort(),
   ingestHealthPort: await freePort(),
   haproxy: true,
-  env: { LOG_LEVEL: 'warn' },
+  // The bench's clients send queries back to back: the default per-connection REQ limit is off here.
+  env: { LOG_LEVEL: 'warn', RATE_REQS_PER_CONNECTION: '0' },
   sink: () => {},
 }).catch((err: unknown) => {
   process.stderr.write(`could not start the cluster: ${err instanceof Error ? err.message : String(err)}\n`);

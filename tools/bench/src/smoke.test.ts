@@ -45,7 +45,7 @@ const v = (r: ScenarioResult, name: string): number => figureValue(r, name);
 before(async () => {
   // Fails every test, loudly, when apps/standalone has not been built: smoke tests never skip.
   dataDir = await mkdtemp(join(tmpdir(), 'nrelay-bench-'));
-  relay = await startStandaloneRelay({ PORT: '0', DATA_DIR: dataDir });
+  relay = await startStandaloneRelay({ PORT: '0', DATA_DIR: dataDir, RATE_REQS_PER_CONNECTION: '0' });
 });
 
 after(async () => {
@@ -332,7 +332,7 @@ test('direct seeding writes the rows the relay writes, and the relay serves them
   } finally {
     await lite.close();
   }
-  relay = await startStandaloneRelay({ PORT: '0', DATA_DIR: dataDir });
+  relay = await startStandaloneRelay({ PORT: '0', DATA_DIR: dataDir, RATE_REQS_PER_CONNECTION: '0' });
   for (const events of [bulk.events.slice(0, 200), incremental.events]) {
     const got = await queryUrl(relay.url, [{ ids: events.map((e) => e.id) }], 10_000);
     assert.equal(got.count, events.length);

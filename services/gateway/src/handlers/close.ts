@@ -13,6 +13,8 @@ export function dropSubscription(ctx: GatewayContext, conn: Connection, subId: s
   if (sub === undefined) return false;
   conn.subscriptions.delete(subId);
   ctx.index.remove(conn, subId);
+  conn.storedPhaseBytes -= sub.bufferedBytes;
+  sub.bufferedBytes = 0;
   // A shared reason: the default one is a new DOMException with a stack trace, and most CLOSEs
   // come after EOSE, when nothing is left to abort.
   sub.abort.abort(SUBSCRIPTION_CLOSED);

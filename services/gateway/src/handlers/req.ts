@@ -1,8 +1,11 @@
+import type { QueryRequest } from '@nrelay/contracts';
 import { closedFrame, eoseFrame, eventFrame, type Filter } from '@nrelay/protocol';
 import { type Connection, LIVE_DEDUPE_WINDOW_MS, type Subscription } from '../connection.js';
 import type { GatewayContext } from '../context.js';
 import { corkUntilNextTick } from '../cork.js';
 import { allIdsFound, applyFilterHooks, normaliseLimits } from '../filters.js';
+import { closeSlowConsumer } from '../lifecycle.js';
+import { QuerySlotTimeout, type ReleaseSlot } from '../query-slots.js';
 import { rawEventId } from '../raw-id.js';
 import { dropSubscription } from './close.js';
 import { challengeIfAuthRequired } from './event.js';
@@ -21,7 +24,8 @@ export function handleReq(ctx: GatewayContext, conn: Connection, subId: string, 
   // A reused id replaces the old subscription, which therefore does not count against the limit.
   dropSubscription(ctx, conn, subId);
   const max = ctx.config.MAX_SUBSCRIPTIONS;
-  if (conn.subscriptions.size >= max) {
+  // COUNTs in flight hold an id too (NIP-45): they count against the same limit.
+  if (conn.subscriptions.size + conn.pendingCounts >= max) {
     conn.send('CLOSED', closedFrame(subId, `restricted: too many subscriptions (max ${max})`));
     return;
   }
@@ -85,36 +89,72 @@ function storedFilters(filters: readonly Filter[]): Filter[] {
   return out;
 }
 
+/**
+ * Streams the stored results of one subscription within its connection's share of the query
+ * pool: it waits for a query slot (fair between connections, QuerySlots), holds it while it
+ * streams, and gives it back when the stream ends, fails or is aborted. A stream that stays
+ * paused over SEND_HIGH_WATER_BYTES for STALLED_STREAM_TIMEOUT_MS (the client does not read)
+ * aborts its query and closes the connection as a slow consumer.
+ */
 async function streamStored(ctx: GatewayContext, conn: Connection, sub: Subscription): Promise<void> {
   const signal = sub.abort.signal;
-  const highWater = ctx.config.SEND_HIGH_WATER_BYTES;
   const filters = storedFilters(sub.filters);
-  try {
-    if (filters.length > 0) {
+  if (filters.length > 0) {
+    let release: ReleaseSlot | undefined;
+    try {
+      release = await ctx.slots.acquire(conn, signal);
+      if (signal.aborted) return;
       const request = { v: 1 as const, filters, viewer: { authedPubkeys: [...conn.authedPubkeys] } };
-      for await (const batch of ctx.query.query(request, signal)) {
-        for (const raw of batch) {
-          if (signal.aborted) return;
-          const id = rawEventId(raw);
-          if (id !== undefined) sub.sentIds.add(id);
-          const frame = eventFrame(sub.id, raw);
-          // Results that arrive together (one batch) leave in one write.
-          corkUntilNextTick(conn.ws);
-          // Backpressure: past the high-water mark, wait until this frame reached the kernel.
-          if (conn.ws.bufferedAmount > highWater) await conn.sendAndFlush('EVENT', frame);
-          else conn.send('EVENT', frame);
-        }
+      if (!(await sendStored(ctx, conn, sub, request))) return;
+    } catch (err) {
+      if (signal.aborted) return;
+      dropSubscription(ctx, conn, sub.id);
+      if (err instanceof QuerySlotTimeout) {
+        conn.logger.warn({ subId: sub.id, waitMs: ctx.config.QUERY_SLOT_TIMEOUT_MS }, 'no query slot');
+        conn.send('CLOSED', closedFrame(sub.id, `error: relay busy: ${err.message}, try again later`));
+        return;
       }
+      conn.logger.warn({ err, subId: sub.id }, 'stored query failed');
+      conn.send('CLOSED', closedFrame(sub.id, 'error: could not query stored events'));
+      return;
+    } finally {
+      release?.();
     }
-  } catch (err) {
-    if (signal.aborted) return;
-    conn.logger.warn({ err, subId: sub.id }, 'stored query failed');
-    dropSubscription(ctx, conn, sub.id);
-    conn.send('CLOSED', closedFrame(sub.id, 'error: could not query stored events'));
-    return;
   }
   if (signal.aborted) return;
   finishStored(ctx, conn, sub);
+}
+
+/** Sends one query's results; false when it stopped early (aborted, or the client stalled). */
+async function sendStored(
+  ctx: GatewayContext,
+  conn: Connection,
+  sub: Subscription,
+  request: QueryRequest,
+): Promise<boolean> {
+  const signal = sub.abort.signal;
+  const highWater = ctx.config.SEND_HIGH_WATER_BYTES;
+  const stallMs = ctx.config.STALLED_STREAM_TIMEOUT_MS;
+  for await (const batch of ctx.query.query(request, signal)) {
+    for (const raw of batch) {
+      if (signal.aborted) return false;
+      const id = rawEventId(raw);
+      if (id !== undefined) sub.sentIds.add(id);
+      const frame = eventFrame(sub.id, raw);
+      // Results that arrive together (one batch) leave in one write.
+      corkUntilNextTick(conn.ws);
+      if (conn.ws.bufferedAmount <= highWater) {
+        conn.send('EVENT', frame);
+        continue;
+      }
+      // Backpressure: past the high-water mark, wait until this frame reached the kernel, but
+      // not for ever: leaving the loop ends the query (its socket or page is released).
+      if (await conn.sendAndFlush('EVENT', frame, stallMs)) continue;
+      if (!signal.aborted) closeSlowConsumer(ctx, conn, `stored results not read for ${stallMs} ms`);
+      return false;
+    }
+  }
+  return !signal.aborted;
 }
 
 /** EOSE, then either end an ids-only subscription that found everything or flush and go live. */
@@ -133,6 +173,7 @@ function finishStored(ctx: GatewayContext, conn: Connection, sub: Subscription):
   }
   sub.phase = 'live';
   sub.buffer = [];
+  conn.storedPhaseBytes -= sub.bufferedBytes;
   sub.bufferedBytes = 0;
   // Kept for a while: a late fanout message of an event already sent from storage is skipped.
   sub.dedupeUntil = Date.now() + LIVE_DEDUPE_WINDOW_MS;
