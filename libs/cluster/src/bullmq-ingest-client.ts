@@ -2,14 +2,24 @@ import { randomBytes } from 'node:crypto';
 import type { IngestClient, IngestRequest, IngestResult } from '@nrelay/contracts';
 import { type JobsOptions, Queue } from 'bullmq';
 import { decodeReplies, type IngestJobData, type IngestReply, toJobEntry } from './codec.js';
+import {
+  cancelJob,
+  type IngestWorkerWatch,
+  ingestAliveKey,
+  watchIngestWorkers,
+} from './ingest-coordination.js';
 import { type ClusterLogger, connectRedis, quitRedis, replyChannel, whenConnected } from './redis.js';
 
 /** The name of every ingest job (the submits one gateway collected in one event-loop turn). */
 export const INGEST_JOB_NAME = 'events';
-/** Job attempts by default: the first try and two retries of transient store errors. */
-export const DEFAULT_JOB_ATTEMPTS = 3;
+/** Job attempts by default: the first try and six retries (backoff 0.25 + 0.5 + … + 8 s ≈ 16 s) of transient store errors. */
+export const DEFAULT_JOB_ATTEMPTS = 7;
 /** First retry delay by default; doubles per attempt. */
 export const DEFAULT_JOB_BACKOFF_MS = 250;
+/** How long a submit whose job a worker already runs may wait for its answer, by default (ms). */
+export const DEFAULT_REPLY_DEADLINE_MS = 60_000;
+/** Between two attempts to cancel a job while Redis does not answer (ms). */
+const CANCEL_RETRY_MS = 500;
 /** Most submits carried by one job, by default. */
 export const DEFAULT_JOB_BATCH = 256;
 /** How long a busy gateway holds submits to fill a job, by default (ms). */
@@ -31,8 +41,21 @@ export interface BullmqIngestClientOptions {
   /** Unique per gateway process: its replies arrive on `${prefix}:reply:${gatewayId}`. */
   gatewayId: string;
   logger: ClusterLogger;
-  /** A submit answers `error: timed out ...` when no OK arrived within this time. */
+  /**
+   * When no OK arrived within this time, the submit's job is cancelled if no worker claimed it
+   * yet (answer: `error: … not stored`); a claimed job is awaited until `replyDeadlineMs`.
+   */
   replyTimeoutMs: number;
+  /**
+   * The longest a submit waits, counted from its job's add, when a worker claimed the job but did
+   * not answer (default `DEFAULT_REPLY_DEADLINE_MS`); then it gets {@link OUTCOME_UNKNOWN}.
+   */
+  replyDeadlineMs?: number;
+  /**
+   * Poll interval of the ingest workers' heartbeat (ms). When set, submits are refused at once
+   * with {@link INGEST_UNAVAILABLE} while no worker is alive. Unset: no check.
+   */
+  workerHeartbeatMs?: number;
   /** Tries per job, retries only for transient errors (default `DEFAULT_JOB_ATTEMPTS`). */
   jobAttempts?: number;
   /** First retry delay, exponential (default `DEFAULT_JOB_BACKOFF_MS`). */
@@ -49,23 +72,51 @@ export interface BullmqIngestClientOptions {
 
 /** The cluster IngestClient, with the readiness a gateway reports on /readyz. */
 export interface BullmqIngestClient extends IngestClient {
-  /** True while the queue connection is up and the reply channel is subscribed. */
+  /**
+   * True while the queue connection is up, the reply channel is subscribed and (with
+   * `workerHeartbeatMs`) an ingest worker is alive: what a gateway's write readiness reports.
+   */
   isReady(): boolean;
   /** Resolves once the reply channel is subscribed and the queue connection is up. */
   ready(): Promise<void>;
 }
 
-/** The OK of a submit that got no answer in time. */
+/** The OK of a submit that got no answer in time and whose job was cancelled: not stored. */
 export const REPLY_TIMEOUT: IngestResult = {
   ok: false,
-  reason: 'error: timed out waiting for the ingest worker, try again',
+  reason: 'error: timed out waiting for the ingest worker; not stored, try again',
 };
-const QUEUE_ERROR: IngestResult = { ok: false, reason: 'error: could not queue the event, try again later' };
+/** The OK of a submit refused at once: Redis is unreachable or no ingest worker is alive. */
+export const INGEST_UNAVAILABLE: IngestResult = {
+  ok: false,
+  reason: 'error: ingest unavailable, not stored, try again later',
+};
+/**
+ * The one `error:` that does not promise "not stored": a worker claimed the job and did not
+ * answer by the deadline (it may still commit). Counted and logged; see docs/operations.md.
+ */
+export const OUTCOME_UNKNOWN: IngestResult = {
+  ok: false,
+  reason: 'error: ingest did not answer in time; the event may have been stored',
+};
 const CLOSING: IngestResult = { ok: false, reason: 'error: relay is shutting down, try again later' };
+
+/** One job as this gateway added it (or tried to). */
+interface SentJob {
+  id: string;
+  entries: Pending[];
+  /** Settles (never rejects) once the add answered. */
+  added: Promise<void>;
+  sentAt: number;
+  /** Set once a submit of the job timed out: the cancel attempt, then the wait for answers. */
+  givingUp?: Promise<void>;
+}
 
 interface Pending {
   ref: string;
   request: IngestRequest;
+  /** The job carrying it, from the moment its add starts. */
+  job?: SentJob;
   settle(result: IngestResult): void;
 }
 
@@ -83,7 +134,8 @@ interface Pending {
  * copy of the same id.
  */
 export function createBullmqIngestClient(options: BullmqIngestClientOptions): BullmqIngestClient {
-  const { gatewayId, logger, replyTimeoutMs } = options;
+  const { gatewayId, logger, replyTimeoutMs, prefix } = options;
+  const replyDeadlineMs = Math.max(replyTimeoutMs, options.replyDeadlineMs ?? DEFAULT_REPLY_DEADLINE_MS);
   const jobBatch = Math.max(1, options.jobBatch ?? DEFAULT_JOB_BATCH);
   const lingerMs = Math.max(0, options.jobLingerMs ?? DEFAULT_JOB_LINGER_MS);
   const jobOptions: JobsOptions = {
@@ -114,6 +166,16 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
     everSubscribed = true;
   });
   subscription.catch((err: unknown) => logger.error({ err, channel }, 'reply channel subscribe failed'));
+  const workers: IngestWorkerWatch | undefined =
+    options.workerHeartbeatMs === undefined
+      ? undefined
+      : watchIngestWorkers({
+          redis: commands,
+          key: ingestAliveKey(prefix, options.queueName),
+          intervalMs: options.workerHeartbeatMs,
+          logger,
+        });
+  let jobCounter = 0;
   subscriber.on('close', () => {
     subscribed = false;
   });
@@ -155,10 +217,18 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
       const batch = buffer.splice(0, jobBatch).filter((entry) => pending.has(entry.ref));
       if (batch.length === 0) continue;
       addsInFlight++;
-      add(batch)
+      const job: SentJob = {
+        id: `${refPrefix}.${(jobCounter++).toString(36)}`,
+        entries: batch,
+        added: Promise.resolve(),
+        sentAt: Date.now(),
+      };
+      for (const entry of batch) entry.job = job;
+      job.added = add(job)
         .catch((err: unknown) => {
-          logger.error({ err, events: batch.length }, 'could not queue events');
-          for (const entry of batch) entry.settle(QUEUE_ERROR);
+          // The add may or may not have reached Redis: only a cancel tells "not stored".
+          logger.error({ err, events: batch.length, job: job.id }, 'could not queue events');
+          job.givingUp ??= giveUp(job);
         })
         .finally(() => {
           addsInFlight--;
@@ -168,23 +238,91 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
     }
   }
 
-  async function add(batch: Pending[]): Promise<void> {
+  async function add(job: SentJob): Promise<void> {
     // A reply published before the channel is subscribed would be lost.
     await subscription;
     const data: IngestJobData = {
       v: 1,
       gatewayId,
-      entries: batch.map((entry) => toJobEntry(entry.request, entry.ref)),
+      entries: job.entries.map((entry) => toJobEntry(entry.request, entry.ref)),
     };
-    await queue.add(INGEST_JOB_NAME, data, jobOptions);
+    await queue.add(INGEST_JOB_NAME, data, { ...jobOptions, jobId: job.id });
   }
+
+  function unanswered(job: SentJob): Pending[] {
+    return job.entries.filter((entry) => pending.has(entry.ref));
+  }
+
+  function answerRest(job: SentJob, result: IngestResult): void {
+    const rest = unanswered(job);
+    if (rest.length === 0) return;
+    if (result === OUTCOME_UNKNOWN)
+      logger.error({ job: job.id, events: rest.length }, 'ingest outcome unknown');
+    for (const entry of rest) entry.settle(result);
+  }
+
+  /**
+   * A submit of `job` timed out: cancel the job unless a worker claimed it. Cancelled → every
+   * submit still waiting is answered "not stored" (truthfully: no worker will run it). Claimed →
+   * the worker's answers are awaited until the deadline. Redis unreachable → retried until then.
+   */
+  async function giveUp(job: SentJob): Promise<void> {
+    await job.added;
+    const deadline = job.sentAt + replyDeadlineMs;
+    while (!closed && unanswered(job).length > 0) {
+      let cancelled: boolean | undefined;
+      try {
+        cancelled = await cancelJob(commands, prefix, job.id);
+      } catch (err) {
+        logger.debug({ err, job: job.id }, 'could not cancel an ingest job yet');
+      }
+      if (cancelled === true) {
+        answerRest(job, REPLY_TIMEOUT);
+        // Its data is no use any more; a worker would skip it anyway.
+        queue.remove(job.id).catch(() => {});
+        return;
+      }
+      const left = deadline - Date.now();
+      if (cancelled === false || left <= 0) {
+        if (left > 0) await new Promise((resolve) => setTimeout(resolve, left).unref());
+        answerRest(job, OUTCOME_UNKNOWN);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(CANCEL_RETRY_MS, left)).unref());
+    }
+  }
+
+  function onTimeout(entry: Pending): void {
+    const job = entry.job;
+    if (job === undefined) {
+      // Still buffered behind the adds in flight: never sent.
+      buffer = buffer.filter((other) => other !== entry);
+      entry.settle(REPLY_TIMEOUT);
+      return;
+    }
+    job.givingUp ??= giveUp(job);
+  }
+
+  /** Refused at once, never queued: closed, Redis lost since start, or no worker alive. */
+  function refusal(): IngestResult | undefined {
+    if (closed) return CLOSING;
+    if (everSubscribed && !connected()) return INGEST_UNAVAILABLE;
+    if (workers !== undefined && workersChecked && !workers.alive()) return INGEST_UNAVAILABLE;
+    return undefined;
+  }
+
+  function connected(): boolean {
+    return subscribed && subscriber.status === 'ready' && commands.status === 'ready';
+  }
+  let workersChecked = false;
 
   function submit(request: IngestRequest, signal?: AbortSignal): Promise<IngestResult> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (closed) return Promise.resolve(CLOSING);
+    const refused = refusal();
+    if (refused !== undefined) return Promise.resolve(refused);
     return new Promise<IngestResult>((resolve, reject) => {
       const ref = `${refPrefix}${(refCounter++).toString(36)}`;
-      const timer = setTimeout(() => entry.settle(REPLY_TIMEOUT), replyTimeoutMs);
+      const timer = setTimeout(() => onTimeout(entry), replyTimeoutMs);
       const onAbort = () => {
         cleanup();
         reject(signal?.reason);
@@ -211,12 +349,15 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
 
   return {
     submit,
-    isReady: () => !closed && subscribed && subscriber.status === 'ready' && commands.status === 'ready',
+    isReady: () => !closed && connected() && (workers?.alive() ?? true),
     async ready() {
       await Promise.all([subscription, whenConnected(commands)]);
+      if (workers !== undefined) await workers.check();
+      workersChecked = true;
     },
     async close() {
       closed = true;
+      workers?.stop();
       buffer = [];
       for (const entry of [...pending.values()]) entry.settle(CLOSING);
       await queue.close();

@@ -11,7 +11,10 @@ export {
   DEFAULT_JOB_ATTEMPTS,
   DEFAULT_JOB_BACKOFF_MS,
   DEFAULT_JOB_BATCH,
+  DEFAULT_REPLY_DEADLINE_MS,
   INGEST_JOB_NAME,
+  INGEST_UNAVAILABLE,
+  OUTCOME_UNKNOWN,
   REPLY_TIMEOUT,
 } from './bullmq-ingest-client.js';
 export {
@@ -34,6 +37,15 @@ export {
   QueryServiceError,
   type QueryServiceErrorCode,
 } from './http-query-client.js';
+export {
+  cancelJob,
+  claimJob,
+  type IngestWorkerWatch,
+  ingestAliveKey,
+  JOB_FATE_TTL_MS,
+  startIngestHeartbeat,
+  watchIngestWorkers,
+} from './ingest-coordination.js';
 export {
   createIngestReplyPublisher,
   type IngestReplyPublisher,

@@ -477,17 +477,43 @@ export const SETTINGS = [
   {
     env: 'INGEST_ATTEMPTS',
     type: 'int',
-    default: 3,
+    default: 7,
     min: 1,
     max: 100,
-    description: 'Cluster: tries per job before a transient failure is answered with error:.',
+    description:
+      'Cluster: tries per job before a transient failure (e.g. a Postgres restart) is answered with error:; retries back off from 250 ms, doubling (7 tries span ~16 s).',
   },
   {
     env: 'INGEST_REPLY_TIMEOUT_MS',
     type: 'int',
     default: 15000,
     min: 100,
-    description: 'Cluster: how long a gateway waits for an OK from ingest before answering error:.',
+    description:
+      'Cluster: how long a gateway waits for an OK before cancelling the job; a cancelled job is answered error: (not stored), one a worker already runs is awaited until INGEST_REPLY_DEADLINE_MS.',
+  },
+  {
+    env: 'INGEST_REPLY_DEADLINE_MS',
+    type: 'int',
+    default: 60000,
+    min: 100,
+    description:
+      'Cluster: the longest a gateway waits for the OK of an EVENT an ingest worker is running; then it answers "error: … may have been stored" (logged).',
+  },
+  {
+    env: 'INGEST_HEARTBEAT_MS',
+    type: 'int',
+    default: 1000,
+    min: 50,
+    description:
+      'Cluster: ingest workers that can store refresh an alive key this often (it lives 3x); gateways poll it and refuse EVENTs at once (error:, not stored) while no worker is alive.',
+  },
+  {
+    env: 'INGEST_LOCK_MS',
+    type: 'int',
+    default: 30000,
+    min: 1000,
+    description:
+      'Cluster: BullMQ job lock and stalled-job check interval of ingest workers; a job of a worker that died runs again within about twice this.',
   },
   {
     env: 'QUERY_TIMEOUT_MS',

@@ -33,10 +33,25 @@ export interface GatewayContext {
   readonly counts: SharedCounts;
 }
 
-/** Counts in-flight EVENT submissions and lets shutdown wait until none are left. */
+/**
+ * Counts in-flight EVENT submissions and lets shutdown wait until none are left. Once draining
+ * has begun no new EVENT is submitted (it is answered `error: shutting down`), so every
+ * submitted one can get its OK before the sockets close.
+ */
 export class PendingSubmits {
   private count = 0;
   private waiters: Array<() => void> = [];
+  private drainingSince: number | undefined;
+
+  /** True from the start of a graceful shutdown. */
+  get draining(): boolean {
+    return this.drainingSince !== undefined;
+  }
+
+  /** Marks the start of a graceful shutdown; idempotent. */
+  beginDrain(): void {
+    this.drainingSince ??= Date.now();
+  }
 
   /** Submissions not answered yet. */
   get size(): number {

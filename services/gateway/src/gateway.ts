@@ -37,8 +37,16 @@ export interface GatewayDeps extends RelaySoftware {
   querySlots?: number;
   /** Heartbeat ping interval; default {@link HEARTBEAT_INTERVAL_MS}. */
   heartbeatIntervalMs?: number;
-  /** Whether the gateway's dependencies (queue, bus, query service) are reachable; feeds /readyz. */
-  dependenciesReady?: () => boolean;
+  /**
+   * Whether reads can be served (e.g. the query service is reachable); with listening and not
+   * draining it is /readyz, what the load balancer routes on. Default: always.
+   */
+  readsReady?: () => boolean;
+  /**
+   * Whether EVENTs can be stored (queue reachable, an ingest worker alive); with reads it is
+   * /readyz/write, for monitoring. EVENTs are refused at once while it is false. Default: always.
+   */
+  writesReady?: () => boolean;
 }
 
 /** A running (or ready to run) gateway: HTTP + WebSocket on one port. */
@@ -110,12 +118,15 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const unsubscribe = deps.fanout.subscribe(createFanoutDelivery(ctx));
   let listening = false;
   let closing: Promise<void> | undefined;
+  // Reads, not writes: a Redis or ingest outage must not take read-only clients off this gateway.
+  const readsReady = () => listening && closing === undefined && (deps.readsReady?.() ?? true);
 
   const server = createServer(
     createHttpHandler({
       info: relayInformation(config, deps),
       relayUrl: config.RELAY_URL,
-      isReady: () => listening && closing === undefined && (deps.dependenciesReady?.() ?? true),
+      isReady: readsReady,
+      isWriteReady: () => readsReady() && (deps.writesReady?.() ?? true),
       routes: deps.httpRoutes ?? [],
       ...(deps.relayInfo ? { infoOverrides: deps.relayInfo } : {}),
     }),
@@ -164,6 +175,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     const deadline = Date.now() + graceMs;
     // Part of the grace period is kept for the closing handshakes.
     const handshakeAllowance = Math.min(1000, graceMs / 4);
+    // From here new EVENTs are answered `error: shutting down`; submitted ones get their OK.
+    ctx.pending.beginDrain();
     logger.info({ pendingSubmits: ctx.pending.size, connections: registry.size }, 'gateway shutting down');
     // From here readiness is false and upgrades get 503; HTTP stays up so /readyz can say so.
     await waitAtMost(ctx.pending.idle(), deadline - handshakeAllowance - Date.now());

@@ -13,7 +13,10 @@ export interface HttpOptions {
   info: RelayInformation;
   /** Public ws(s) URL; when unset the page derives it from the Host header. */
   relayUrl: string | undefined;
+  /** /readyz: the gateway can serve reads (what a load balancer routes on). */
   isReady: () => boolean;
+  /** /readyz/write: EVENTs can also be stored. Default: `isReady`. */
+  isWriteReady?: () => boolean;
   routes: readonly HttpRoute[];
   /**
    * Run-time overrides of `info` (NIP-86 changerelayname/description/icon). The document is
@@ -72,7 +75,8 @@ function text(res: ServerResponse, status: number, body: string): void {
 /**
  * The HTTP side of the relay port: extra routes first, then `GET /` (NIP-11 JSON with CORS
  * for `Accept: application/nostr+json`, else an HTML page), OPTIONS preflight, `/healthz`,
- * `/readyz` (503 while not ready); anything else is 404.
+ * `/readyz` (503 while reads cannot be served), `/readyz/write` (503 while EVENTs cannot be
+ * stored either); anything else is 404.
  */
 export function createHttpHandler(options: HttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const infoNow = currentInfo(options);
@@ -93,6 +97,10 @@ export function createHttpHandler(options: HttpOptions): (req: IncomingMessage, 
     if (path === '/healthz') return text(res, 200, 'ok\n');
     if (path === '/readyz')
       return options.isReady() ? text(res, 200, 'ready\n') : text(res, 503, 'not ready\n');
+    if (path === '/readyz/write')
+      return (options.isWriteReady ?? options.isReady)()
+        ? text(res, 200, 'ready to write\n')
+        : text(res, 503, 'not ready to write\n');
     if (path !== '/') return text(res, 404, 'not found\n');
     const { info, json: nip11 } = infoNow();
     if (wantsNip11(req)) {

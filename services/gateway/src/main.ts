@@ -77,6 +77,8 @@ await runService(
         jobBatch: config.INGEST_JOB_BATCH,
         jobLingerMs: config.INGEST_JOB_LINGER_MS,
         jobAttempts: config.INGEST_ATTEMPTS,
+        replyDeadlineMs: config.INGEST_REPLY_DEADLINE_MS,
+        workerHeartbeatMs: config.INGEST_HEARTBEAT_MS,
       });
       const fanout = createRedisFanoutBus({
         redisUrl: config.REDIS_URL,
@@ -106,7 +108,9 @@ await runService(
         version,
         httpRoutes: management.route ? [management.route] : [],
         relayInfo: () => accessState.relayInfo(),
-        dependenciesReady: () => ingest.isReady() && fanout.isReady(),
+        // Reads need neither Redis nor ingest: /readyz stays up through their outages (EVENTs
+        // are then refused at once by the ingest client), /readyz/write reports them.
+        writesReady: () => ingest.isReady(),
         // One slot per socket to the query services: queries wait fairly in the gateway, not in
         // the HTTP agent's queue.
         querySlots: config.QUERY_MAX_SOCKETS * config.QUERY_URL.length,

@@ -96,6 +96,10 @@ await runService(
         concurrency: config.INGEST_CONCURRENCY,
         pipeline,
         logger,
+        heartbeatMs: config.INGEST_HEARTBEAT_MS,
+        lockMs: config.INGEST_LOCK_MS,
+        // Gateways refuse EVENTs at once while no worker can reach the database.
+        canStore: probe.isReady,
       });
       const health = await startHealthServer({
         host: config.HOST,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
+  cancelJob,
   createBullmqIngestClient,
   createRedisFanoutBus,
   type IngestJobData,
@@ -285,6 +286,24 @@ test('a job that runs again stores its event once and does not publish it again'
     assert.equal(publishedIds(e.event.id), 1);
   } finally {
     await gw.close();
+    await worker.close();
+  }
+});
+
+// Issue 10, defect 9: a gateway that gave up on a job (and answered "not stored") cancels it;
+// the worker must then never store its events.
+test('a job its gateway cancelled is skipped: nothing stored, nothing published', async () => {
+  const e = signed('cancelled');
+  await cancelJob(admin, prefix, 'cancelled-job');
+  const data: IngestJobData = { v: 1, gatewayId: 'gw-x', entries: [toJobEntry(request(e, 'gw-x'), 'ref-x')] };
+  await queue.add('events', data, { jobId: 'cancelled-job', removeOnComplete: true });
+  const { worker } = setup();
+  try {
+    await eventually(async () => (await jobCount()) === 0, 5_000, 'the cancelled job taken off the queue');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await store.count([{ ids: [e.event.id] }]), 0, 'a cancelled job was stored');
+    assert.equal(publishedIds(e.event.id), 0);
+  } finally {
     await worker.close();
   }
 });

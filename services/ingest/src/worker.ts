@@ -1,11 +1,16 @@
 import {
+  claimJob,
+  connectRedis,
   createIngestReplyPublisher,
   decodeJobData,
   type IngestJobData,
   type IngestJobEntry,
   type IngestReply,
   type IngestReplyPublisher,
+  ingestAliveKey,
+  quitRedis,
   requestFromJobEntry,
+  startIngestHeartbeat,
   WireFormatError,
 } from '@nrelay/cluster';
 import type { IngestResult } from '@nrelay/contracts';
@@ -25,6 +30,20 @@ export interface IngestWorkerOptions {
   concurrency: number;
   pipeline: IngestPipeline;
   logger: Logger;
+  /**
+   * Heartbeat interval (ms): while `canStore()` the worker refreshes the queue's alive key, so
+   * gateways refuse EVENTs at once when no worker could store them. Unset: no heartbeat.
+   */
+  heartbeatMs?: number;
+  /** Whether the store is reachable (e.g. the database readiness probe); default always. */
+  canStore?: () => boolean;
+  /** This worker in logs and in the alive key; default the process id. */
+  workerId?: string;
+  /**
+   * BullMQ job lock (ms), also the stalled-job check interval: a job of a worker that died runs
+   * again on another worker within about twice this (default BullMQ's 30 000).
+   */
+  lockMs?: number;
 }
 
 /** A running ingest worker. */
@@ -60,12 +79,14 @@ const PIPELINE_FAILED: IngestResult = {
  * most once (the pipeline publishes only what it stored). The pipeline stays the caller's to close.
  */
 export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
-  const { logger, pipeline } = options;
+  const { logger, pipeline, prefix } = options;
   const replies: IngestReplyPublisher = createIngestReplyPublisher({
     redisUrl: options.redisUrl,
-    prefix: options.prefix,
+    prefix,
     logger,
   });
+  // Job claims and the heartbeat: small commands off the queue's own connections.
+  const coordination = connectRedis(options.redisUrl, `ingest-coordination:${prefix}`, logger);
 
   async function run(gatewayId: string, entry: IngestJobEntry): Promise<IngestResult> {
     try {
@@ -85,6 +106,15 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
     } catch (err) {
       // No trustworthy reply address: nothing to answer, and retrying cannot help.
       logger.error({ err, job: job.id }, 'dropped an undecodable ingest job');
+      return 0;
+    }
+    // Before anything is stored: a job its gateway gave up on (and answered "not stored") never
+    // runs. A failed claim (Redis unreachable) throws, so BullMQ retries the job.
+    if (job.id !== undefined && !(await claimJob(coordination, prefix, job.id))) {
+      logger.info(
+        { job: job.id, events: data.entries.length },
+        'skipped an ingest job its gateway cancelled',
+      );
       return 0;
     }
     const results = await Promise.all(data.entries.map((entry) => run(data.gatewayId, entry)));
@@ -110,8 +140,11 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
 
   const worker = new Worker<IngestJobData>(options.queueName, processJob, {
     connection: { url: options.redisUrl },
-    prefix: options.prefix,
+    prefix,
     concurrency: options.concurrency,
+    ...(options.lockMs === undefined
+      ? {}
+      : { lockDuration: options.lockMs, stalledInterval: options.lockMs }),
     // Backstop for jobs added without removal options: finished jobs never accumulate.
     removeOnComplete: { count: 0 },
     removeOnFail: { count: 0 },
@@ -123,13 +156,28 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
     logger[level]({ err, job: job?.id, attempt: job?.attemptsMade }, 'ingest job failed');
   });
 
+  const isReady = () => worker.isRunning() && replies.isReady() && coordination.status === 'ready';
+  const stopHeartbeat =
+    options.heartbeatMs === undefined
+      ? () => {}
+      : startIngestHeartbeat({
+          redis: coordination,
+          key: ingestAliveKey(prefix, options.queueName),
+          intervalMs: options.heartbeatMs,
+          workerId: options.workerId ?? String(process.pid),
+          isAlive: () => isReady() && (options.canStore?.() ?? true),
+          logger,
+        });
+
   return {
     worker,
-    isReady: () => worker.isRunning() && replies.isReady(),
+    isReady,
     async close() {
+      stopHeartbeat();
       await worker.close();
       await queueMetrics.close();
       await replies.close();
+      await quitRedis(coordination);
     },
   };
 }

@@ -7,6 +7,9 @@ import { firstRejection } from '../hooks.js';
 /** Kind of NIP-42 AUTH events: they travel with the AUTH verb and are never stored or relayed. */
 export const AUTH_KIND = 22242;
 
+/** The OK of an EVENT that arrives once the gateway is draining: never submitted. */
+export const SHUTTING_DOWN_REASON = 'error: shutting down, not stored, try again later';
+
 /**
  * Answers the rejection if a `reject*` hook asked for authentication, sending the NIP-42
  * challenge first when it has not gone out yet.
@@ -30,6 +33,11 @@ export function handleEvent(ctx: GatewayContext, conn: Connection, raw: RawEvent
       'OK',
       okFrame(event.id, false, 'invalid: kind 22242 AUTH events must be sent with the AUTH verb'),
     );
+    return;
+  }
+  if (ctx.pending.draining) {
+    // Submitted now, it could be stored after shutdown stopped waiting for OKs (issue 10, defect 10).
+    conn.send('OK', okFrame(event.id, false, SHUTTING_DOWN_REASON));
     return;
   }
   if (ctx.hooks.rejectEvent.length > 0) {
