@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { QueryClient, QueryRequest } from '@nrelay/contracts';
+import { InvalidQueryError, type QueryClient, type QueryRequest } from '@nrelay/contracts';
 import { LineSplitter, NDJSON_END_LINE, NDJSON_ERROR_START } from './ndjson.js';
 import type { ClusterLogger } from './redis.js';
 
@@ -52,7 +52,7 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
   /** The error to throw: the abort reason, our own error, or a transport error given a meaning. */
   function failure(err: unknown, signal: AbortSignal, stage: 'connect' | 'stream'): unknown {
     if (signal.aborted) return signal.reason;
-    if (err instanceof QueryServiceError) return err;
+    if (err instanceof QueryServiceError || err instanceof InvalidQueryError) return err;
     const code = String((err as { code?: unknown }).code ?? err);
     return stage === 'connect'
       ? new QueryServiceError('unreachable', `query service unreachable at ${where} (${code})`, {
@@ -102,14 +102,17 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
     return text;
   }
 
-  async function statusError(res: http.IncomingMessage): Promise<QueryServiceError> {
+  async function statusError(res: http.IncomingMessage): Promise<Error> {
     let detail = '';
+    let message: string | undefined;
     try {
       const body = JSON.parse(await readSmall(res)) as { error?: unknown };
-      if (typeof body.error === 'string') detail = `: ${body.error}`;
+      if (typeof body.error === 'string') [detail, message] = [`: ${body.error}`, body.error];
     } catch {
       // The status alone says enough.
     }
+    // 422: the service refused the request itself (InvalidQueryError), retrying cannot help.
+    if (res.statusCode === 422) return new InvalidQueryError(message ?? 'query refused');
     return new QueryServiceError('status', `query service answered ${res.statusCode}${detail}`);
   }
 
@@ -127,7 +130,7 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
         // The events of one chunk are one batch: the lines are reused as the batch's array.
         const lines = splitter.push(chunk as string);
         let events = 0;
-        let failed: QueryServiceError | undefined;
+        let failed: Error | undefined;
         for (const line of lines) {
           if (complete || failed) break;
           if (line === NDJSON_END_LINE) complete = true;
@@ -181,11 +184,12 @@ function parseCount(text: string): number | undefined {
   }
 }
 
-function streamFailure(line: string): QueryServiceError {
+function streamFailure(line: string): Error {
   let message = 'query failed';
   try {
-    const body = JSON.parse(line) as { error?: unknown };
+    const body = JSON.parse(line) as { error?: unknown; invalid?: unknown };
     if (typeof body.error === 'string') message = body.error;
+    if (body.invalid === true) return new InvalidQueryError(message);
   } catch {
     // Keep the generic message.
   }

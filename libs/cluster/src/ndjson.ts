@@ -10,9 +10,12 @@ export const NDJSON_END_LINE = '{"eose":true}';
 /** The start of the last line of a query stream that failed part way. */
 export const NDJSON_ERROR_START = '{"error":';
 
-/** The NDJSON line of a mid-stream failure: `{"error":"..."}`. */
-export function ndjsonErrorLine(message: string): string {
-  return JSON.stringify({ error: message });
+/**
+ * The NDJSON line of a mid-stream failure: `{"error":"..."}`, with `"invalid":true` when the
+ * request itself was refused (the client then rejects with InvalidQueryError).
+ */
+export function ndjsonErrorLine(message: string, opts: { invalid?: boolean } = {}): string {
+  return JSON.stringify(opts.invalid ? { error: message, invalid: true } : { error: message });
 }
 
 /**

@@ -145,6 +145,26 @@ export const SETTINGS = [
     description: 'Stored events returned per filter when it has no `limit`.',
   },
   {
+    env: 'MAX_SEARCH_LENGTH',
+    type: 'int',
+    default: 256,
+    min: 1,
+    max: 4096,
+    nip11: 'nrelay_max_search_length',
+    description:
+      'Characters of a NIP-50 `search`; a longer one is answered CLOSED `invalid:` before any query.',
+  },
+  {
+    env: 'MAX_SEARCH_TERMS',
+    type: 'int',
+    default: 16,
+    min: 1,
+    max: 256,
+    nip11: 'nrelay_max_search_terms',
+    description:
+      'Terms (runs of letters and digits) of a NIP-50 `search`; the database walks one tree node per term, recursively.',
+  },
+  {
     env: 'MAX_SUBID_LENGTH',
     type: 'int',
     default: 64,
@@ -208,6 +228,15 @@ export const SETTINGS = [
     min: 10,
     max: 10000,
     description: 'Rows fetched per page while streaming stored events.',
+  },
+  {
+    env: 'QUERY_PAGE_MAX_BYTES',
+    type: 'int',
+    default: 1048576,
+    min: 1024,
+    max: 268435456,
+    description:
+      'Bytes of event JSON per page while streaming stored events (at least one event): what a paused subscription holds.',
   },
   {
     env: 'SEND_HIGH_WATER_BYTES',

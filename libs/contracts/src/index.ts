@@ -1,4 +1,5 @@
 export { createMemoryFanoutBus } from './memory-fanout.js';
+export { InvalidQueryError } from './query-errors.js';
 export type {
   FanoutBus,
   FanoutMessage,

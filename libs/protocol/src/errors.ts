@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'E_SUBID'
   | 'E_FILTER'
   | 'E_TOO_MANY_FILTERS'
+  | 'E_SEARCH_TOO_LONG'
+  | 'E_QUERY_TOO_COMPLEX'
   | 'E_EVENT_SHAPE'
   | 'E_EVENT_FIELD'
   | 'E_TOO_MANY_TAGS'
@@ -31,6 +33,10 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, string>> = {
   E_SUBID: 'The subscription id is not a string, is empty, or is longer than the limit (max 64).',
   E_FILTER: 'A filter is not an object, has an unknown key, or a field of the wrong type.',
   E_TOO_MANY_FILTERS: 'A REQ or COUNT carries more filters than the relay allows.',
+  E_SEARCH_TOO_LONG:
+    'A NIP-50 search is longer, or has more terms, than the relay allows (MAX_SEARCH_LENGTH, MAX_SEARCH_TERMS).',
+  E_QUERY_TOO_COMPLEX:
+    'The database refused the query as too complex for its own limits (SQLSTATE class 54 or 22); retrying cannot help.',
   E_EVENT_SHAPE:
     'The event is not an object, lacks a field, names a field twice, or has a field NIP-01 does not define.',
   E_EVENT_FIELD: 'An event field has the wrong type or format (hex length, integer range, tag shape).',

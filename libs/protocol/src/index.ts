@@ -6,6 +6,7 @@ export * from './frames.js';
 export * from './kinds.js';
 export * from './limits.js';
 export * from './parse.js';
+export * from './search.js';
 export type * from './types.js';
 export { looseUrlKey, sameLooseUrl } from './url.js';
 export * from './validate.js';

@@ -15,16 +15,25 @@ export interface ParseLimits {
   maxContentLength: number;
   /** Longest single tag element in UTF-16 code units; unset means only the frame size bounds it. */
   maxTagValueLength?: number;
+  /** Longest NIP-50 `search` of a filter in UTF-16 code units (NIP-11 `nrelay_max_search_length`). */
+  maxSearchLength: number;
+  /** Most terms one `search` may hold, counted by `searchTermCount` (NIP-11 `nrelay_max_search_terms`). */
+  maxSearchTerms: number;
 }
 
 /** NIP-01 hard cap on subscription id length; `maxSubIdLength` is never allowed above it. */
 export const MAX_SUBID_LENGTH = 64;
 
-/** Default parse limits: 64-char sub ids, 20 filters, 2500 tags, 100 KiB content and tag elements. */
+/**
+ * Default parse limits: 64-char sub ids, 20 filters, 2500 tags, 100 KiB content and tag
+ * elements, searches of at most 256 characters and 16 terms.
+ */
 export const DEFAULT_PARSE_LIMITS: Readonly<ParseLimits> = {
   maxSubIdLength: MAX_SUBID_LENGTH,
   maxFilters: 20,
   maxTags: 2500,
   maxContentLength: 102400,
   maxTagValueLength: 102400,
+  maxSearchLength: 256,
+  maxSearchTerms: 16,
 };

@@ -5,6 +5,7 @@
 import { invalid, isProtocolError, type ProtocolError } from './errors.js';
 import { DEFAULT_PARSE_LIMITS, MAX_SUBID_LENGTH, type ParseLimits } from './limits.js';
 import { countObjectMembers } from './members.js';
+import { checkSearch } from './search.js';
 import type { ClientMessage, ClientReq, ClientVerb, RawEvent } from './types.js';
 import { clip, isHex64, validateEvent, validateFilter } from './validate.js';
 
@@ -95,6 +96,9 @@ function parseFilterMessage(verb: 'REQ' | 'COUNT', data: unknown[], limits: Pars
   for (let i = 2; i < data.length; i++) {
     const filter = validateFilter(data[i]);
     if (isProtocolError(filter)) return fail(filter, verb, sub);
+    // Bounded before any query runs: a long search is costly in the database (search.ts).
+    const search = filter.search === undefined ? undefined : checkSearch(filter.search, limits);
+    if (search !== undefined) return fail(search, verb, sub);
   }
   // Every element is validated in place, so the parsed array is the typed message.
   return { ok: true, message: data as ClientReq };

@@ -40,12 +40,14 @@ export {
 export { MigrationError, type MigrationProgress, migrateToLatest, storeMigrations } from './migrate.js';
 export { PGlitePool } from './pglite-pool.js';
 export { quarantineEvent, quarantinePubkey, type RestoreScope, restoreQuarantined } from './quarantine.js';
+export { QueryInputError } from './query-input.js';
 export { createReadinessProbe, type ReadinessProbe } from './readiness.js';
 export { DEFAULT_SAVE_SETTINGS, type SaveSettings } from './save.js';
 export type * from './schema.js';
 export { isInputError, isRetryable, sqlState } from './sqlstate.js';
 export {
   type CountOptions,
+  DEFAULT_PAGE_MAX_BYTES,
   DEFAULT_PAGE_SIZE,
   type QueryOptions,
   type SaveOptions,

@@ -21,6 +21,8 @@ export interface PageRow {
   id: string;
   raw: string;
   created_at: number;
+  /** Bytes of raw JSON of the page up to and including this row (see `byteBounded`). */
+  through: number;
 }
 
 /** Columns the page query already constrains through its driving index (skip them in WHERE). */
@@ -66,8 +68,8 @@ export const MAX_LANES = 1000;
 
 const and = (conds: RawBuilder<unknown>[]) => (conds.length === 0 ? sql`true` : sql.join(conds, sql` and `));
 
-/** `websearch_to_tsquery` of the filter's search text. */
-function tsQuery(text: string) {
+/** `websearch_to_tsquery` of the filter's search text (bounded by the caller: query-input.ts). */
+export function tsQuery(text: string) {
   return sql`websearch_to_tsquery('simple', ${text})`;
 }
 
@@ -137,6 +139,22 @@ export function pageQuery(
   const conds = [...eventConditions(f, ctx), ...after(sql`e.created_at`, sql`e.id`, cursor)];
   return sql<PageRow>`select e.id, e.raw, e.created_at from events e where ${and(conds)}
     order by e.created_at desc, e.id limit ${n}`;
+}
+
+/**
+ * A page cut to a byte budget: the rows of `page` (ordered created_at DESC, id) whose preceding
+ * rows hold fewer than `maxBytes` bytes of raw JSON, so at least one row, and each with the
+ * running total in `through`. octet_length of a TOASTed text reads its stored size and does
+ * not decompress it; the window follows the page's own order, so no sort is added.
+ */
+export function byteBounded(page: RawBuilder<PageRow>, maxBytes: number): RawBuilder<PageRow> {
+  return sql<PageRow>`select b.id, b.raw, b.created_at, b.through from (
+      select p.id, p.raw, p.created_at,
+        sum(octet_length(p.raw)) over (order by p.created_at desc, p.id rows unbounded preceding) as through
+      from (${page}) as p
+    ) as b
+    where b.through - octet_length(b.raw) < ${maxBytes}
+    order by b.created_at desc, b.id`;
 }
 
 /**
@@ -262,24 +280,10 @@ function oneTagPage(
   const kindCond = kinds.length === 0 ? undefined : oneOf(sql`t.kind`, kinds, 'int');
   const driven = tagDriven(f, name, ctx, kindCond);
   const conds = [sql`t.key = ${key}`, ...driven.conds, ...after(sql`t.created_at`, sql`t.event_id`, cursor)];
-  return sql<PageRow>`select e.id, e.raw, e.created_at
+  // t.created_at (equal to e.created_at) is the index order, so the byte bound adds no sort.
+  return sql<PageRow>`select e.id, e.raw, t.created_at
     from event_tags t join events e on e.id = t.event_id where ${and(conds)}
     order by t.created_at desc, t.event_id limit ${n}`;
-}
-
-/**
- * One page of a NIP-50 search: best rank first, then newest, then lowest id. Rank is not a
- * stable key, so search pages by offset; its result sets are small (capped by the limit).
- */
-export function searchPage(
-  f: NormalizedFilter,
-  ctx: QueryContext,
-  n: number,
-  offset: number,
-): RawBuilder<PageRow> {
-  const query = tsQuery(f.search ?? '');
-  return sql<PageRow>`select e.id, e.raw, e.created_at from events e where ${and(eventConditions(f, ctx))}
-    order by ts_rank(e.search, ${query}) desc, e.created_at desc, e.id limit ${n} offset ${offset}`;
 }
 
 /** The ids of the events a filter matches (a tag-driven filter may list an id twice). */

@@ -1,3 +1,5 @@
+import type { SearchLimits } from '@nrelay/protocol';
+
 /** What happened to one event handed to `EventStore.save`. */
 export type SaveOutcome =
   /** Written (and, for a deletion request, applied). */
@@ -40,6 +42,13 @@ export interface QueryOptions {
   signal?: AbortSignal;
   /** Rows fetched per round trip. Default `DEFAULT_PAGE_SIZE`. */
   pageSize?: number;
+  /**
+   * Bytes of raw JSON per round trip: a page ends with the row that reaches it (at least one
+   * row), whatever `pageSize` says. Default `DEFAULT_PAGE_MAX_BYTES`.
+   */
+  pageMaxBytes?: number;
+  /** Bounds of a NIP-50 search; a search over them rejects with `QueryInputError`. Default: the relay's. */
+  search?: SearchLimits;
   /** Current time in seconds, for NIP-40 expiration. Default: the clock. */
   now?: number;
   /** Privacy predicate for privileged kinds; absent: no restriction. */
@@ -49,6 +58,8 @@ export interface QueryOptions {
 /** Options of `EventStore.count`. */
 export interface CountOptions {
   signal?: AbortSignal;
+  /** As in `QueryOptions`. */
+  search?: SearchLimits;
   /** Current time in seconds, for NIP-40 expiration. Default: the clock. */
   now?: number;
   viewer?: StoreViewer;
@@ -62,3 +73,6 @@ export interface StoredEvent {
 
 /** Rows fetched per round trip when `QueryOptions.pageSize` is not given. */
 export const DEFAULT_PAGE_SIZE = 500;
+
+/** Bytes of raw JSON per round trip when `QueryOptions.pageMaxBytes` is not given (1 MiB). */
+export const DEFAULT_PAGE_MAX_BYTES = 1 << 20;

@@ -87,6 +87,8 @@ export function parseLimitsOf(config: Config): ParseLimits {
     maxSubIdLength: config.MAX_SUBID_LENGTH,
     maxTags: config.MAX_EVENT_TAGS,
     maxContentLength: config.MAX_CONTENT_LENGTH,
+    maxSearchLength: config.MAX_SEARCH_LENGTH,
+    maxSearchTerms: config.MAX_SEARCH_TERMS,
   };
 }
 

@@ -1,6 +1,6 @@
-import type { QueryClient, QueryRequest } from '@nrelay/contracts';
-import type { Filter } from '@nrelay/protocol';
-import type { EventStore } from '@nrelay/store';
+import { InvalidQueryError, type QueryClient, type QueryRequest } from '@nrelay/contracts';
+import type { Filter, SearchLimits } from '@nrelay/protocol';
+import { type EventStore, QueryInputError } from '@nrelay/store';
 import { relayTracer } from '@nrelay/telemetry';
 import { mergeAsync } from './merge.js';
 import { observeQueryEngine } from './telemetry.js';
@@ -11,6 +11,10 @@ export interface QueryLimits {
   maxLimit: number;
   /** Rows per page while streaming from the store. */
   pageSize: number;
+  /** Bytes of raw JSON per page while streaming from the store (at least one event). */
+  pageMaxBytes?: number;
+  /** NIP-50 search bounds, checked again here whatever the caller checked. Default: the store's. */
+  search?: SearchLimits;
 }
 
 /** The part of the store the query engine reads through. */
@@ -27,6 +31,11 @@ export interface QueryEngineDeps {
 /** The effective limit of a filter: its own, else the default, never above the maximum. */
 export function effectiveLimit(filter: Filter, limits: QueryLimits): number {
   return Math.min(filter.limit ?? limits.defaultLimit, limits.maxLimit);
+}
+
+/** The store's refusal of a query's input as the seam's `InvalidQueryError`; anything else as it is. */
+function asInvalidQuery(err: unknown): unknown {
+  return err instanceof QueryInputError ? new InvalidQueryError(err.message, { cause: err }) : err;
 }
 
 /**
@@ -49,20 +58,26 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
         limit: effectiveLimit(filter, limits),
         signal,
         pageSize: limits.pageSize,
+        ...(limits.pageMaxBytes === undefined ? {} : { pageMaxBytes: limits.pageMaxBytes }),
+        ...(limits.search === undefined ? {} : { search: limits.search }),
         viewer,
       }),
     );
     const seen = new Set<string>();
     const pages = streams.length === 1 ? streams[0]! : mergeAsync(streams);
-    for await (const page of pages) {
-      if (signal.aborted) return;
-      const batch: string[] = [];
-      for (const row of page) {
-        if (seen.has(row.id)) continue;
-        seen.add(row.id);
-        batch.push(row.raw);
+    try {
+      for await (const page of pages) {
+        if (signal.aborted) return;
+        const batch: string[] = [];
+        for (const row of page) {
+          if (seen.has(row.id)) continue;
+          seen.add(row.id);
+          batch.push(row.raw);
+        }
+        if (batch.length > 0) yield batch;
       }
-      if (batch.length > 0) yield batch;
+    } catch (err) {
+      throw asInvalidQuery(err);
     }
   }
 
@@ -72,7 +87,10 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
       query,
       async count(request, signal) {
         signal.throwIfAborted();
-        return store.count(request.filters, { viewer: viewerOf(request), signal });
+        const search = limits.search === undefined ? {} : { search: limits.search };
+        return store.count(request.filters, { viewer: viewerOf(request), signal, ...search }).catch((err) => {
+          throw asInvalidQuery(err);
+        });
       },
       async close() {},
     },

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { NDJSON_END_LINE, ndjsonErrorLine, ndjsonEventLines } from '@nrelay/cluster';
-import type { QueryClient, QueryRequest } from '@nrelay/contracts';
+import { InvalidQueryError, type QueryClient, type QueryRequest } from '@nrelay/contracts';
 import { type Filter, isProtocolError, validateFilter } from '@nrelay/protocol';
 import type { Logger } from 'pino';
 
@@ -72,6 +72,9 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
       else sendJson(res, 200, { count: await engine.count(request, abort.signal) });
     } catch (err) {
       if (abort.signal.aborted) return;
+      // The request's own fault (InvalidQueryError): 422, which the client answers `invalid:`.
+      if (err instanceof InvalidQueryError && !res.headersSent)
+        return sendJson(res, 422, { error: err.message });
       logger.error({ err, path }, 'query request failed');
       if (!res.headersSent) sendJson(res, 500, { error: `${path.slice(1)} failed` });
       else res.destroy();
@@ -122,6 +125,10 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
       if (!signal.aborted) res.end(NDJSON_END_LINE + '\n');
     } catch (err) {
       if (signal.aborted) return;
+      if (err instanceof InvalidQueryError) {
+        res.end(ndjsonErrorLine(err.message, { invalid: true }) + '\n');
+        return;
+      }
       logger.error({ err }, 'query failed while streaming');
       res.end(ndjsonErrorLine('query failed') + '\n');
     } finally {

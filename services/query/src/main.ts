@@ -30,6 +30,8 @@ await runService(
           defaultLimit: config.DEFAULT_LIMIT,
           maxLimit: config.MAX_LIMIT,
           pageSize: config.QUERY_PAGE_SIZE,
+          pageMaxBytes: config.QUERY_PAGE_MAX_BYTES,
+          search: { maxSearchLength: config.MAX_SEARCH_LENGTH, maxSearchTerms: config.MAX_SEARCH_TERMS },
         },
       });
       const server = createQueryHttpServer({

@@ -16,8 +16,10 @@ import { sql } from 'kysely';
 import { createDatabase } from '../database.js';
 import { chooseDrive, forViewer, normalizeFilter } from '../filter-plan.js';
 import { migrateToLatest } from '../migrate.js';
-import { countQuery, pageQuery, searchPage } from '../query-sql.js';
+import { byteBounded, countQuery, pageQuery } from '../query-sql.js';
+import { searchRanking } from '../search-sql.js';
 import { ADMIN_URL, createTestDatabase } from '../testing/backends.js';
+import { DEFAULT_PAGE_MAX_BYTES } from '../types.js';
 import { seed } from './seed.js';
 
 const { values: args } = parseArgs({
@@ -246,11 +248,13 @@ async function main(): Promise<void> {
       const ctx = { now: NOW, viewer };
       const n = Math.min(shape.limit, 500);
       const drive = chooseDrive(f);
+      // The statements the store runs: a search ranks once (its pages are then read by id),
+      // other pages are cut to the default byte budget.
       const query = shape.count
         ? countQuery([f], ctx)
         : drive.by === 'search'
-          ? searchPage(f, ctx, n, 0)
-          : pageQuery(f, drive, ctx, n, shape.cursor);
+          ? searchRanking(f, ctx, shape.limit)
+          : byteBounded(pageQuery(f, drive, ctx, n, shape.cursor), DEFAULT_PAGE_MAX_BYTES);
       await query.execute(db);
       const explained = await sql<{ 'QUERY PLAN': string }>`explain (analyze, buffers) ${query}`.execute(db);
       const measured = summarize(shape, explained.rows.map((r) => r['QUERY PLAN']).join('\n'));

@@ -1,3 +1,4 @@
+import { InvalidQueryError } from '@nrelay/contracts';
 import { closedFrame, countFrame, type Filter } from '@nrelay/protocol';
 import type { Connection } from '../connection.js';
 import type { GatewayContext } from '../context.js';
@@ -65,6 +66,10 @@ async function countOnce(ctx: GatewayContext, conn: Connection, subId: string, f
     if (signal.aborted) return;
     if (err instanceof QuerySlotTimeout) {
       conn.send('CLOSED', closedFrame(subId, `error: relay busy: ${err.message}, try again later`));
+      return;
+    }
+    if (err instanceof InvalidQueryError) {
+      conn.send('CLOSED', closedFrame(subId, `invalid: ${err.message}`));
       return;
     }
     conn.logger.warn({ err, subId }, 'count query failed');

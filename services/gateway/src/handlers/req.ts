@@ -1,4 +1,4 @@
-import type { QueryRequest } from '@nrelay/contracts';
+import { InvalidQueryError, type QueryRequest } from '@nrelay/contracts';
 import { closedFrame, eoseFrame, eventFrame, type Filter } from '@nrelay/protocol';
 import { type Connection, LIVE_DEDUPE_WINDOW_MS, type Subscription } from '../connection.js';
 import type { GatewayContext } from '../context.js';
@@ -112,6 +112,10 @@ async function streamStored(ctx: GatewayContext, conn: Connection, sub: Subscrip
       if (err instanceof QuerySlotTimeout) {
         conn.logger.warn({ subId: sub.id, waitMs: ctx.config.QUERY_SLOT_TIMEOUT_MS }, 'no query slot');
         conn.send('CLOSED', closedFrame(sub.id, `error: relay busy: ${err.message}, try again later`));
+        return;
+      }
+      if (err instanceof InvalidQueryError) {
+        conn.send('CLOSED', closedFrame(sub.id, `invalid: ${err.message}`));
         return;
       }
       conn.logger.warn({ err, subId: sub.id }, 'stored query failed');

@@ -1,6 +1,7 @@
 import { describe } from 'node:test';
 import type { StartRelay } from '../harness/types.js';
 import { fuzzTests } from './fuzz.js';
+import { searchAbuseTests } from './search.js';
 
 /**
  * The standing abuse suite (issue 10): what one hostile client or one failing dependency may
@@ -16,5 +17,6 @@ export function abuseSuite(name: string, start: StartRelay): void {
     // topic modules register here, e.g. `fuzzTests(start);`
     void start;
     fuzzTests(start);
+    searchAbuseTests(start);
   });
 }
