@@ -1,6 +1,8 @@
 import { describe } from 'node:test';
 import type { StartRelay } from '../harness/types.js';
+import { floodTests } from './floods.js';
 import { fuzzTests } from './fuzz.js';
+import { stalledReaderTests } from './stalled-reader.js';
 import { searchAbuseTests } from './search.js';
 
 /**
@@ -17,6 +19,8 @@ export function abuseSuite(name: string, start: StartRelay): void {
     // topic modules register here, e.g. `fuzzTests(start);`
     void start;
     fuzzTests(start);
+    stalledReaderTests(start);
+    floodTests(start);
     searchAbuseTests(start);
   });
 }

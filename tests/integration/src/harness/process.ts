@@ -4,6 +4,8 @@ const MAX_LOG_CHARS = 4 * 1024 * 1024;
 
 /** A spawned relay process that has logged `relay listening`. */
 export interface RelayProcess {
+  /** The relay's process id (e.g. to read its memory in /proc/<pid>/status). */
+  readonly pid: number;
   readonly url: string;
   readonly httpUrl: string;
   logs(): string;
@@ -78,6 +80,7 @@ export function spawnRelay(
         settled = true;
         clearTimeout(timer);
         resolve({
+          pid: child.pid ?? 0,
           url,
           httpUrl: url.replace(/^ws/, 'http'),
           logs: () => logText,

@@ -68,6 +68,7 @@ async function launch(storage: Storage, env: Record<string, string>): Promise<Re
 function handle(proc: RelayProcess, storage: Storage, env: Record<string, string>): RelayUnderTest {
   let state: 'running' | 'stopped' | 'handed-over' = 'running';
   return {
+    pid: proc.pid,
     url: proc.url,
     httpUrl: proc.httpUrl,
     logs: () => proc.logs(),

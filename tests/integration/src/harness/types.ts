@@ -12,6 +12,11 @@ export interface RelayUnderTest {
   readonly url: string;
   /** HTTP URL of the same listener (NIP-11, health). */
   readonly httpUrl: string;
+  /**
+   * The process id of a one-process relay (standalone); absent for a cluster, whose processes
+   * are in `ClusterRelay.cluster`.
+   */
+  readonly pid?: number;
   /** Stops the relay (SIGTERM, then SIGKILL after a timeout) and removes what it created. */
   stop(): Promise<void>;
   /** Everything the relay process(es) wrote to stdout and stderr so far. */
