@@ -7,7 +7,8 @@ export interface HaproxyLayout {
 
 /**
  * The HAProxy configuration of the local cluster: WebSockets balanced by least connections over
- * the gateways, health-checked on /readyz so a draining gateway stops receiving connections,
+ * the gateways, health-checked on /readyz (reads) so a draining gateway stops receiving connections
+ * while a Redis or ingest outage does not turn readers away,
  * and tunnel timeouts long enough for idle Nostr subscriptions.
  *
  * TCP mode with the PROXY protocol (v2) rather than HTTP mode with X-Forwarded-For: in HTTP
@@ -40,6 +41,8 @@ frontend relay
 
 backend gateways
   balance leastconn
+  # /readyz = the gateway can serve reads: it stays 200 through Redis and ingest outages (EVENTs
+  # are then refused at once with error:), so readers keep being routed. /readyz/write is for alerts.
   option httpchk GET /readyz
   http-check expect status 200
 ${servers}

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceProcess } from '@nrelay/devcluster';
 import type { NostrEvent } from 'nostr-tools/pure';
+import { storedIds, eventStream as stream, summarizeOks as summarize } from './harness/accounting.js';
 import { type ClusterRelay, startClusterRelay } from './harness/cluster.js';
-import { newKeys, randomWord, signEvent } from './harness/events.js';
+import { newKeys, signEvent } from './harness/events.js';
 import { RawClient } from './harness/raw-client.js';
 import { FrameTally } from './harness/tally.js';
 import { httpStatus, waitForReady, waitUntil } from './harness/wait.js';
@@ -31,7 +31,8 @@ before(
     cluster = await startClusterRelay({
       gateways: 2,
       ownRedis: true,
-      env: { INGEST_REPLY_TIMEOUT_MS: String(REPLY_TIMEOUT_MS) },
+      // A killed worker's jobs run again within ~2 x INGEST_LOCK_MS once a worker is back.
+      env: { INGEST_REPLY_TIMEOUT_MS: String(REPLY_TIMEOUT_MS), INGEST_LOCK_MS: '3000' },
     });
   },
   { timeout: 90_000 },
@@ -41,42 +42,6 @@ after(async () => cluster?.stop(), { timeout: 60_000 });
 /** Starts `service` again if a failed test left it stopped, and waits for its readiness. */
 async function ensureRunning(service: ServiceProcess): Promise<void> {
   if (service.pid === undefined) await service.start(30_000);
-}
-
-/** Every event a filter matches, read through `url` (one REQ, limit above what a test publishes). */
-async function storedIds(url: string, filter: Record<string, unknown>): Promise<Set<string>> {
-  const c = await RawClient.open(url);
-  try {
-    const r = await c.query([{ ...filter, limit: 5000 }], { timeoutMs: 15_000 });
-    assert.equal(r.end, 'EOSE', `REQ through ${url} was CLOSED: ${r.reason}`);
-    return new Set(r.events.map((e) => e.id));
-  } finally {
-    c.close();
-  }
-}
-
-/** A kind (regular range) and tag unique to one test, and events carrying them. */
-function stream(count: number, label: string): { filter: Record<string, unknown>; events: NostrEvent[] } {
-  const kind = 1000 + randomInt(9000);
-  const tag = randomWord(16);
-  const keys = newKeys();
-  return {
-    filter: { kinds: [kind], '#t': [tag] },
-    events: Array.from({ length: count }, (_, i) =>
-      signEvent(keys, { kind, tags: [['t', tag]], content: `${label} ${i}` }),
-    ),
-  };
-}
-
-/** Counts of OK answers by their message prefix, for diagnostics. */
-function summarize(tally: FrameTally, events: readonly NostrEvent[]): string {
-  const counts = new Map<string, number>();
-  for (const e of events) {
-    const first = tally.oks.get(e.id)?.[0];
-    const key = first === undefined ? 'no OK' : `${first.ok} ${first.message.split(':')[0] || '""'}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return [...counts].map(([k, n]) => `${k}: ${n}`).join(', ');
 }
 
 describe('cluster faults', () => {

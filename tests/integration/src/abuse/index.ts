@@ -1,9 +1,10 @@
 import { describe } from 'node:test';
 import type { StartRelay } from '../harness/types.js';
+import { dependencyFaultTests } from './dependency-faults.js';
 import { floodTests } from './floods.js';
 import { fuzzTests } from './fuzz.js';
-import { stalledReaderTests } from './stalled-reader.js';
 import { searchAbuseTests } from './search.js';
+import { stalledReaderTests } from './stalled-reader.js';
 
 /**
  * The standing abuse suite (issue 10): what one hostile client or one failing dependency may
@@ -22,5 +23,6 @@ export function abuseSuite(name: string, start: StartRelay): void {
     stalledReaderTests(start);
     floodTests(start);
     searchAbuseTests(start);
+    dependencyFaultTests(name.startsWith('cluster') ? 'cluster' : 'standalone');
   });
 }

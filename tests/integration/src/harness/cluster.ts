@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Cluster, freePort, type ServiceProcess, startCluster } from '@nrelay/devcluster';
+import { type OwnPostgres, startOwnPostgres } from './own-postgres.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 import {
   deleteRedisPrefix,
@@ -37,6 +38,11 @@ export interface ClusterRelayOptions {
    * instead of the machine's shared Redis, so a test may kill and restart it.
    */
   ownRedis?: boolean;
+  /**
+   * Run the cluster on a private Postgres (pg_createcluster, dropped by `stop()`) instead of a
+   * database on the machine's shared server, so a test may stop and restart it.
+   */
+  ownPostgres?: boolean;
 }
 
 /** A cluster behind HAProxy as the suite sees a relay, plus the handle of every process. */
@@ -50,17 +56,20 @@ export interface ClusterRelay extends RelayUnderTest {
   readonly redisPrefix: string;
   /** The private redis-server, when started with `ownRedis`. */
   readonly redis: OwnRedis | undefined;
+  /** The private Postgres, when started with `ownPostgres`. */
+  readonly postgres: OwnPostgres | undefined;
   /** Stops every process of the cluster and starts them again on the same database, Redis and prefix. */
   restart(): Promise<ClusterRelay>;
 }
 
 /** Everything one cluster run owns across restarts; released once by the last handle's stop. */
 interface Shared {
-  options: Required<Omit<ClusterRelayOptions, 'ownRedis'>>;
+  options: Required<Omit<ClusterRelayOptions, 'ownRedis' | 'ownPostgres'>>;
   database: TestDatabase;
   redisUrl: string;
   redisPrefix: string;
   redis: OwnRedis | undefined;
+  postgres: OwnPostgres | undefined;
   log: string[];
   logChars: number;
 }
@@ -148,6 +157,7 @@ function handle(shared: Shared, cluster: Cluster): ClusterRelay {
     redisUrl: shared.redisUrl,
     redisPrefix: shared.redisPrefix,
     redis: shared.redis,
+    postgres: shared.postgres,
     logs: () => shared.log.join('\n'),
     stop: async () => {
       if (state !== 'running') return;
@@ -190,14 +200,22 @@ export async function startClusterRelay(opts: ClusterRelayOptions = {}): Promise
       ingestWorkers: opts.ingestWorkers ?? 1,
       queryServices: opts.queryServices ?? 1,
     },
-    database: await createTestDatabase(),
+    database: { name: '', url: '', drop: async () => {} },
     redisUrl: SHARED_REDIS_URL,
     redisPrefix: uniqueRedisPrefix(),
     redis: undefined,
+    postgres: undefined,
     log: [],
     logChars: 0,
   };
   try {
+    if (opts.ownPostgres) {
+      const own = await startOwnPostgres(await freePort(HOST));
+      shared.postgres = own;
+      shared.database = { name: 'postgres', url: own.url, drop: () => own.drop() };
+    } else {
+      shared.database = await createTestDatabase();
+    }
     if (opts.ownRedis) {
       shared.redis = await startOwnRedis(await freePort(HOST), (line) =>
         appendLog(shared, `[redis] ${line}`),
