@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import {
+  accessSettingsOf,
   createMemoryAccessChangeBus,
   createRateLimitHooks,
   privilegedKindsOf,
@@ -23,7 +26,7 @@ import {
   type IngestHooks,
 } from '@nrelay/ingest';
 import { createQueryEngine } from '@nrelay/query';
-import { concatHooks, loadPlugins, pluginHooks } from '@nrelay/runtime';
+import { assertPortFree, concatHooks, loadPlugins, pluginHooks } from '@nrelay/runtime';
 import {
   createDatabase,
   createEventStore,
@@ -50,10 +53,20 @@ export async function startStandalone(
   logger: Logger,
   version: string,
 ): Promise<StandaloneRelay> {
-  // Plugins load first: a broken one stops the start before anything is opened.
+  // Every setting and the port are checked before anything is created or migrated: a mistake
+  // is one line on stderr, not a stack trace after the migrations ran.
+  accessSettingsOf(config);
+  await assertPortFree(config.HOST, config.PORT);
+  // Plugins load next: a broken one stops the start before anything is opened.
   const plugins = await loadPlugins(config.PLUGINS, { config, logger });
   // Built-in policies first, then plugins; in one process every rate limit is local.
   const rateLimits = createRateLimitHooks(config);
+  if (!config.DATABASE_URL && !existsSync(join(config.DATA_DIR, 'PG_VERSION'))) {
+    logger.info(
+      { dataDir: config.DATA_DIR },
+      'first start: creating the embedded database (PGlite); this takes 10-20 s once',
+    );
+  }
   const database = await createDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,

@@ -9,6 +9,7 @@ export {
   type RejectHook,
   type Rejection,
 } from './hooks.js';
+export { startedByNpm, watchParent } from './parent.js';
 export {
   concatHooks,
   type LoadedPlugin,
@@ -20,4 +21,5 @@ export {
   pluginHooks,
   pluginSpecifier,
 } from './plugins.js';
-export { type RunningService, runService, type ServiceDefinition } from './service.js';
+export { assertPortFree } from './ports.js';
+export { type RunningService, runService, type ServiceDefinition, StartupError } from './service.js';

@@ -48,3 +48,55 @@ test('a started service logs JSON with its name and stops cleanly on SIGTERM', a
   assert.equal(code, 0);
   assert.match(p.out(), /"msg":"stopped"/);
 });
+
+/**
+ * Starts the echo service under a shell, as `npm start` does (npm → sh → node), and returns
+ * the service's pid once it logged its start.
+ */
+async function launchUnderShell(env: Record<string, string>) {
+  const shell = spawn('sh', ['-c', `"${process.execPath}" "${fixture}" & echo "pid=$!"; wait`], {
+    env: { PATH: process.env.PATH ?? '', PORT: '1234', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  shell.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  const deadline = Date.now() + 10_000;
+  while (!stdout.includes('echo started') && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  const pid = Number(/pid=(\d+)/.exec(stdout)?.[1]);
+  if (!(pid > 0) || !stdout.includes('echo started')) {
+    shell.kill('SIGKILL');
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+    assert.fail(`service did not start: ${stdout}`);
+  }
+  return { shell, pid, out: () => stdout };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('started by npm, the service stops when its parent dies (npm does not forward SIGTERM)', async () => {
+  const p = await launchUnderShell({ npm_lifecycle_event: 'start' });
+  p.shell.kill('SIGKILL');
+  const deadline = Date.now() + 10_000;
+  while (alive(p.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(alive(p.pid), false, 'the orphaned service is still running');
+  assert.match(p.out(), /"signal":"parent exited"/);
+});
+
+test('started by hand, the service outlives the shell that started it', async () => {
+  const p = await launchUnderShell({});
+  p.shell.kill('SIGKILL');
+  await new Promise((r) => setTimeout(r, 2500));
+  const stillAlive = alive(p.pid);
+  if (stillAlive) process.kill(p.pid, 'SIGTERM');
+  assert.equal(stillAlive, true, 'a service not started by npm must not stop with its parent');
+});

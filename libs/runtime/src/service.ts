@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Config, ConfigError, loadConfig } from '@nrelay/config';
 import { flushTelemetry, traceLogMixin } from '@nrelay/telemetry';
 import { type Logger, pino } from 'pino';
+import { startedByNpm, watchParent } from './parent.js';
 
 /** A started service: what `stop` must do on SIGTERM. */
 export interface RunningService {
@@ -32,7 +33,8 @@ function versionOf(entryUrl: string): string {
 /**
  * The body of every `main.ts`: reads and validates the environment (exit 2 with every problem
  * listed), builds the pino logger, starts the service, logs "<name> started", and stops it
- * once on SIGTERM/SIGINT (exit 0, or 1 if the stop failed or outlived the grace period).
+ * once on SIGTERM/SIGINT (exit 0, or 1 if the stop failed or outlived the grace period). Started
+ * by an npm script, it also stops when its parent goes away (npm does not forward SIGTERM).
  */
 export async function runService(
   definition: ServiceDefinition,
@@ -60,8 +62,13 @@ export async function runService(
   try {
     running = await definition.start(config, logger, version);
   } catch (err) {
-    logger.fatal({ err }, `${definition.name} failed to start`);
-    process.exit(1);
+    const line = startupProblem(err);
+    if (line === undefined) logger.fatal({ err }, `${definition.name} failed to start`);
+    else {
+      logger.fatal({ problem: line }, `${definition.name} failed to start`);
+      process.stderr.write(`${line}\n`);
+    }
+    process.exit(err instanceof ConfigError ? 2 : 1);
   }
   logger.info({ version, ...running.describe }, `${definition.name} started`);
 
@@ -90,4 +97,28 @@ export async function runService(
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  if (startedByNpm(env)) watchParent(() => stop('parent exited'));
+}
+
+/**
+ * A start failure the operator can fix, as one line saying what to do: invalid settings found
+ * late (e.g. PRIVILEGED_KINDS), a port already taken, a `StartupError`. Anything else is a bug
+ * and keeps its stack trace in the log.
+ */
+function startupProblem(err: unknown): string | undefined {
+  if (err instanceof ConfigError || err instanceof StartupError) return err.message;
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e?.code === 'EADDRINUSE')
+    return `port ${e.port ?? '?'} on ${e.address ?? 'this host'} is already in use (another relay?): stop that process or set PORT to a free port`;
+  if (e?.code === 'EACCES' && e.port !== undefined)
+    return `not allowed to listen on port ${e.port}: use a port above 1023 or run with the needed privilege`;
+  return undefined;
+}
+
+/** A start failure whose message alone tells the operator what to do (no stack trace shown). */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
 }
