@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { haproxyConfig } from './haproxy.js';
+import { assertPortsFree, claimRedisPrefix } from './preflight.js';
 import { type LineSink, ServiceProcess } from './service.js';
 
 /** What to start. Every port is explicit so tests can pick free ones. */
@@ -75,6 +76,30 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
  * processes against the given Postgres and Redis, each waited on until its /readyz answers.
  */
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
+  // Preflight, before any side effect: every port free, Redis reachable and this prefix not
+  // used by another cluster, Postgres reachable (and the database created).
+  await assertPortsFree(o.host, [
+    ...(o.haproxy ? [{ port: o.port, what: 'HAProxy, PORT' }] : []),
+    ...Array.from({ length: o.gateways }, (_, i) => ({
+      port: o.port + i + 1,
+      what: `gateway ${i + 1}, PORT+${i + 1}`,
+    })),
+    ...Array.from({ length: o.queryServices }, (_, i) => ({ port: o.queryPort + i, what: `query ${i + 1}` })),
+    ...Array.from({ length: o.ingestWorkers }, (_, i) => ({
+      port: o.ingestHealthPort + i,
+      what: `ingest ${i + 1}`,
+    })),
+  ]);
+  const claim = await claimRedisPrefix(o.redisUrl, o.redisPrefix, o.databaseUrl);
+  try {
+    return await startClaimed(o, claim.release);
+  } catch (err) {
+    await claim.release();
+    throw err;
+  }
+}
+
+async function startClaimed(o: ClusterOptions, releasePrefix: () => Promise<void>): Promise<Cluster> {
   await ensureDatabase(o.databaseUrl);
   const common = {
     DATABASE_URL: o.databaseUrl,
@@ -148,6 +173,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       await Promise.all(group.map((s) => s.stop()));
     await haproxy?.stop();
     if (haproxyDir) rmSync(haproxyDir, { recursive: true, force: true });
+    await releasePrefix();
   };
   let haproxy: ServiceProcess | undefined;
   let haproxyDir: string | undefined;

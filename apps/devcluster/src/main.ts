@@ -1,3 +1,4 @@
+import { startedByNpm, watchParent } from '@nrelay/runtime';
 import { startCluster } from './cluster.js';
 
 // `npm run cluster`: the whole cluster on this machine. The only file here that reads the environment.
@@ -59,6 +60,9 @@ for (const s of [
 }
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
+// `kill -TERM <npm pid>` of `npm run cluster`: npm does not pass the signal on, so the
+// launcher notices its parent is gone and stops everything it started.
+if (startedByNpm(env)) watchParent(() => void stop(0));
 
 process.stdout.write(
   [

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 
-function canListen(port: number, host: string): Promise<boolean> {
+/** Whether `host:port` can be listened on right now. */
+export function canListen(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
