@@ -23,3 +23,26 @@ it('leases the one PGlite session to one caller at a time, in order', async () =
   await pool.end();
   await assert.rejects(pool.connect(), /closed/);
 });
+
+it('starts every lease on a later event-loop turn, so back-to-back statements let other work run', async () => {
+  const pool = new PGlitePool(await PGlite.create('memory://'));
+  const ran: string[] = [];
+  // Each statement is synchronous WASM that resolves at once; a callback queued between two
+  // of them must run before the second, as timers and sockets must between a query's pages.
+  for (const step of ['page 1', 'page 2', 'page 3']) {
+    setImmediate(() => ran.push(`other work before ${step}`));
+    const client = await pool.connect();
+    await client.query('select 1', []);
+    client.release();
+    ran.push(step);
+  }
+  assert.deepEqual(ran, [
+    'other work before page 1',
+    'page 1',
+    'other work before page 2',
+    'page 2',
+    'other work before page 3',
+    'page 3',
+  ]);
+  await pool.end();
+});

@@ -22,12 +22,19 @@ export class PGlitePool implements PostgresPool {
     this.#lite = lite;
   }
 
-  /** Resolves once the single session is free; the caller must `release()` it exactly once. */
+  /**
+   * Resolves once the single session is free; the caller must `release()` it exactly once.
+   * A lease starts on a later event-loop turn (setImmediate), never in the same chain of
+   * microtasks: PGlite runs each statement synchronously in the main thread and answers
+   * with a resolved promise, so back-to-back statements (the pages of one query) would
+   * otherwise hold the event loop for all of them, starving timers and sockets. The loop is
+   * then blocked at most one statement at a time (docs/operations.md).
+   */
   connect(): Promise<PostgresPoolClient> {
     if (this.#ended) return Promise.reject(new Error('PGlite pool has been closed'));
     if (!this.#leased) {
       this.#leased = true;
-      return Promise.resolve(this.#client());
+      return new Promise((resolve) => setImmediate(() => resolve(this.#client())));
     }
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
@@ -81,7 +88,7 @@ export class PGlitePool implements PostgresPool {
       await this.#lite.query('rollback').catch(() => {});
     }
     const next = this.#waiters.shift();
-    if (next) next(this.#client());
+    if (next) setImmediate(() => next(this.#client()));
     else this.#leased = false;
   }
 }

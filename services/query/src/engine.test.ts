@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { InvalidQueryError } from '@nrelay/contracts';
 import type { Filter } from '@nrelay/protocol';
+import { QueryInputError } from '@nrelay/store';
 import { createQueryEngine, type EventReader, effectiveLimit } from './engine.js';
 
 const limits = { defaultLimit: 3, maxLimit: 5, pageSize: 100 };
@@ -107,4 +109,31 @@ test('each store page is one batch; rows already sent are dropped and an emptied
   const batches: Array<readonly string[]> = [];
   for await (const batch of engine.query(request, new AbortController().signal)) batches.push(batch);
   assert.deepEqual(batches, [['a', 'b'], ['c']]);
+});
+
+test("the store's refusal of a query's input (QueryInputError) is the seam's InvalidQueryError", async () => {
+  const refusal = new QueryInputError('E_SEARCH_TOO_LONG', 'search longer than 256 characters');
+  const reader: EventReader = {
+    // biome-ignore lint/correctness/useYield: refuses before the first page
+    async *query() {
+      throw refusal;
+    },
+    async count() {
+      throw refusal;
+    },
+  };
+  const engine = createQueryEngine({ store: reader, limits });
+  const request = { v: 1 as const, filters: [{ search: 'x' }], viewer: { authedPubkeys: [] } };
+  const signal = new AbortController().signal;
+  const invalid = (err: unknown) => err instanceof InvalidQueryError && err.message === refusal.message;
+  await assert.rejects(async () => {
+    for await (const _ of engine.query(request, signal));
+  }, invalid);
+  await assert.rejects(engine.count(request, signal), invalid);
+  const failure = new Error('connection lost');
+  const broken: EventReader = { ...reader, count: () => Promise.reject(failure) };
+  await assert.rejects(
+    createQueryEngine({ store: broken, limits }).count(request, signal),
+    (err) => err === failure,
+  );
 });

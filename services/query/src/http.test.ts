@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { createHttpQueryClient, QueryServiceError } from '@nrelay/cluster';
 import type { QueryClient, QueryRequest } from '@nrelay/contracts';
+import { InvalidQueryError } from '@nrelay/contracts';
 import { pino } from 'pino';
 import { createQueryHttpServer } from './http.js';
 
@@ -271,4 +272,36 @@ test('a count failure is a 500 the client throws on; a stopped server is a quick
   );
   assert.ok(Date.now() - started < 1_000);
   await client.close();
+});
+
+test('a request refused as invalid (InvalidQueryError) reaches the client as InvalidQueryError, not a failure', async () => {
+  const s = await start(
+    async function* (req) {
+      if (req.filters.length > 1) yield ['{"id":"1"}'];
+      throw new InvalidQueryError('search has 17 terms, more than 16');
+    },
+    {
+      count: async () => {
+        throw new InvalidQueryError('search longer than 256 characters');
+      },
+    },
+  );
+  try {
+    const refused = (message: string) => (err: unknown) =>
+      err instanceof InvalidQueryError && err.message === message;
+    const signal = new AbortController().signal;
+    for (const filters of [[{}], [{}, {}]]) {
+      const got: string[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const batch of s.client.query({ ...request, filters }, signal)) got.push(...batch);
+        })(),
+        refused('search has 17 terms, more than 16'),
+      );
+      assert.equal(got.length, filters.length - 1);
+    }
+    await assert.rejects(s.client.count(request, signal), refused('search longer than 256 characters'));
+  } finally {
+    await s.close();
+  }
 });
