@@ -50,3 +50,11 @@ test('the README settings table is the generated one', () => {
     'README.md settings table is out of date: paste the output of `node libs/config/dist/print-settings.js` into it',
   );
 });
+
+test('NIP-11 limitation advertises the search and page bounds that are enforced', () => {
+  const lim = limitationOf(loadConfig({ MAX_SEARCH_TERMS: '8' }));
+  assert.equal(lim.nrelay_max_search_length, 256);
+  assert.equal(lim.nrelay_max_search_terms, 8);
+  assert.throws(() => loadConfig({ MAX_SEARCH_TERMS: '100000' }), ConfigError);
+  assert.equal(loadConfig({}).QUERY_PAGE_MAX_BYTES, 1 << 20);
+});
