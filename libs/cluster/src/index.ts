@@ -40,6 +40,7 @@ export {
 export {
   cancelJob,
   claimJob,
+  type IngestHeartbeat,
   type IngestWorkerWatch,
   ingestAliveKey,
   JOB_FATE_TTL_MS,

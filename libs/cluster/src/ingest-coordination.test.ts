@@ -139,7 +139,7 @@ test('no ingest worker alive: submits are refused at once and nothing is queued;
     jobLingerMs: 0,
     workerHeartbeatMs: 100,
   });
-  let stopBeat: (() => void) | undefined;
+  let heartbeat: { stop(): void } | undefined;
   const worker = claimingWorker();
   try {
     await admin.del(ingestAliveKey(prefix, queueName));
@@ -150,7 +150,7 @@ test('no ingest worker alive: submits are refused at once and nothing is queued;
     assert.deepEqual(await gw.submit(request('gw-alive')), INGEST_UNAVAILABLE);
     const ms = Date.now() - started;
     assert.ok(ms < 1000, `refusal took ${ms} ms`);
-    stopBeat = startIngestHeartbeat({
+    heartbeat = startIngestHeartbeat({
       redis: admin,
       key: ingestAliveKey(prefix, queueName),
       intervalMs: 100,
@@ -164,7 +164,7 @@ test('no ingest worker alive: submits are refused at once and nothing is queued;
     assert.deepEqual(await gw.submit(request('gw-alive')), { ok: true, reason: '' });
     assert.equal(worker.stored.length, before + 1, 'the refused submit was queued after all');
   } finally {
-    stopBeat?.();
+    heartbeat?.stop();
     await gw.close();
     await worker.close();
   }

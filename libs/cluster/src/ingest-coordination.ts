@@ -52,10 +52,17 @@ export async function cancelJob(redis: Redis, prefix: string, jobId: string): Pr
   return previous === null || previous === CANCELLED;
 }
 
+/** A running heartbeat. */
+export interface IngestHeartbeat {
+  /** True while the last refresh of the alive key succeeded within its lifetime. */
+  beating(): boolean;
+  stop(): void;
+}
+
 /**
- * Worker side: refreshes the alive key every `intervalMs` while `isAlive()` (the worker runs and
- * its database is reachable), so gateways refuse EVENTs at once when no worker could store them.
- * Returns the function that stops it.
+ * Worker side: refreshes the alive key every `intervalMs` (and at once on every (re)connect)
+ * while `isAlive()` (the worker runs and its database is reachable), so gateways refuse EVENTs at
+ * once when no worker could store them.
  */
 export function startIngestHeartbeat(opts: {
   redis: Redis;
@@ -64,17 +71,30 @@ export function startIngestHeartbeat(opts: {
   workerId: string;
   isAlive: () => boolean;
   logger: ClusterLogger;
-}): () => void {
+}): IngestHeartbeat {
+  const ttlMs = opts.intervalMs * HEARTBEAT_TTL_INTERVALS;
+  let lastBeat = Number.NEGATIVE_INFINITY;
   const beat = () => {
     if (!opts.isAlive() || opts.redis.status !== 'ready') return;
-    opts.redis
-      .set(opts.key, opts.workerId, 'PX', opts.intervalMs * HEARTBEAT_TTL_INTERVALS)
-      .catch((err: unknown) => opts.logger.debug({ err }, 'ingest heartbeat failed'));
+    const at = Date.now();
+    opts.redis.set(opts.key, opts.workerId, 'PX', ttlMs).then(
+      () => {
+        lastBeat = at;
+      },
+      (err: unknown) => opts.logger.debug({ err }, 'ingest heartbeat failed'),
+    );
   };
   beat();
+  opts.redis.on('ready', beat);
   const timer = setInterval(beat, opts.intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return {
+    beating: () => opts.isAlive() && Date.now() - lastBeat < ttlMs,
+    stop() {
+      clearInterval(timer);
+      opts.redis.off('ready', beat);
+    },
+  };
 }
 
 /** Gateway side: whether some ingest worker refreshed the alive key lately. */

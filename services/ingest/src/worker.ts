@@ -49,7 +49,7 @@ export interface IngestWorkerOptions {
 /** A running ingest worker. */
 export interface IngestWorker {
   readonly worker: Worker<IngestJobData>;
-  /** True while the worker and its reply connection are up. */
+  /** True while the worker and its connections are up and (with a heartbeat) gateways can see it alive. */
   isReady(): boolean;
   /** Stops taking jobs, waits for the jobs in flight to finish and answer, then disconnects. */
   close(): Promise<void>;
@@ -156,24 +156,26 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
     logger[level]({ err, job: job?.id, attempt: job?.attemptsMade }, 'ingest job failed');
   });
 
-  const isReady = () => worker.isRunning() && replies.isReady() && coordination.status === 'ready';
-  const stopHeartbeat =
+  const running = () => worker.isRunning() && replies.isReady() && coordination.status === 'ready';
+  const heartbeat =
     options.heartbeatMs === undefined
-      ? () => {}
+      ? undefined
       : startIngestHeartbeat({
           redis: coordination,
           key: ingestAliveKey(prefix, options.queueName),
           intervalMs: options.heartbeatMs,
           workerId: options.workerId ?? String(process.pid),
-          isAlive: () => isReady() && (options.canStore?.() ?? true),
+          isAlive: () => running() && (options.canStore?.() ?? true),
           logger,
         });
+  // Ready only once gateways can see this worker: a gateway started after it accepts at once.
+  const isReady = () => running() && (heartbeat?.beating() ?? true);
 
   return {
     worker,
     isReady,
     async close() {
-      stopHeartbeat();
+      heartbeat?.stop();
       await worker.close();
       await queueMetrics.close();
       await replies.close();

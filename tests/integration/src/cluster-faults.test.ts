@@ -211,7 +211,9 @@ describe('cluster faults', () => {
       const downAt = performance.now();
       await own.restart(500);
       const readyUrls = [
-        ...relay().gatewayUrls.map((u) => `${u.replace(/^ws/, 'http')}/readyz`),
+        // /readyz of a gateway is reads only (it stays 200 through the outage); writes are back
+        // when /readyz/write is.
+        ...relay().gatewayUrls.map((u) => `${u.replace(/^ws/, 'http')}/readyz/write`),
         ...relay().cluster.ingestWorkers.map((_, i) => readyzOfIngest(i)),
       ];
       for (const u of readyUrls) await waitForReady(u, 30_000, 'after the Redis restart');
@@ -238,7 +240,10 @@ describe('cluster faults', () => {
         .catch(() => false);
       // A few more, to count copies: each subscription must get each event once.
       const more = events.slice(next, next + 5);
-      for (const e of more) assert.equal((await pub.publish(e)).ok, true, `publish ${e.id} on A`);
+      for (const e of more) {
+        const ok = await pub.publish(e);
+        assert.equal(ok.ok, true, `publish ${e.id} on A: ${ok.raw}`);
+      }
       for (const e of more) await afterSub.nextEvent('after', e.id, 0, 10_000);
       await afterSub.barrier();
       await before.barrier();
