@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '@nrelay/config';
-import { createDatabase, migrateToLatest } from '@nrelay/store';
+import { createDatabase, DataDirLockedError, migrateToLatest } from '@nrelay/store';
 
 // `npm run migrate`: applies the schema migrations to DATABASE_URL (or the PGlite DATA_DIR) and exits.
 try {
@@ -21,8 +21,7 @@ try {
     await database.close();
   }
 } catch (err) {
-  process.stderr.write(
-    `${err instanceof ConfigError ? err.message : String(err instanceof Error ? err.stack : err)}\n`,
-  );
+  const plain = err instanceof ConfigError || err instanceof DataDirLockedError;
+  process.stderr.write(`${plain ? err.message : String(err instanceof Error ? err.stack : err)}\n`);
   process.exit(err instanceof ConfigError ? 2 : 1);
 }

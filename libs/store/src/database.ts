@@ -2,6 +2,7 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { registerCancellablePool } from './cancel.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { PGlitePool } from './pglite-pool.js';
 import type { StoreSchema } from './schema.js';
 
@@ -52,11 +53,20 @@ function parseInt8(value: string): number {
  */
 export async function createDatabase(opts: DatabaseOptions = {}): Promise<StoreDatabase> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
-  const lite = await PGlite.create(opts.dataDir ?? 'memory://', {
-    parsers: { [pgliteTypes.INT8]: parseInt8 },
-  });
-  const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool: new PGlitePool(lite) }) });
-  return { db, backend: 'pglite', close: () => db.destroy() };
+  const dataDir = opts.dataDir ?? 'memory://';
+  // One process per data directory: PGlite has no lock of its own (ADR 0010).
+  const lock = dataDir.includes('://') ? undefined : lockDataDir(dataDir);
+  try {
+    const lite = await PGlite.create(dataDir, { parsers: { [pgliteTypes.INT8]: parseInt8 } });
+    const pool = new PGlitePool(lite);
+    const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
+    // Kysely ends the pool only if it was used; PGlite must be closed before the lock goes.
+    const close = () => db.destroy().then(() => pool.end());
+    return { db, backend: 'pglite', close: () => close().finally(() => lock?.release()) };
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
 }
 
 function openPostgres(databaseUrl: string, opts: DatabaseOptions): StoreDatabase {

@@ -2,6 +2,14 @@
  * @nrelay/store: the relay's event store on Kysely (Postgres dialect), running on a real
  * Postgres server or on embedded PGlite with the same SQL.
  */
+
+export {
+  type DataDirLock,
+  DataDirLockedError,
+  LOCK_FILE,
+  type LockOwner,
+  lockDataDir,
+} from './data-dir-lock.js';
 export {
   createDatabase,
   type DatabaseOptions,
