@@ -206,9 +206,15 @@ describe('privileged events', () => {
 });
 
 describe('mode properties', () => {
-  it('AUTH challenge on connect unless open; NIP-11 flags', () => {
+  it('AUTH challenge on connect by default, lazily only on an open relay set to on-demand', () => {
     assert.deepEqual(
-      MODES.map((m) => [m, authChallengeTiming(m), accessLimitation(m)]),
+      MODES.map((m) => authChallengeTiming(m)),
+      MODES.map(() => 'on-connect'),
+    );
+  });
+  it('with AUTH_CHALLENGE=on-demand the challenge is lazy only when open; NIP-11 flags', () => {
+    assert.deepEqual(
+      MODES.map((m) => [m, authChallengeTiming(m, 'on-demand'), accessLimitation(m)]),
       [
         ['open', 'on-demand', { auth_required: false, restricted_writes: false }],
         ['auth-read', 'on-connect', { auth_required: true, restricted_writes: false }],

@@ -183,11 +183,16 @@ export function onlyPrivilegedKinds(filters: readonly Filter[], privileged: Read
 }
 
 /**
- * When the NIP-42 challenge is sent: right after connect when the mode may ask for
- * authentication on any read or write, else with the first `auth-required:` answer.
+ * When the NIP-42 challenge is sent: right after connect when AUTH_CHALLENGE says so (the
+ * default: clients with an auth callback then authenticate before their first REQ) or when
+ * the mode may ask for authentication on any read or write; lazily, with the first
+ * `auth-required:` answer, only on an open relay set to `on-demand`.
  */
-export function authChallengeTiming(mode: AccessMode): 'on-connect' | 'on-demand' {
-  return mode === 'open' ? 'on-demand' : 'on-connect';
+export function authChallengeTiming(
+  mode: AccessMode,
+  preferred: 'on-connect' | 'on-demand' = 'on-connect',
+): 'on-connect' | 'on-demand' {
+  return mode === 'open' ? preferred : 'on-connect';
 }
 
 /** NIP-11 `limitation` flags the mode implies. */

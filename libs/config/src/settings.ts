@@ -286,6 +286,14 @@ export const SETTINGS = [
       'Who may read and write: open, auth-read, auth-write, auth-all, allowlist (pubkeys in Postgres), follows (pubkeys the admins follow).',
   },
   {
+    env: 'AUTH_CHALLENGE',
+    type: 'enum',
+    default: 'on-connect',
+    values: ['on-connect', 'on-demand'],
+    description:
+      'When the NIP-42 challenge is sent: on-connect (clients with an auth callback authenticate before their first REQ) or on-demand (with the first auth-required: answer; only on an open relay).',
+  },
+  {
     env: 'ADMIN_PUBKEYS',
     type: 'list',
     default: [],

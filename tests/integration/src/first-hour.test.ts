@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { freePortBlock } from './harness/cluster.js';
 import { createTestDatabase } from './harness/postgres.js';
 import { deleteRedisPrefix, SHARED_REDIS_URL, uniqueRedisPrefix } from './harness/redis.js';
+import { startStandalone } from './harness/standalone.js';
 
 // What a newcomer meets in the first hour with the README (issue 10 "first-hour frictions"):
 // stopping `npm start` / `npm run cluster` by signalling npm, and start failures that are one
@@ -89,6 +90,31 @@ function reap(pids: number[]): void {
 }
 
 describe('first hour', () => {
+  it("the README's nostr-tools example runs as printed on this Node.js", { timeout: 60_000 }, async () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Using it'));
+    const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+    if (code === undefined || !code.includes("'ws://127.0.0.1:7777'"))
+      assert.fail('no nostr-tools example in "Using it"');
+    const relay = await startStandalone();
+    // Next to the workspace's node_modules, so its imports resolve as in a user's project.
+    const file = join(REPO_ROOT, 'tests', 'integration', 'dist', `readme-example-${process.pid}.mjs`);
+    try {
+      await writeFile(file, code.replace("'ws://127.0.0.1:7777'", `'${relay.url}'`));
+      const example = run(process.execPath, [file], {});
+      const code_ = await Promise.race([
+        exitOf(example.child),
+        new Promise<string>((r) => setTimeout(() => r('timeout'), 30_000)),
+      ]);
+      if (code_ === 'timeout') example.child.kill('SIGKILL');
+      assert.equal(code_, 0, example.out());
+      assert.match(example.out(), /^hello$/m);
+    } finally {
+      await rm(file, { force: true });
+      await relay.stop();
+    }
+  });
+
   it('kill -TERM of the npm process of `npm start` stops the relay; the first start says it creates the database', {
     timeout: 90_000,
   }, async () => {

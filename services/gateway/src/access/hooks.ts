@@ -61,8 +61,10 @@ export function createAccessHooks(config: AccessHookConfig, state: AccessState):
   };
 }
 
-/** When the NIP-42 challenge goes out under ACCESS_MODE: on connect unless the relay is open. */
-export function accessAuthChallenge(config: Pick<Config, 'ACCESS_MODE'>): AuthChallengeTiming {
-  // loadConfig has already checked ACCESS_MODE against the enum's values.
-  return authChallengeTiming(config.ACCESS_MODE as AccessMode);
+/** When the NIP-42 challenge goes out: AUTH_CHALLENGE, always on connect when the mode asks for auth. */
+export function accessAuthChallenge(
+  config: Pick<Config, 'ACCESS_MODE' | 'AUTH_CHALLENGE'>,
+): AuthChallengeTiming {
+  // loadConfig has already checked both against their enums' values.
+  return authChallengeTiming(config.ACCESS_MODE as AccessMode, config.AUTH_CHALLENGE as AuthChallengeTiming);
 }
