@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -89,7 +89,34 @@ function reap(pids: number[]): void {
   for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
+/** The hash turbo gives each build task of `npm start`'s package graph under `env`. */
+function buildHashes(env: Record<string, string>): string[] {
+  const out = execFileSync('npx', ['turbo', 'run', 'build', '--filter=@nrelay/standalone...', '--dry=json'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const dry = JSON.parse(out) as { tasks: { taskId: string; hash: string }[] };
+  return dry.tasks.map((t) => `${t.taskId}=${t.hash}`).sort();
+}
+
 describe('first hour', () => {
+  it('changing DATABASE_URL or REDIS_URL rebuilds nothing (runtime settings are not build inputs)', {
+    timeout: 60_000,
+  }, () => {
+    const a = buildHashes({
+      DATABASE_URL: 'postgres://a@127.0.0.1:5432/a',
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    const b = buildHashes({
+      DATABASE_URL: 'postgres://b@127.0.0.1:5432/b',
+      REDIS_URL: 'redis://127.0.0.1:2',
+    });
+    assert.ok(a.length >= 10, `expected the whole build graph, got ${a.length} tasks`);
+    assert.deepEqual(a, b);
+  });
+
   it("the README's nostr-tools example runs as printed on this Node.js", { timeout: 60_000 }, async () => {
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Using it'));
