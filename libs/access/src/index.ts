@@ -100,6 +100,7 @@ export {
   REASONS,
 } from './policy.js';
 export { type ProxyHeader, parseProxyHeader, proxyV1Header, proxyV2Header } from './proxy-protocol.js';
+export { createPublicOriginResolver, type PublicOriginResolver, requestPath } from './public-url.js';
 export {
   checkRateLimitSpec,
   DEFAULT_MAX_KEYS,

@@ -14,6 +14,7 @@ import {
 } from './management-rpc.js';
 import type { ManagedAccessState } from './management-state.js';
 import { DEFAULT_NIP98_WINDOW_SECONDS, verifyNip98 } from './nip98.js';
+import type { PublicOriginResolver } from './public-url.js';
 
 /** The NIP-86 content type. */
 export const NIP86_CONTENT_TYPE = 'application/nostr+json+rpc';
@@ -37,6 +38,11 @@ export interface ManagementRouteOptions {
   admins: readonly string[];
   /** RELAY_URL: its path is where the route listens and its host what NIP-98 `u` must name. */
   relayUrl: string | undefined;
+  /**
+   * The origin each request was sent to (RELAY_URL, else Host or a trusted proxy's
+   * X-Forwarded-Host/Proto: `createPublicOriginResolver`); default the Host header.
+   */
+  publicOrigin?: PublicOriginResolver;
   logger: ManagementLogger;
   windowSeconds?: number;
   maxBodyBytes?: number;
@@ -128,7 +134,7 @@ export function createManagementRoute(
       fail(res, 413, `request body larger than ${maxBody} bytes`, { Connection: 'close' });
       return;
     }
-    const base = opts.relayUrl || `http://${req.headers.host ?? 'localhost'}`;
+    const base = opts.relayUrl || opts.publicOrigin?.(req) || `http://${req.headers.host ?? 'localhost'}`;
     const url = new URL(req.url ?? '/', base).toString();
     const auth = verifyNip98(req.headers.authorization, {
       url,

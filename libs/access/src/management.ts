@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '@nrelay/config';
 import type { AccessChangeBus } from './access-changes.js';
+import { parseCidrList } from './cidr.js';
 import {
   type ManagementIngestHooks,
   managementIngestHooks,
@@ -14,6 +15,7 @@ import {
 import { createManagementRoute, type ManagementLogger } from './management-route.js';
 import type { ManagementBackend } from './management-rpc.js';
 import { type AccessSource, loadAccessState, type ManagedAccessState } from './management-state.js';
+import { createPublicOriginResolver } from './public-url.js';
 
 /** The settings management reads. */
 export type ManagementConfig = Pick<
@@ -22,6 +24,7 @@ export type ManagementConfig = Pick<
   | 'ADMIN_PUBKEYS'
   | 'FOLLOWS_REFRESH_SECONDS'
   | 'RELAY_URL'
+  | 'TRUSTED_PROXIES'
   | 'NIP98_WINDOW_SECONDS'
   | 'MANAGEMENT_MAX_BODY_BYTES'
 >;
@@ -71,6 +74,10 @@ export async function startManagement(
           changes: deps.changes,
           admins,
           relayUrl: config.RELAY_URL,
+          publicOrigin: createPublicOriginResolver(
+            config.RELAY_URL,
+            parseCidrList(config.TRUSTED_PROXIES, 'TRUSTED_PROXIES'),
+          ),
           logger: deps.logger,
           windowSeconds: config.NIP98_WINDOW_SECONDS,
           maxBodyBytes: config.MANAGEMENT_MAX_BODY_BYTES,

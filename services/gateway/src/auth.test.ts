@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PUBKEY, signEvent, startRelay, type TestClient } from './fixtures.js';
+import { PUBKEY, signEvent, startRelay, TestClient } from './fixtures.js';
 import { checkAuthEvent } from './handlers/auth.js';
 import { relayUrlMatches } from './relay-url.js';
 
@@ -114,7 +114,8 @@ test('on-demand challenge: sent only when a hook answers auth-required', async (
       client.received.map((m) => m[0]),
       ['AUTH', 'OK'],
     );
-    const auth = authEvent(client.received[0]![1] as string);
+    // No RELAY_URL: the relay tag names the URL the client connected to.
+    const auth = authEvent(client.received[0]![1] as string, `ws://127.0.0.1:${relay.port}/`);
     client.send(`["AUTH",${auth.raw}]`);
     await client.next((m) => m[0] === 'OK' && m[1] === auth.event.id && m[2] === true);
     client.send(`["EVENT",${note.raw}]`);
@@ -124,17 +125,94 @@ test('on-demand challenge: sent only when a hook answers auth-required', async (
   }
 });
 
-test('checkAuthEvent accepts any relay tag when RELAY_URL is unset', () => {
+test('checkAuthEvent: the relay tag is required and must name the expected URL; none known refuses', () => {
   const e = authEvent('c', 'wss://anything.example/').event;
   const now = e.created_at;
+  const expect = { challenge: 'c', windowSeconds: 600, now };
+  assert.equal(checkAuthEvent(e, { ...expect, relayUrl: 'ws://Anything.example:80' }), undefined);
   assert.equal(
-    checkAuthEvent(e, { challenge: 'c', relayUrl: undefined, windowSeconds: 600, now }),
-    undefined,
+    checkAuthEvent(e, { ...expect, relayUrl: undefined }),
+    'invalid: relay tag does not match this relay',
+  );
+  assert.equal(
+    checkAuthEvent(e, { ...expect, relayUrl: 'ws://127.0.0.1:7777' }),
+    'invalid: relay tag does not match this relay',
+  );
+  const untagged = signEvent({ kind: 22242, tags: [['challenge', 'c']] }).event;
+  assert.equal(
+    checkAuthEvent(untagged, { ...expect, relayUrl: 'wss://anything.example' }),
+    'invalid: AUTH event must have a relay tag naming this relay',
   );
   assert.match(
-    checkAuthEvent(e, { challenge: 'c', relayUrl: undefined, windowSeconds: 600, now: now + 601 }) ?? '',
+    checkAuthEvent(e, { ...expect, relayUrl: 'wss://anything.example', now: now + 601 }) ?? '',
     /created_at/,
   );
+});
+
+// Issue 10, defect 7: with RELAY_URL unset any relay tag was accepted, so a relay the user
+// signed in to could replay the AUTH event here.
+test('RELAY_URL unset: AUTH must name the URL the client connected to (Host, or a trusted proxy)', async () => {
+  const relay = await startRelay({ TRUSTED_PROXIES: [] });
+  const clients: TestClient[] = [];
+  const connect = async (headers?: Record<string, string>) => {
+    const client = await TestClient.connect(relay.port, headers);
+    clients.push(client);
+    return client;
+  };
+  try {
+    const victim = await connect();
+    const challenge = await challengeOf(victim);
+    const replayed = authEvent(challenge, 'wss://malicious.example/');
+    victim.send(`["AUTH",${replayed.raw}]`);
+    const refused = await victim.next((m) => m[0] === 'OK' && m[1] === replayed.event.id);
+    assert.deepEqual(refused, [
+      'OK',
+      replayed.event.id,
+      false,
+      'invalid: relay tag does not match this relay',
+    ]);
+    const untagged = signEvent({ kind: 22242, tags: [['challenge', challenge]] });
+    victim.send(`["AUTH",${untagged.raw}]`);
+    const noTag = await victim.next((m) => m[0] === 'OK' && m[1] === untagged.event.id);
+    assert.equal(noTag[2], false);
+    const honest = authEvent(challenge, `ws://127.0.0.1:${relay.port}`);
+    victim.send(`["AUTH",${honest.raw}]`);
+    assert.deepEqual(await victim.next((m) => m[0] === 'OK' && m[1] === honest.event.id), [
+      'OK',
+      honest.event.id,
+      true,
+      '',
+    ]);
+    // X-Forwarded-Host counts only from a trusted proxy; none is trusted here.
+    const forged = await connect({ 'X-Forwarded-Host': 'malicious.example' });
+    const forgedAuth = authEvent(await challengeOf(forged), 'wss://malicious.example/');
+    forged.send(`["AUTH",${forgedAuth.raw}]`);
+    assert.equal((await forged.next((m) => m[0] === 'OK'))[2], false);
+  } finally {
+    for (const client of clients) client.ws.terminate();
+    await relay.close();
+  }
+});
+
+test('behind a trusted proxy the forwarded host is the URL the client connected to', async () => {
+  const relay = await startRelay({ TRUSTED_PROXIES: ['127.0.0.1/32'] });
+  let client: TestClient | undefined;
+  try {
+    client = await TestClient.connect(relay.port, {
+      'X-Forwarded-Host': 'relay.example.com',
+      'X-Forwarded-Proto': 'https',
+    });
+    const challenge = await challengeOf(client);
+    const direct = authEvent(challenge, `ws://127.0.0.1:${relay.port}`);
+    client.send(`["AUTH",${direct.raw}]`);
+    assert.equal((await client.next((m) => m[0] === 'OK' && m[1] === direct.event.id))[2], false);
+    const viaProxy = authEvent(challenge, 'wss://relay.example.com');
+    client.send(`["AUTH",${viaProxy.raw}]`);
+    assert.equal((await client.next((m) => m[0] === 'OK' && m[1] === viaProxy.event.id))[2], true);
+  } finally {
+    client?.ws.terminate();
+    await relay.close();
+  }
 });
 
 test('relayUrlMatches is loose about scheme, host case, default ports and trailing slashes', () => {
@@ -145,5 +223,5 @@ test('relayUrlMatches is loose about scheme, host case, default ports and traili
   assert.ok(!relayUrlMatches('wss://relay.example.com', 'wss://relay.example.org'));
   assert.ok(!relayUrlMatches('ws://localhost:7777', 'ws://localhost:7778'));
   assert.ok(!relayUrlMatches('wss://relay.example.com', 'not a url'));
-  assert.ok(relayUrlMatches(undefined, 'whatever'));
+  assert.ok(!relayUrlMatches(undefined, 'whatever'));
 });

@@ -58,7 +58,11 @@ test('an idle connection builds its subscription map, pubkey set, lifetime signa
     assert.deepEqual(lazyStructures(conn), ['AbortController', 'Map'], 'COUNT needs the lifetime signal');
 
     const challenge = client.all('AUTH')[0]?.[1] as string;
-    const auth = signEvent({ kind: 22242, tags: [['challenge', challenge]] });
+    const tags = [
+      ['relay', `ws://127.0.0.1:${relay.port}`],
+      ['challenge', challenge],
+    ];
+    const auth = signEvent({ kind: 22242, tags });
     client.send(['AUTH', auth.event]);
     await client.next((m) => m[0] === 'OK' && m[1] === auth.event.id);
     assert.deepEqual(lazyStructures(conn), ['AbortController', 'Map', 'Set']);

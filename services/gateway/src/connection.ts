@@ -81,6 +81,11 @@ export class Connection implements ConnectionInfo, HookLogger {
   alive = true;
   /** EVENTs of this connection handed to ingest and not yet answered. */
   pendingSubmits = 0;
+  /**
+   * The URL this client connected to (Host, or a trusted proxy's forwarded host), which its
+   * NIP-42 `relay` tag must name; set on accept only when RELAY_URL is unset.
+   */
+  connectUrl: string | undefined = undefined;
   /** COUNTs of this connection not answered yet; they count against MAX_SUBSCRIPTIONS. */
   pendingCounts = 0;
   /** Bytes of live events buffered by all subscriptions still in their stored phase. */

@@ -167,8 +167,8 @@ export class TestClient {
   }
 
   /** Connects to a running gateway. */
-  static connect(port: number): Promise<TestClient> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+  static connect(port: number, headers?: Record<string, string>): Promise<TestClient> {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, headers === undefined ? undefined : { headers });
     const client = new TestClient(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));

@@ -82,6 +82,9 @@ function refusalStatus(reason: string): [number, string] {
   return reason.startsWith('rate-limited:') ? [429, 'Too Many Requests'] : [403, 'Forbidden'];
 }
 
+/** HOST values that only this machine can reach. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
 /** Starts `server` on host:port and resolves with the bound address (port 0 picks a free one). */
 function listenOn(server: NetServer, host: string, port: number): Promise<{ host: string; port: number }> {
   return new Promise((resolve, reject) => {
@@ -114,7 +117,19 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const ctx = createGatewayContext(config, deps);
   // TRUSTED_PROXIES / PROXY_PROTOCOL decide the client IP (libs/access client-ip.ts).
   const addressing = createClientAddressing(config, logger);
-  const registry = new ConnectionRegistry(ctx, logger, createDispatcher(ctx), addressing.clientIp);
+  const registry = new ConnectionRegistry(
+    ctx,
+    logger,
+    createDispatcher(ctx),
+    addressing.clientIp,
+    config.RELAY_URL ? undefined : addressing.connectUrl,
+  );
+  if (!config.RELAY_URL && !LOOPBACK_HOSTS.has(config.HOST)) {
+    logger.warn(
+      { HOST: config.HOST },
+      'RELAY_URL is unset: NIP-42 relay tags are checked against the Host header each client sends, which a client talking to this port directly chooses; set RELAY_URL on a public relay (docs/access-control.md)',
+    );
+  }
   const unsubscribe = deps.fanout.subscribe(createFanoutDelivery(ctx));
   let listening = false;
   let closing: Promise<void> | undefined;

@@ -36,6 +36,8 @@ export class ConnectionRegistry {
     dispatch: Dispatcher,
     /** The client IP of an upgrade request (trusted proxies applied, see `access/client-address.ts`). */
     private readonly clientIp: (req: IncomingMessage) => string = peerIp,
+    /** The URL a client connected to (`access/client-address.ts`); unset when RELAY_URL is set. */
+    private readonly connectUrl?: (req: IncomingMessage) => string | undefined,
   ) {
     const connections = this.connections;
     this.onMessage = function onMessage(data, isBinary) {
@@ -75,6 +77,7 @@ export class ConnectionRegistry {
   accept(ws: WebSocket, req: IncomingMessage, ip: string = this.ipOf(req)): void {
     const ctx = this.ctx;
     const conn = new Connection(ws, ip, this.logger, ctx.counters);
+    if (this.connectUrl !== undefined) conn.connectUrl = this.connectUrl(req);
     this.connections.set(ws, conn);
     ctx.counters.connectionsAccepted++;
     ws.on('message', this.onMessage);

@@ -37,7 +37,11 @@ async function accessRelay(settings: Record<string, unknown> = {}, state: Access
 /** Answers the connection's challenge (waiting for it) as the key's pubkey. */
 async function authenticate(client: TestClient, key?: Uint8Array): Promise<void> {
   const challenge = (await client.next((m) => m[0] === 'AUTH'))[1] as string;
-  const auth = signEvent({ kind: 22242, tags: [['challenge', challenge]] }, key);
+  const tags = [
+    ['relay', client.ws.url],
+    ['challenge', challenge],
+  ];
+  const auth = signEvent({ kind: 22242, tags }, key);
   client.send(`["AUTH",${auth.raw}]`);
   const ok = await client.next((m) => m[0] === 'OK' && m[1] === auth.event.id);
   assert.equal(ok[2], true, JSON.stringify(ok));

@@ -7,7 +7,10 @@ import { AUTH_KIND } from './event.js';
 /** What an AUTH event is checked against. */
 export interface AuthExpectation {
   challenge: string;
-  /** RELAY_URL; unset accepts any `relay` tag. */
+  /**
+   * RELAY_URL, else the URL the client connected to (`Connection.connectUrl`); the `relay` tag
+   * must name it. Undefined (no usable Host) refuses every AUTH.
+   */
   relayUrl: string | undefined;
   windowSeconds: number;
   /** Current time in seconds. */
@@ -27,10 +30,10 @@ function tagValue(event: NostrEvent, name: string): string | undefined {
 export function checkAuthEvent(event: NostrEvent, expect: AuthExpectation): string | undefined {
   if (event.kind !== AUTH_KIND) return `invalid: AUTH event must be kind ${AUTH_KIND}`;
   if (tagValue(event, 'challenge') !== expect.challenge) return 'invalid: challenge does not match';
+  // Without this binding a relay the user signed in to could replay the event here.
   const relay = tagValue(event, 'relay');
-  if (expect.relayUrl && (relay === undefined || !relayUrlMatches(expect.relayUrl, relay))) {
-    return 'invalid: relay tag does not match this relay';
-  }
+  if (relay === undefined) return 'invalid: AUTH event must have a relay tag naming this relay';
+  if (!relayUrlMatches(expect.relayUrl, relay)) return 'invalid: relay tag does not match this relay';
   if (Math.abs(event.created_at - expect.now) > expect.windowSeconds) {
     return `invalid: created_at must be within ${expect.windowSeconds} seconds of now`;
   }
@@ -49,7 +52,7 @@ export function handleAuth(ctx: GatewayContext, conn: Connection, raw: RawEvent)
   const event = raw.event;
   const reason = checkAuthEvent(event, {
     challenge: conn.challenge,
-    relayUrl: ctx.config.RELAY_URL,
+    relayUrl: ctx.config.RELAY_URL || conn.connectUrl,
     windowSeconds: ctx.config.AUTH_WINDOW_SECONDS,
     now: Math.floor(Date.now() / 1000),
   });
