@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +106,8 @@ async function startClaimed(o: ClusterOptions, releasePrefix: () => Promise<void
     DATABASE_URL: o.databaseUrl,
     REDIS_URL: o.redisUrl,
     REDIS_PREFIX: o.redisPrefix,
+    // Gateways and query services share one secret per run (the query service trusts no one else).
+    QUERY_SECRET: randomBytes(32).toString('hex'),
     ...o.env,
   };
   const node = process.execPath;

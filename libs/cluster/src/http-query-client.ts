@@ -2,6 +2,7 @@ import http from 'node:http';
 import { InvalidQueryError, type QueryClient, type QueryRequest } from '@nrelay/contracts';
 import { LineSplitter, NDJSON_END_LINE, NDJSON_ERROR_START } from './ndjson.js';
 import type { ClusterLogger } from './redis.js';
+import { bearerOf } from './service-secret.js';
 
 /** Options of the HTTP QueryClient. */
 export interface HttpQueryClientOptions {
@@ -12,6 +13,8 @@ export interface HttpQueryClientOptions {
   maxSockets: number;
   /** Time to connect and receive the response headers; the stream itself has no deadline. */
   requestTimeoutMs: number;
+  /** QUERY_SECRET, sent as `Authorization: Bearer …` (the query service requires it off loopback). */
+  secret?: string;
 }
 
 /** What went wrong talking to the query service. */
@@ -61,6 +64,8 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
       : new QueryServiceError('cut', `query stream from ${where} broke (${code})`, { cause: err });
   }
 
+  const authorization = options.secret ? bearerOf(options.secret) : undefined;
+
   function post(path: string, body: unknown, signal: AbortSignal) {
     const payload = JSON.stringify(body);
     return new Promise<{ req: http.ClientRequest; res: http.IncomingMessage }>((resolve, reject) => {
@@ -72,7 +77,11 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
         path: basePath + path,
         method: 'POST',
         signal,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          ...(authorization === undefined ? {} : { authorization }),
+        },
       });
       const timer = setTimeout(() => {
         const message = `query service at ${where} did not answer within ${options.requestTimeoutMs} ms`;

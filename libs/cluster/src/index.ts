@@ -83,3 +83,4 @@ export {
   type RedisRateLimitersOptions,
   rateLimitKeyPrefix,
 } from './redis-rate-limit.js';
+export { bearerOf, createSecretCheck, isLoopbackHost } from './service-secret.js';

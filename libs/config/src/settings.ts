@@ -267,7 +267,7 @@ export const SETTINGS = [
     type: 'string',
     default: undefined,
     description:
-      'Public ws(s):// URL of the relay, matched (loosely) against the NIP-42 `relay` tag; unset = accept any relay tag.',
+      'Public ws(s):// URL of the relay; NIP-42 `relay` and NIP-98 `u` tags must name it (loosely). Unset = the URL each client connected to (Host, or X-Forwarded-Host/Proto from TRUSTED_PROXIES): set it on a public relay.',
   },
   {
     env: 'AUTH_WINDOW_SECONDS',
@@ -466,6 +466,13 @@ export const SETTINGS = [
     min: 0,
     max: 65535,
     description: 'Cluster: port of the query service.',
+  },
+  {
+    env: 'QUERY_SECRET',
+    type: 'string',
+    default: undefined,
+    description:
+      'Cluster: shared secret the gateways send to the query service (Authorization: Bearer); both refuse to start without it unless the query service is on loopback.',
   },
   {
     env: 'INGEST_HEALTH_PORT',

@@ -9,6 +9,7 @@ import {
   createRedisAccessChangeBus,
   createRedisFanoutBus,
   createRedisRateLimiters,
+  isLoopbackHost,
 } from '@nrelay/cluster';
 import { SOFTWARE_URL, SUPPORTED_NIPS } from '@nrelay/config';
 import { concatHooks, loadPlugins, pluginHooks, requireSetting, runService } from '@nrelay/runtime';
@@ -27,6 +28,15 @@ await runService(
     name: 'gateway',
     entryUrl: import.meta.url,
     async start(config, logger, version) {
+      // A query service off loopback refuses calls without the secret (and must, see services/query).
+      const remoteQuery = config.QUERY_URL.find((url) => !isLoopbackHost(new URL(url).hostname));
+      if (remoteQuery !== undefined) {
+        requireSetting(
+          config.QUERY_SECRET,
+          'QUERY_SECRET',
+          `the query service at ${remoteQuery} is not on loopback and requires the secret it shares with the gateways`,
+        );
+      }
       const gatewayId = config.GATEWAY_ID ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
       const log = logger.child({ gateway: gatewayId });
       const plugins = await loadPlugins(config.PLUGINS, { config, logger: log });
@@ -92,6 +102,7 @@ await runService(
             logger: log,
             maxSockets: config.QUERY_MAX_SOCKETS,
             requestTimeoutMs: config.QUERY_TIMEOUT_MS,
+            ...(config.QUERY_SECRET ? { secret: config.QUERY_SECRET } : {}),
           }),
         ),
       );

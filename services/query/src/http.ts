@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { NDJSON_END_LINE, ndjsonErrorLine, ndjsonEventLines } from '@nrelay/cluster';
+import { createSecretCheck, NDJSON_END_LINE, ndjsonErrorLine, ndjsonEventLines } from '@nrelay/cluster';
 import { InvalidQueryError, type QueryClient, type QueryRequest } from '@nrelay/contracts';
 import { type Filter, isProtocolError, validateFilter } from '@nrelay/protocol';
 import type { Logger } from 'pino';
@@ -14,6 +14,11 @@ export interface QueryHttpServerOptions {
   ready?: () => boolean | Promise<boolean>;
   /** How long an idle keep-alive connection stays open (default 65 s, above common LB idle timeouts). */
   keepAliveTimeoutMs?: number;
+  /**
+   * QUERY_SECRET: /query and /count answer 401 unless `Authorization: Bearer <secret>` (checked
+   * in constant time). Unset = no check (the caller allows that only on loopback).
+   */
+  secret?: string;
   /** Extra routes (e.g. /metrics), tried first; each returns true when it answered. */
   routes?: ReadonlyArray<(req: http.IncomingMessage, res: http.ServerResponse) => boolean>;
 }
@@ -40,6 +45,7 @@ export class QueryRequestError extends Error {
  */
 export function createQueryHttpServer(options: QueryHttpServerOptions): http.Server {
   const { engine, logger } = options;
+  const authorized = options.secret ? createSecretCheck(options.secret) : () => true;
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     for (const route of options.routes ?? []) if (route(req, res)) return;
@@ -53,6 +59,12 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
       return sendJson(res, 405, { error: `${path} takes POST` });
+    }
+    // Any viewer's privileged events are one request away: only a gateway may ask.
+    if (!authorized(req.headers.authorization)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      res.setHeader('connection', 'close');
+      return sendJson(res, 401, { error: 'unauthorized: QUERY_SECRET does not match' });
     }
     let request: QueryRequest;
     try {

@@ -1,4 +1,5 @@
 import { privilegedKindsOf } from '@nrelay/access';
+import { isLoopbackHost } from '@nrelay/cluster';
 import { closeServer, requireSetting, runService } from '@nrelay/runtime';
 import { createEventStore, openServiceDatabase } from '@nrelay/store';
 import { serveMetrics } from '@nrelay/telemetry';
@@ -16,6 +17,14 @@ await runService(
         'DATABASE_URL',
         'the query service reads a shared Postgres',
       );
+      // Off loopback anyone reaching the port could read every DM: a secret is required.
+      if (!isLoopbackHost(config.HOST)) {
+        requireSetting(
+          config.QUERY_SECRET,
+          'QUERY_SECRET',
+          `the query service on HOST=${config.HOST} serves any viewer's privileged events to whoever reaches it; give the gateways and the query service the same secret`,
+        );
+      }
       const { database, probe } = await openServiceDatabase({
         databaseUrl,
         poolSize: config.DATABASE_POOL_SIZE,
@@ -38,6 +47,7 @@ await runService(
         engine,
         logger,
         maxBodyBytes: 1 << 20,
+        ...(config.QUERY_SECRET ? { secret: config.QUERY_SECRET } : {}),
         ready: probe.isReady,
         routes: [serveMetrics],
       });
