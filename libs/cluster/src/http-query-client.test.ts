@@ -222,3 +222,33 @@ async function waitFor(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(check());
 }
+
+test('waiting for a pooled socket counts against requestTimeoutMs; an abort while waiting answers at once', {
+  timeout: 10_000,
+}, async () => {
+  // Issue 10, defect 3: a stalled stream held every socket and other queries waited without
+  // bound. The wait for a socket is part of the time to the response headers.
+  const s = await serve((req, res) => {
+    res.writeHead(200);
+    if (req.url === '/query') res.write('{"id":"held"}\n');
+    // Never ends: the one socket (maxSockets 4, all taken below) stays busy.
+  });
+  try {
+    const held = Array.from({ length: 4 }, () => s.client.query(request, new AbortController().signal));
+    const iterators = held.map((q) => q[Symbol.asyncIterator]());
+    for (const it of iterators) assert.deepEqual((await it.next()).value, ['{"id":"held"}']);
+    const started = Date.now();
+    const waited = await rejection(s.client.count(request, new AbortController().signal));
+    const ms = Date.now() - started;
+    assert.equal(waited.code, 'timeout');
+    assert.ok(ms >= 400 && ms < 2_000, `gave up after ${ms} ms (requestTimeoutMs 500)`);
+    const abort = new AbortController();
+    const reason = new Error('subscription closed');
+    const queued = collect(s.client.query(request, abort.signal));
+    setTimeout(() => abort.abort(reason), 50);
+    await assert.rejects(queued, (err) => err === reason);
+    for (const it of iterators) await it.return?.();
+  } finally {
+    await s.close();
+  }
+});

@@ -11,7 +11,10 @@ export interface HttpQueryClientOptions {
   logger: ClusterLogger;
   /** Most concurrent requests (sockets) to the query service; more wait in the agent's queue. */
   maxSockets: number;
-  /** Time to connect and receive the response headers; the stream itself has no deadline. */
+  /**
+   * Time to get a pooled socket, connect and receive the response headers; the stream itself
+   * has no deadline here (the gateway bounds a stalled one, STALLED_STREAM_TIMEOUT_MS).
+   */
   requestTimeoutMs: number;
   /** QUERY_SECRET, sent as `Authorization: Bearer …` (the query service requires it off loopback). */
   secret?: string;
@@ -83,17 +86,31 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
           ...(authorization === undefined ? {} : { authorization }),
         },
       });
+      let settled = false;
+      // Settled here, not from the request's 'error' event: a request still waiting for a
+      // pooled socket emits its error only once it gets one, which may be never.
+      const fail = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      };
+      const onAbort = () => fail(signal.reason);
       const timer = setTimeout(() => {
-        const message = `query service at ${where} did not answer within ${options.requestTimeoutMs} ms`;
-        req.destroy(new QueryServiceError('timeout', message));
+        const message = `query service at ${where} did not answer within ${options.requestTimeoutMs} ms (socket wait included)`;
+        const err = new QueryServiceError('timeout', message);
+        req.destroy(err);
+        fail(err);
       }, options.requestTimeoutMs);
+      signal.addEventListener('abort', onAbort, { once: true });
       // Kept for the request's whole life: a late error must not be an unhandled 'error' event.
-      req.on('error', (err) => {
-        clearTimeout(timer);
-        reject(failure(err, signal, 'connect'));
-      });
+      req.on('error', (err) => fail(failure(err, signal, 'connect')));
       req.once('response', (res) => {
+        if (settled) return void res.resume();
+        settled = true;
         clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
         resolve({ req, res });
       });
       req.end(payload);
