@@ -226,6 +226,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
         connections: registry.size,
         subscriptions: ctx.index.size,
         pendingSubmits: ctx.pending.size,
+        querySlotsInUse: ctx.slots.inUse,
+        queriesWaiting: ctx.slots.waiting,
       };
     },
   };

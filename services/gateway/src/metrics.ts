@@ -78,6 +78,8 @@ function register(): void {
   const connections = gauge('nrelay_connections', 'Open WebSocket connections');
   const subscriptions = gauge('nrelay_subscriptions', 'Open subscriptions (stored phase and live)');
   const pending = gauge('nrelay_pending_submits', 'EVENTs handed to ingest and not answered yet');
+  const slotsInUse = gauge('nrelay_query_slots_in_use', 'Stored queries (REQ stored phases, COUNTs) running');
+  const queriesWaiting = gauge('nrelay_queries_waiting', 'Stored queries waiting for a query slot');
   const accepted = counter('nrelay_connections_accepted', 'WebSocket connections accepted');
   const rejected = counter(
     'nrelay_connections_rejected',
@@ -99,6 +101,8 @@ function register(): void {
     connections,
     subscriptions,
     pending,
+    slotsInUse,
+    queriesWaiting,
     accepted,
     rejected,
     messagesIn,
@@ -122,6 +126,14 @@ function register(): void {
     result.observe(
       pending,
       sum((s) => s.pendingSubmits),
+    );
+    result.observe(
+      slotsInUse,
+      sum((s) => s.querySlotsInUse),
+    );
+    result.observe(
+      queriesWaiting,
+      sum((s) => s.queriesWaiting),
     );
     result.observe(
       accepted,

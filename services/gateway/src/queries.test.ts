@@ -19,6 +19,8 @@ test('a connection runs at most MAX_QUERIES_PER_CONNECTION stored queries; anoth
     bystander.send(['REQ', 'b', { kinds: [1] }]);
     const call = await relay.query.call(2);
     assert.deepEqual(call.request.filters, [{ kinds: [1], limit: 500 }]);
+    const stats = relay.gateway.stats();
+    assert.deepEqual([stats.querySlotsInUse, stats.queriesWaiting], [3, 8]);
     call.end();
     await bystander.next(isEose('b'));
     // A queued REQ keeps its subscription and runs when one of the connection's queries ends;

@@ -25,6 +25,10 @@ export interface GatewayStats extends GatewayCounters {
   subscriptions: number;
   /** EVENTs handed to ingest and not answered yet. */
   pendingSubmits: number;
+  /** Stored queries (REQ stored phases, COUNTs) holding a query slot. */
+  querySlotsInUse: number;
+  /** Stored queries waiting for a query slot. */
+  queriesWaiting: number;
 }
 
 /** Fresh zeroed counters. */
