@@ -137,3 +137,18 @@ test("the stored-phase live buffers of all of a connection's subscriptions share
     await relay.close();
   }
 });
+
+test('NIP-11 advertises the per-connection query bounds', async () => {
+  const relay = await startRelay();
+  try {
+    const res = await fetch(`http://127.0.0.1:${relay.port}/`, {
+      headers: { Accept: 'application/nostr+json' },
+    });
+    const { limitation } = (await res.json()) as { limitation: Record<string, unknown> };
+    assert.equal(limitation.max_subscriptions, 64);
+    assert.equal(limitation.nrelay_max_queries_per_connection, 4);
+    assert.equal(limitation.nrelay_stalled_stream_timeout_ms, 15000);
+  } finally {
+    await relay.close();
+  }
+});
