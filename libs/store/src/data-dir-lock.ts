@@ -2,7 +2,7 @@
  * One process per PGlite data directory. PGlite is a single embedded Postgres session with no
  * lock of its own: two processes on one directory both start, both commit, and each overwrites
  * the other's pages (issue 10: half of the acknowledged events gone after a restart). A lock
- * file created with O_EXCL, holding the owner's pid, keeps the second one out (ADR 0010).
+ * file created with O_EXCL, holding the owner's pid, keeps the second one out (ADR 0011).
  */
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';

@@ -54,7 +54,7 @@ function parseInt8(value: string): number {
 export async function createDatabase(opts: DatabaseOptions = {}): Promise<StoreDatabase> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
   const dataDir = opts.dataDir ?? 'memory://';
-  // One process per data directory: PGlite has no lock of its own (ADR 0010).
+  // One process per data directory: PGlite has no lock of its own (ADR 0011).
   const lock = dataDir.includes('://') ? undefined : lockDataDir(dataDir);
   try {
     const lite = await PGlite.create(dataDir, { parsers: { [pgliteTypes.INT8]: parseInt8 } });

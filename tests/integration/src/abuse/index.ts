@@ -5,6 +5,7 @@ import { floodTests } from './floods.js';
 import { fuzzTests } from './fuzz.js';
 import { searchAbuseTests } from './search.js';
 import { stalledReaderTests } from './stalled-reader.js';
+import { trustTests } from './trust.js';
 
 /**
  * The standing abuse suite (issue 10): what one hostile client or one failing dependency may
@@ -23,6 +24,7 @@ export function abuseSuite(name: string, start: StartRelay): void {
     stalledReaderTests(start);
     floodTests(start);
     searchAbuseTests(start);
+    trustTests(start);
     dependencyFaultTests(name.startsWith('cluster') ? 'cluster' : 'standalone');
   });
 }
