@@ -215,7 +215,7 @@ describe('access hooks: modes, NIP-70, privileged REQs', () => {
   });
 
   it('NIP-70: a protected event only from its authenticated author; on-demand challenge', async () => {
-    const relay = await accessRelay();
+    const relay = await accessRelay({ AUTH_CHALLENGE: 'on-demand' });
     await withRelay(relay, async () => {
       const client = await relay.connect();
       const protectedNote = signEvent({ tags: [['-']], content: 'mine only' });
@@ -239,12 +239,20 @@ describe('access hooks: modes, NIP-70, privileged REQs', () => {
     });
   });
 
-  it('privileged-only REQ/COUNT from an unauthenticated connection: CLOSED auth-required', async () => {
+  it('open mode: the challenge is sent on connect by default (AUTH_CHALLENGE=on-connect)', async () => {
     const relay = await accessRelay();
     await withRelay(relay, async () => {
       const client = await relay.connect();
+      assert.equal(typeof (await client.next((m) => m[0] === 'AUTH'))[1], 'string');
+    });
+  });
+
+  it('privileged-only REQ/COUNT from an unauthenticated connection: CLOSED auth-required', async () => {
+    const relay = await accessRelay({ AUTH_CHALLENGE: 'on-demand' });
+    await withRelay(relay, async () => {
+      const client = await relay.connect();
       await sleep(20);
-      assert.equal(client.all('AUTH').length, 0, 'open mode: no challenge on connect');
+      assert.equal(client.all('AUTH').length, 0, 'open mode, on-demand: no challenge on connect');
       assert.deepEqual(await reqEnd(client, 'dm', { kinds: [4] }, { kinds: [1059], '#p': [PUBKEY] }), [
         'CLOSED',
         'dm',
