@@ -387,14 +387,15 @@ export const SETTINGS = [
   {
     env: 'RATE_REQS_PER_CONNECTION',
     type: 'int',
-    default: 20,
+    default: 1000,
     min: 0,
-    description: 'REQs and COUNTs per second per connection (0 = off).',
+    description:
+      'REQs and COUNTs per second per connection (0 = off); above what a busy closed-loop client sends, below a flood.',
   },
   {
     env: 'BURST_REQS_PER_CONNECTION',
     type: 'int',
-    default: 100,
+    default: 2000,
     min: 1,
     description: 'Burst of REQs and COUNTs per connection.',
   },

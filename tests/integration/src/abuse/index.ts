@@ -18,8 +18,6 @@ import { trustTests } from './trust.js';
  */
 export function abuseSuite(name: string, start: StartRelay): void {
   describe(`abuse: ${name}`, () => {
-    // topic modules register here, e.g. `fuzzTests(start);`
-    void start;
     fuzzTests(start);
     stalledReaderTests(start);
     floodTests(start);
