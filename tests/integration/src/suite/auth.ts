@@ -70,13 +70,17 @@ export function authTests(ctx: SuiteContext): void {
       assert.notEqual(a, b, 'two connections got the same challenge');
     });
 
-    it('the challenge is the first frame after connect (AUTH_CHALLENGE=on-connect, the default)', T, async () => {
-      await withClient(ctx.relay.url, async (c) => {
-        // Nothing sent: a client with an auth callback can answer before its first REQ.
-        const first = await c.waitFor(() => true, { timeoutMs: 3000, what: 'a frame after connect' });
-        assert.equal(first.msg[0], 'AUTH', `first frame: ${first.raw}`);
-        assert.equal(typeof first.msg[1], 'string');
-      });
-    });
+    it(
+      'the challenge is the first frame after connect (AUTH_CHALLENGE=on-connect, the default)',
+      T,
+      async () => {
+        await withClient(ctx.relay.url, async (c) => {
+          // Nothing sent: a client with an auth callback can answer before its first REQ.
+          const first = await c.waitFor(() => true, { timeoutMs: 3000, what: 'a frame after connect' });
+          assert.equal(first.msg[0], 'AUTH', `first frame: ${first.raw}`);
+          assert.equal(typeof first.msg[1], 'string');
+        });
+      },
+    );
   });
 }
