@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import { connectRedisOnce } from '@nrelay/cluster';
+import type { Redis } from 'ioredis';
 import { canListen } from './ports.js';
 
 /** The key a running launcher holds under its Redis prefix; expires unless refreshed. */
@@ -50,18 +51,10 @@ export async function assertPortsFree(host: string, ports: ReadonlyArray<{ port:
  * 15 s.
  */
 export async function claimRedisPrefix(redisUrl: string, prefix: string, databaseUrl: string) {
-  const redis = new Redis(redisUrl, {
-    lazyConnect: true,
-    connectTimeout: 3_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => {});
+  let redis: Redis;
   try {
-    await redis.connect();
-    await redis.ping();
+    redis = await connectRedisOnce(redisUrl, 3_000);
   } catch (err) {
-    redis.disconnect();
     throw failure(
       `cannot reach Redis at ${redisUrl} (${err instanceof Error ? err.message : String(err)}); start it (e.g. redis-server --daemonize yes --port 6379) or set REDIS_URL`,
     );

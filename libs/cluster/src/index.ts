@@ -65,6 +65,7 @@ export {
   aclChannel,
   type ClusterLogger,
   connectRedis,
+  connectRedisOnce,
   quitRedis,
   replyChannel,
   whenConnected,

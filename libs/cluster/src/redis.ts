@@ -62,6 +62,29 @@ export function connectRedis(
   return redis;
 }
 
+/**
+ * Opens one connection that does not retry and answers PING within `timeoutMs`, or rejects with
+ * the connection error (the connection is closed then): for checks that must fail fast with a
+ * message of the caller's own, such as a launcher's preflight or a test's first contact.
+ */
+export async function connectRedisOnce(url: string, timeoutMs: number): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+    return redis;
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+}
+
 /** Resolves once the connection is (or becomes) ready. */
 export function whenConnected(redis: Redis): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();

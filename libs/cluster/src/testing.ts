@@ -3,7 +3,8 @@
  * skip), and give every run its own key prefix so parallel runs and leftovers never collide.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedisOnce } from './redis.js';
 
 /** Tests talk only to the local Redis. */
 export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -19,18 +20,9 @@ export function uniquePrefix(): string {
 
 /** Opens a plain connection to the test Redis, failing fast with a clear message if it is down. */
 export async function connectTestRedis(): Promise<Redis> {
-  const redis = new Redis(TEST_REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 2_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => {});
   try {
-    await redis.connect();
-    await redis.ping();
+    return await connectRedisOnce(TEST_REDIS_URL, 2_000);
   } catch (err) {
-    redis.disconnect();
     throw new Error(
       `these tests need Redis at ${TEST_REDIS_URL}, which is not reachable; ${START_REDIS_HINT}`,
       {
@@ -38,7 +30,6 @@ export async function connectTestRedis(): Promise<Redis> {
       },
     );
   }
-  return redis;
 }
 
 /** Deletes every key starting with `prefix`; returns how many were deleted. */

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePortBlock } from './harness/cluster.js';
 import { createTestDatabase } from './harness/postgres.js';
+import { isAlive } from './harness/process.js';
 import { deleteRedisPrefix, SHARED_REDIS_URL, uniqueRedisPrefix } from './harness/redis.js';
 import { startStandalone } from './harness/standalone.js';
 
@@ -46,15 +47,6 @@ function descendants(root: number): number[] {
   return out;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function run(command: string, args: string[], env: Record<string, string>) {
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
@@ -86,7 +78,7 @@ function exitOf(child: ChildProcess): Promise<number | null> {
 
 /** SIGKILLs what is left (the test failed) so nothing outlives it. */
 function reap(pids: number[]): void {
-  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 /** The hash turbo gives each build task of `npm start`'s package graph under `env`. */
@@ -161,7 +153,7 @@ describe('first hour', () => {
       tree = descendants(npm.child.pid!);
       assert.ok(tree.length > 0);
       npm.child.kill('SIGTERM');
-      await until('every process of `npm start` gone', () => tree.every((p) => !alive(p)), 15_000, npm.out);
+      await until('every process of `npm start` gone', () => tree.every((p) => !isAlive(p)), 15_000, npm.out);
     } finally {
       reap(tree);
       npm.child.kill('SIGKILL');
@@ -262,7 +254,12 @@ describe('first hour', () => {
       tree = descendants(shell.child.pid!);
       assert.ok(tree.length >= 5, `expected launcher, services and HAProxy, found ${tree.length} processes`);
       shell.child.kill('SIGKILL');
-      await until('every process of the cluster gone', () => tree.every((p) => !alive(p)), 30_000, shell.out);
+      await until(
+        'every process of the cluster gone',
+        () => tree.every((p) => !isAlive(p)),
+        30_000,
+        shell.out,
+      );
     } finally {
       reap(tree);
       shell.child.kill('SIGKILL');

@@ -7,6 +7,7 @@ import { assertAccounting, eventStream, storedIds, summarizeOks } from '../harne
 import { type ClusterRelay, startClusterRelay } from '../harness/cluster.js';
 import { newKeys, signEvent } from '../harness/events.js';
 import { type OwnPostgres, startOwnPostgres } from '../harness/own-postgres.js';
+import { isAlive } from '../harness/process.js';
 import { RawClient } from '../harness/raw-client.js';
 import { startStandalone } from '../harness/standalone.js';
 import { FrameTally } from '../harness/tally.js';
@@ -119,15 +120,6 @@ function standaloneFaults(): void {
       }
     });
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function clusterFaults(): void {
