@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { haproxyConfig } from './haproxy.js';
-import { assertPortsFree, claimRedisPrefix } from './preflight.js';
+import { assertPortsFree, assertSettingsValid, claimRedisPrefix } from './preflight.js';
 import { type LineSink, ServiceProcess } from './service.js';
 
 /** What to start. Every port is explicit so tests can pick free ones. */
@@ -77,8 +77,16 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
  * processes against the given Postgres and Redis, each waited on until its /readyz answers.
  */
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
-  // Preflight, before any side effect: every port free, Redis reachable and this prefix not
-  // used by another cluster, Postgres reachable (and the database created).
+  // Preflight, before any side effect: the services' settings valid, every port free, Redis
+  // reachable and this prefix not used by another cluster, Postgres reachable (and the
+  // database created).
+  assertSettingsValid({
+    ...process.env,
+    ...o.env,
+    DATABASE_URL: o.databaseUrl,
+    REDIS_URL: o.redisUrl,
+    REDIS_PREFIX: o.redisPrefix,
+  });
   await assertPortsFree(o.host, [
     ...(o.haproxy ? [{ port: o.port, what: 'HAProxy, PORT' }] : []),
     ...Array.from({ length: o.gateways }, (_, i) => ({

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
+import { accessSettingsOf } from '@nrelay/access';
 import { connectRedisOnce } from '@nrelay/cluster';
+import { loadConfig } from '@nrelay/config';
 import type { Redis } from 'ioredis';
 import { canListen } from './ports.js';
 
@@ -27,6 +29,15 @@ function failure(message: string): Error {
   const err = new Error(message);
   err.name = 'PreflightError';
   return err;
+}
+
+/**
+ * Validates the settings every service will read (throws a ConfigError listing every problem),
+ * so a bad value stops the launcher before it creates or migrates anything, instead of a
+ * service failing after the migrations ran.
+ */
+export function assertSettingsValid(env: Record<string, string | undefined>): void {
+  accessSettingsOf(loadConfig(env));
 }
 
 /**

@@ -1,9 +1,13 @@
+import { accessSettingsOf } from '@nrelay/access';
 import { ConfigError, loadConfig } from '@nrelay/config';
 import { createDatabase, DataDirLockedError, migrateToLatest } from '@nrelay/store';
 
 // `npm run migrate`: applies the schema migrations to DATABASE_URL (or the PGlite DATA_DIR) and exits.
 try {
   const config = loadConfig(process.env);
+  // Settings only a service reads later (e.g. PRIVILEGED_KINDS) are checked before the schema
+  // changes: in a cluster the launcher migrates first, then starts the services.
+  accessSettingsOf(config);
   const database = await createDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,

@@ -96,7 +96,7 @@ test('NIP-11 advertises the enabled limits in nrelay_rate_limits, and nothing wh
   const byDefault = await startRelay();
   try {
     const info = await fetchInfo(byDefault.port);
-    assert.deepEqual(info.nrelay_rate_limits, { reqs_per_connection: { rate: 20, burst: 100 } });
+    assert.deepEqual(info.nrelay_rate_limits, { reqs_per_connection: { rate: 1000, burst: 2000 } });
   } finally {
     await byDefault.close();
   }
@@ -112,7 +112,7 @@ test('NIP-11 advertises the enabled limits in nrelay_rate_limits, and nothing wh
     const info = await fetchInfo(on.port);
     assert.deepEqual(info.nrelay_rate_limits, {
       events_per_ip: { rate: 5, burst: 200 },
-      reqs_per_connection: { rate: 2, burst: 100 },
+      reqs_per_connection: { rate: 2, burst: 2000 },
     });
     assert.equal(
       Object.keys(info.limitation).some((k) => k.includes('rate')),

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { freePortBlock } from './harness/cluster.js';
 import { createTestDatabase } from './harness/postgres.js';
 import { isAlive } from './harness/process.js';
@@ -74,6 +75,20 @@ async function until(what: string, check: () => boolean, timeoutMs: number, log:
 function exitOf(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** How many tables the public schema of `url` holds. */
+async function tableCount(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      "select count(*)::int as n from pg_tables where schemaname = 'public'",
+    );
+    return (rows[0] as { n: number }).n;
+  } finally {
+    await client.end();
+  }
 }
 
 /** SIGKILLs what is left (the test failed) so nothing outlives it. */
@@ -224,6 +239,17 @@ describe('first hour', () => {
       npm_lifecycle_event: 'cluster',
     });
     try {
+      // An invalid setting only the services read: refused before the database is migrated.
+      const badKinds = run(process.execPath, [DEVCLUSTER], {
+        ...env,
+        PRIVILEGED_KINDS: '4,dm',
+        PORT: String(base + 9),
+      });
+      assert.equal(await exitOf(badKinds.child), 1);
+      assert.match(badKinds.out(), /PRIVILEGED_KINDS: "dm" is not an event kind/);
+      assert.doesNotMatch(badKinds.out(), /migration/);
+      assert.equal(await tableCount(database.url), 0, 'the launcher migrated before checking the settings');
+
       const startedAt = Date.now();
       const noRedis = run(process.execPath, [DEVCLUSTER], {
         ...env,

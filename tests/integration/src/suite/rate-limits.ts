@@ -74,7 +74,7 @@ export function rateLimitTests(start: StartRelay): void {
       assert.deepEqual((doc as { nrelay_rate_limits?: unknown }).nrelay_rate_limits, {
         events_per_ip: { rate: 1, burst: 5 },
         // On by default (issue 10): REQs and COUNTs per connection.
-        reqs_per_connection: { rate: 20, burst: 100 },
+        reqs_per_connection: { rate: 1000, burst: 2000 },
       });
     });
   });
