@@ -225,17 +225,21 @@ function ipTests(start: StartRelay): void {
 /** ACCESS_MODE=open (the default): for the relay that runs with default settings. */
 export function openModeTests(ctx: SuiteContext): void {
   describe('ACCESS_MODE=open (default)', () => {
-    it('no challenge on connect; anyone reads and writes', T, async () => {
-      assert.equal(await challengedOnConnect(ctx.relay.url), false);
-      const keys = newKeys();
-      const c = await openAs(ctx.relay.url);
-      try {
-        assertAccepted(await c.publish(signEvent(keys)), 'anonymous EVENT');
-        assert.equal((await c.query([{ authors: [keys.pk] }])).events.length, 1);
-      } finally {
-        c.close();
-      }
-    });
+    it(
+      'a challenge on connect (AUTH_CHALLENGE=on-connect), yet anyone reads and writes anonymously',
+      T,
+      async () => {
+        assert.equal(await challengedOnConnect(ctx.relay.url), true);
+        const keys = newKeys();
+        const c = await openAs(ctx.relay.url);
+        try {
+          assertAccepted(await c.publish(signEvent(keys)), 'anonymous EVENT');
+          assert.equal((await c.query([{ authors: [keys.pk] }])).events.length, 1);
+        } finally {
+          c.close();
+        }
+      },
+    );
   });
 }
 
