@@ -1,11 +1,13 @@
 import type { RawEvent } from '@nrelay/protocol';
 import type { Kysely } from 'kysely';
+import { deletedAddresses, saveDeletion } from './deletion.js';
 import { type PreparedEvent, prepareEvent } from './prepare.js';
-import { deletedAddresses, saveDeletion, saveReplaceable } from './save-one.js';
+import { saveReplaceable } from './replaceable.js';
 import type { StoreSchema } from './schema.js';
 import { isInputError, isRetryable, sqlState } from './sqlstate.js';
+import { tombstonedIds } from './tombstones.js';
 import type { SaveOutcome } from './types.js';
-import { type Executor, insertEvents, lockReplaceKeys, tombstonedIds } from './write.js';
+import { type Executor, insertEvents, lockReplaceKeys } from './write.js';
 
 /** Tunables of `save`, each a named decision. */
 export interface SaveSettings {

@@ -70,16 +70,6 @@ async function insertTags(db: Executor, events: readonly PreparedEvent[]): Promi
     on conflict do nothing`.execute(db);
 }
 
-/** Ids among `events` that their author has tombstoned with a NIP-09 `e` deletion. */
-export async function tombstonedIds(db: Executor, events: readonly PreparedEvent[]): Promise<Set<string>> {
-  if (events.length === 0) return new Set();
-  const { rows } = await sql<{ id: string }>`
-    select d.event_id as id from deletions d
-    join unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.pubkey)}::text[]) as v(id, pubkey)
-      on d.event_id = v.id and d.pubkey = v.pubkey`.execute(db);
-  return new Set(rows.map((r) => r.id));
-}
-
 /**
  * Takes the transaction-scoped advisory locks of the given replace keys, in one fixed order
  * (by hash) so two batches that share keys cannot deadlock on them.
