@@ -4,7 +4,7 @@ import { authFrame, type Filter } from '@nrelay/protocol';
 import type { HookLogger } from '@nrelay/runtime';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
-import { tallyAnswer } from './answers.js';
+import { tallyAnswer } from './answer-tally.js';
 import type { ConnectionInfo } from './hooks.js';
 import type { GatewayCounters, OutboundKind } from './stats.js';
 

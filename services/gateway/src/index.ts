@@ -8,7 +8,7 @@ export {
   createClientAddressing,
   IP_REASONS,
 } from './access/index.js';
-export { type AnswerTally, createAnswerTally, tallyAnswer } from './answers.js';
+export { type AnswerTally, createAnswerTally, tallyAnswer } from './answer-tally.js';
 export { type BufferedEvent, Connection, type Subscription } from './connection.js';
 export {
   type AuthChallengeTiming,
@@ -20,7 +20,7 @@ export {
 } from './context.js';
 export { answerParseError, createDispatcher, type Dispatcher } from './dispatch.js';
 export { createFanoutDelivery } from './fanout.js';
-export { allIdsFound, applyFilterHooks, normaliseLimits } from './filters.js';
+export { allIdsFound, applyFilterHooks, normaliseLimits } from './filter-hooks.js';
 export { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
 export { type AuthExpectation, checkAuthEvent, handleAuth } from './handlers/auth.js';
 export { dropSubscription, handleClose } from './handlers/close.js';

@@ -1,4 +1,4 @@
-import { type AnswerTally, createAnswerTally } from './answers.js';
+import { type AnswerTally, createAnswerTally } from './answer-tally.js';
 
 /** Client verbs counted on the way in, plus frames that never reached a verb handler. */
 export type InboundKind = 'EVENT' | 'REQ' | 'CLOSE' | 'COUNT' | 'AUTH' | 'invalid' | 'binary' | 'too-large';

@@ -2,7 +2,7 @@ import { InvalidQueryError } from '@nrelay/contracts';
 import { closedFrame, countFrame, type Filter } from '@nrelay/protocol';
 import type { Connection } from '../connection.js';
 import type { GatewayContext } from '../context.js';
-import { applyFilterHooks } from '../filters.js';
+import { applyFilterHooks } from '../filter-hooks.js';
 import { QuerySlotTimeout } from '../query-slots.js';
 import { countKey } from '../shared-counts.js';
 import { challengeIfAuthRequired } from './event.js';

@@ -3,7 +3,7 @@ import { closedFrame, eoseFrame, eventFrame, type Filter } from '@nrelay/protoco
 import { type Connection, LIVE_DEDUPE_WINDOW_MS, type Subscription } from '../connection.js';
 import type { GatewayContext } from '../context.js';
 import { corkUntilNextTick } from '../cork.js';
-import { allIdsFound, applyFilterHooks, normaliseLimits } from '../filters.js';
+import { allIdsFound, applyFilterHooks, normaliseLimits } from '../filter-hooks.js';
 import { closeSlowConsumer } from '../lifecycle.js';
 import { QuerySlotTimeout, type ReleaseSlot } from '../query-slots.js';
 import { rawEventId } from '../raw-id.js';

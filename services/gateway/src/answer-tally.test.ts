@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { closedFrame, okFrame } from '@nrelay/protocol';
-import { createAnswerTally, tallyAnswer } from './answers.js';
+import { createAnswerTally, tallyAnswer } from './answer-tally.js';
 
 const ID = 'a'.repeat(64);
 
