@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createGatewayRateLimitHooks, startManagement } from '@nrelay/access';
+import { startManagement } from '@nrelay/access';
 import {
   aclChannel,
   createBalancedQueryClient,
@@ -17,6 +17,7 @@ import { createDatabase, createManagementStore } from '@nrelay/store';
 import { accessAuthChallenge, createAccessHooks } from './access/hooks.js';
 import { GATEWAY_HOOK_NAMES, type GatewayHooks } from './hooks.js';
 import { createObservedGateway } from './observed.js';
+import { gatewayRateLimitHooks } from './rate-limits.js';
 
 // A cluster gateway: WebSockets in, BullMQ / HTTP / Redis behind. The only file of this service that reads the environment.
 
@@ -74,7 +75,7 @@ await runService(
       // Access policy first (a denied IP or a banned pubkey costs no rate-limit token), then limits, plugins.
       const hooks = concatHooks<GatewayHooks>(
         createAccessHooks(config, accessState),
-        createGatewayRateLimitHooks(config, rateLimiters.limiter),
+        gatewayRateLimitHooks(config, rateLimiters.limiter),
         pluginHooks(plugins, 'gateway', GATEWAY_HOOK_NAMES),
       );
       const ingest = createBullmqIngestClient({

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createGatewayRateLimitHooks, RATE_LIMIT_REASONS } from '@nrelay/access';
+import { RATE_LIMIT_REASONS } from '@nrelay/access';
 import { loadConfig } from '@nrelay/config';
 import { WebSocket } from 'ws';
 import { signEvent, startRelay } from './fixtures.js';
-import type { GatewayHooks } from './hooks.js';
+import { gatewayRateLimitHooks } from './rate-limits.js';
 
 /** A test relay with the built-in rate limits of `settings` (local buckets). */
 async function limitedRelay(settings: Record<string, unknown>) {
   const config = loadConfig({}, settings);
-  const hooks: Partial<GatewayHooks> = createGatewayRateLimitHooks(config);
-  return startRelay(settings, { hooks });
+  return startRelay(settings, { hooks: gatewayRateLimitHooks(config) });
 }
 
 test('EVENTs per IP: the burst passes, the next one is rate-limited before ingest', async () => {
