@@ -2,7 +2,6 @@ export {
   createIngestPipeline,
   createLocalIngestClient,
   type IngestDeps,
-  type IngestPipeline,
 } from './pipeline.js';
 export {
   type IngestQueueMetricsOptions,
@@ -25,8 +24,8 @@ export {
 } from './telemetry.js';
 export {
   INGEST_HOOK_NAMES,
-  type Ingest,
   type IngestHooks,
+  type IngestPipeline,
   type IngestPolicy,
   type StageVerdict,
 } from './types.js';

@@ -15,7 +15,7 @@ import {
   traceStoreWrite,
   traceVerifier,
 } from './telemetry.js';
-import type { IngestHooks, IngestPolicy } from './types.js';
+import type { IngestHooks, IngestPipeline, IngestPolicy } from './types.js';
 
 /** What the ingest pipeline is built from. */
 export interface IngestDeps {
@@ -32,13 +32,6 @@ export interface IngestDeps {
   writers?: number;
   /** Clock in milliseconds, for tests. */
   now?: () => number;
-}
-
-/** The ingest pipeline: verify → policy → store → reply → publish, one OK per event. */
-export interface IngestPipeline {
-  process(request: IngestRequest): Promise<IngestResult>;
-  /** Waits for queued writes, then stops accepting. */
-  close(): Promise<void>;
 }
 
 const SERVER_ERROR: IngestResult = { ok: false, reason: 'error: could not save the event, try again later' };

@@ -21,8 +21,8 @@ import {
   type Tracer,
   trace,
 } from '@nrelay/telemetry';
-import type { IngestPipeline } from './pipeline.js';
 import type { EventWriter } from './stages/store.js';
+import type { IngestPipeline } from './types.js';
 
 interface IngestInstruments {
   events: Counter;

@@ -39,5 +39,9 @@ export const INGEST_HOOK_NAMES = Object.keys(INGEST_HOOKS) as readonly (keyof In
 /** One ingest step's verdict: continue, or answer the client now. */
 export type StageVerdict = IngestResult | undefined;
 
-/** A function turning an event into its OK. */
-export type Ingest = (request: IngestRequest, signal?: AbortSignal) => Promise<IngestResult>;
+/** The ingest pipeline: verify → policy → store → reply → publish, one OK per event. */
+export interface IngestPipeline {
+  process(request: IngestRequest): Promise<IngestResult>;
+  /** Waits for queued writes, then stops accepting. */
+  close(): Promise<void>;
+}

@@ -16,8 +16,8 @@ import {
 import type { IngestResult } from '@nrelay/contracts';
 import { type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import type { IngestPipeline } from './pipeline.js';
 import { observeIngestQueue } from './queue-metrics.js';
+import type { IngestPipeline } from './types.js';
 
 /** Options of the BullMQ ingest worker. */
 export interface IngestWorkerOptions {
