@@ -1,45 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { authFrame, type Filter } from '@nrelay/protocol';
+import { authFrame } from '@nrelay/protocol';
 import type { HookLogger } from '@nrelay/runtime';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import { tallyAnswer } from './answer-tally.js';
 import type { ConnectionInfo } from './hooks.js';
 import type { GatewayCounters, OutboundKind } from './stats.js';
-
-/** A live event that arrived while its subscription was still streaming stored results. */
-export interface BufferedEvent {
-  id: string;
-  raw: string;
-}
-
-/**
- * One open REQ of a connection. In the `stored` phase live matches are buffered and the ids
- * sent so far are remembered; after EOSE the buffer is flushed (deduplicated) and the
- * subscription turns `live`. The ids sent from storage are kept a little longer
- * (`dedupeUntil`): in a cluster an event's fanout message can arrive after the query already
- * returned it, and must not be sent twice.
- */
-export interface Subscription {
-  readonly id: string;
-  readonly filters: Filter[];
-  /** Aborts the stored-results query (CLOSE, replacement, disconnect, shutdown). */
-  readonly abort: AbortController;
-  phase: 'stored' | 'live';
-  buffer: BufferedEvent[];
-  /**
-   * Sum of `raw.length` over `buffer`. The stored-phase buffers of all subscriptions of a
-   * connection share one bound (`Connection.storedPhaseBytes`, SEND_MAX_BUFFERED_BYTES).
-   */
-  bufferedBytes: number;
-  sentIds: Set<string>;
-  /** Until when (ms since the epoch) live events are checked against `sentIds`. */
-  dedupeUntil: number;
-}
-
-/** How long after EOSE a live event is still checked against the ids sent from storage. */
-export const LIVE_DEDUPE_WINDOW_MS = 15_000;
+import type { Subscription } from './subscriptions/subscription.js';
 
 /** ws option object for text frames sent from a pre-encoded Buffer; shared, never mutated. */
 const TEXT_FRAME = { binary: false } as const;
@@ -88,8 +56,7 @@ export class Connection implements ConnectionInfo, HookLogger {
   connectUrl: string | undefined = undefined;
   /** COUNTs of this connection not answered yet; they count against MAX_SUBSCRIPTIONS. */
   pendingCounts = 0;
-  /** Bytes of live events buffered by all subscriptions still in their stored phase. */
-  storedPhaseBytes = 0;
+  private bufferedLiveBytes = 0;
   private nonce: string | undefined;
   private pubkeys: Set<string> | undefined;
   private subs: Map<string, Subscription> | undefined;
@@ -119,6 +86,20 @@ export class Connection implements ConnectionInfo, HookLogger {
   authenticate(pubkey: string): void {
     this.pubkeys ??= new Set();
     this.pubkeys.add(pubkey);
+  }
+
+  /** Bytes of live events buffered by all subscriptions still in their stored phase. */
+  get storedPhaseBytes(): number {
+    return this.bufferedLiveBytes;
+  }
+
+  /**
+   * Adds `bytes` (negative: gives back) to the stored-phase buffers' shared count and returns
+   * the new total, which SEND_MAX_BUFFERED_BYTES bounds; called by `Subscription` only.
+   */
+  bufferStoredPhase(bytes: number): number {
+    this.bufferedLiveBytes += bytes;
+    return this.bufferedLiveBytes;
   }
 
   /** Open subscriptions by id (the map is created by the first REQ that asks for it). */
@@ -160,10 +141,10 @@ export class Connection implements ConnectionInfo, HookLogger {
     this.released = true;
     const subs = this.subs;
     if (subs !== undefined) {
-      for (const sub of subs.values()) sub.abort.abort(CONNECTION_RELEASED);
+      for (const sub of subs.values()) sub.end(CONNECTION_RELEASED);
       subs.clear();
     }
-    this.storedPhaseBytes = 0;
+    this.bufferedLiveBytes = 0;
     this.lifetimeController?.abort(CONNECTION_RELEASED);
   }
 

@@ -9,7 +9,7 @@ export {
   IP_REASONS,
 } from './access/index.js';
 export { type AnswerTally, createAnswerTally, tallyAnswer } from './answer-tally.js';
-export { type BufferedEvent, Connection, type Subscription } from './connection.js';
+export { Connection } from './connection.js';
 export {
   type AuthChallengeTiming,
   type ContextDeps,
@@ -43,7 +43,7 @@ export {
   type HttpRoute,
   type RelayInfoOverrides,
 } from './http.js';
-export { closeSlowConsumer, releaseConnection, SLOW_CONSUMER_CLOSE_CODE } from './lifecycle.js';
+export { releaseConnection } from './lifecycle.js';
 export { exportGatewayStats, type GatewayHistograms, gatewayHistograms } from './metrics.js';
 export { escapeHtml, type RelaySoftware, relayInformation, relayPage } from './nip11.js';
 export { createObservedGateway, withGatewayTelemetry } from './observed.js';
@@ -58,4 +58,6 @@ export {
   type OutboundKind,
 } from './stats.js';
 export { type IndexedSubscription, SubscriptionIndex } from './subscription-index.js';
+export { closeSlowConsumer, SLOW_CONSUMER_CLOSE_CODE } from './subscriptions/backpressure.js';
+export { Subscription, type SubscriptionState } from './subscriptions/subscription.js';
 export { observeFanoutBus, observeQueryClient, traceClientMessage, traceIngestClient } from './telemetry.js';
