@@ -102,6 +102,14 @@ export class Connection implements ConnectionInfo, HookLogger {
     return this.bufferedLiveBytes;
   }
 
+  /**
+   * Subscription ids in use: open subscriptions plus COUNTs in flight (NIP-45), which share
+   * MAX_SUBSCRIPTIONS. Builds nothing.
+   */
+  get idsInUse(): number {
+    return (this.subs?.size ?? 0) + this.pendingCounts;
+  }
+
   /** Open subscriptions by id (the map is created by the first REQ that asks for it). */
   get subscriptions(): Map<string, Subscription> {
     this.subs ??= new Map();

@@ -24,7 +24,7 @@ export async function handleCount(
   filters: Filter[],
 ): Promise<void> {
   const max = ctx.config.MAX_SUBSCRIPTIONS;
-  if (conn.subscriptions.size + conn.pendingCounts >= max) {
+  if (conn.idsInUse >= max) {
     const reason = `rate-limited: too many queries in flight (max ${max} subscriptions and COUNTs)`;
     conn.send('CLOSED', closedFrame(subId, reason));
     return;

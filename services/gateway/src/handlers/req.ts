@@ -20,7 +20,7 @@ export function handleReq(ctx: GatewayContext, conn: Connection, subId: string, 
   dropSubscription(ctx, conn, subId);
   const max = ctx.config.MAX_SUBSCRIPTIONS;
   // COUNTs in flight hold an id too (NIP-45): they count against the same limit.
-  if (conn.subscriptions.size + conn.pendingCounts >= max) {
+  if (conn.idsInUse >= max) {
     conn.send('CLOSED', closedFrame(subId, `restricted: too many subscriptions (max ${max})`));
     return;
   }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import type { Connection } from '../connection.js';
 import { type Received, signEvent, sleep, startRelay, type TestRelay } from '../fixtures.js';
 import type { ConnectionInfo } from '../hooks.js';
-import type { Subscription } from './subscription.js';
+import { LIVE_DEDUPE_WINDOW_MS, type Subscription } from './subscription.js';
 
 // One test per transition of a Subscription (registered → stored → live → closed) and the races
 // between them, driven through the gateway with a query stream the test controls.
@@ -239,4 +239,29 @@ test('a live subscription keeps no query controller or buffer; the ids sent only
     await client.next(isEose('found'));
     const found = await subscriptionOf(connections, 'found');
     assert.deepEqual(heldStructures(found), ['Set'], 'the ids sent, for the dedupe window');
+  }));
+
+test('after the dedupe window a live event is no longer checked against the ids sent, which are dropped', () =>
+  withRelay(async (relay, connections) => {
+    const client = await relay.connect();
+    const stored = signEvent({ content: 'stored' });
+    client.send(['REQ', 's', { kinds: [1] }]);
+    const call = await relay.query.call(0);
+    call.push(stored.raw);
+    call.end();
+    await client.next(isEose('s'));
+    const sub = await subscriptionOf(connections, 's');
+    await relay.publish(stored);
+    assert.equal(client.all('EVENT', 's').length, 1, 'skipped inside the window');
+    assert.deepEqual(heldStructures(sub), ['Set']);
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    try {
+      mock.timers.tick(LIVE_DEDUPE_WINDOW_MS + 1);
+      // A copy this late is a new delivery (e.g. republished), not a late fanout of the query's.
+      await relay.publish(stored);
+    } finally {
+      mock.timers.reset();
+    }
+    await client.next((m) => m[0] === 'EVENT' && client.all('EVENT', 's').length === 2);
+    assert.deepEqual(heldStructures(sub), [], 'the ids sent are dropped once the window passed');
   }));
