@@ -69,11 +69,6 @@ export function createClientIpResolver(trusted: CidrList): ClientIpResolver {
   };
 }
 
-/** The client address a PROXY header gave for this socket, if it had one. */
-export function proxySourceOf(socket: object): string | undefined {
-  return PROXY_SOURCE.get(socket);
-}
-
 /** Options of {@link ProxyProtocolServer}. */
 export interface ProxyProtocolOptions {
   /** Peers allowed to send a header (TRUSTED_PROXIES); others go straight to HTTP. */

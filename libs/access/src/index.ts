@@ -13,7 +13,6 @@ export {
 } from './access-settings.js';
 export {
   type CidrList,
-  EMPTY_CIDR_LIST,
   formatIpv4,
   formatIpv6,
   ipInList,
@@ -30,7 +29,6 @@ export {
   PROXY_HEADER_TIMEOUT_MS,
   type ProxyProtocolOptions,
   ProxyProtocolServer,
-  proxySourceOf,
 } from './client-ip.js';
 export { ipBlockMatcher, normalizeIpRule } from './ip-blocklist.js';
 export {

@@ -1,15 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  authFrame,
-  closedFrame,
-  countFrame,
-  eoseFrame,
-  eventFrame,
-  noticeFrame,
-  okFrame,
-  reason,
-} from './frames.js';
+import { authFrame, closedFrame, countFrame, eoseFrame, eventFrame, noticeFrame, okFrame } from './frames.js';
 
 describe('frames', () => {
   it('eventFrame splices the raw text verbatim and parses back', () => {
@@ -21,12 +12,11 @@ describe('frames', () => {
   });
 
   it('every other frame parses back to its tuple', () => {
-    const r = reason('invalid', 'bad "id"');
-    assert.equal(r, 'invalid: bad "id"');
+    const r = 'invalid: bad "id"';
     assert.deepEqual(JSON.parse(okFrame('ab', false, r)), ['OK', 'ab', false, r]);
     assert.deepEqual(JSON.parse(okFrame('ab', true, '')), ['OK', 'ab', true, '']);
     assert.deepEqual(JSON.parse(eoseFrame('s')), ['EOSE', 's']);
-    assert.deepEqual(JSON.parse(closedFrame('s', reason('auth-required', 'log in'))), [
+    assert.deepEqual(JSON.parse(closedFrame('s', 'auth-required: log in')), [
       'CLOSED',
       's',
       'auth-required: log in',

@@ -2,13 +2,6 @@
  * Builders of relay → client frames as ready-to-send strings. EVENT frames splice in the event's
  * original JSON text, so an event is never re-serialized on its way out.
  */
-import type { ReasonPrefix } from './types.js';
-
-/** A machine-readable NIP-01 reason: `"prefix: message"`. */
-export function reason(prefix: ReasonPrefix, message: string): string {
-  return prefix + ': ' + message;
-}
-
 /** `["EVENT",subId,<raw>]` with `raw` inserted verbatim; build once per sub id, send to all. */
 export function eventFrame(subId: string, raw: string): string {
   return '["EVENT",' + JSON.stringify(subId) + ',' + raw + ']';

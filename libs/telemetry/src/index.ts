@@ -30,7 +30,6 @@ export { traceLogFields, traceLogMixin } from './log.js';
 export {
   BATCH_BUCKETS,
   LATENCY_BUCKETS_SECONDS,
-  METRIC_PREFIX,
   metricsText,
   relayMeter,
   serveMetrics,
@@ -45,5 +44,4 @@ export {
   relayTracer,
   TRACER_NAME,
   type TraceCarrier,
-  tracingActive,
 } from './tracing.js';

@@ -3,9 +3,6 @@ import type { Meter } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 
-/** Prefix of every metric the relay exports. */
-export const METRIC_PREFIX = 'nrelay_';
-
 /** Histogram buckets for latencies in seconds: 1 ms to 30 s. */
 export const LATENCY_BUCKETS_SECONDS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,

@@ -26,11 +26,6 @@ export function relayTracer(): Tracer | undefined {
   return (trace.getTracerProvider() as ProxyTracerProvider).getDelegateTracer?.(TRACER_NAME);
 }
 
-/** Whether spans are recorded in this process. */
-export function tracingActive(): boolean {
-  return relayTracer() !== undefined;
-}
-
 /** The trace context of `ctx` (default: the active one) as a carrier; empty when there is none. */
 export function injectTrace(ctx: Context = context.active()): TraceCarrier {
   const carrier: TraceCarrier = {};
