@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { canListen } from './ports.js';
 
 /** The key a running launcher holds under its Redis prefix; expires unless refreshed. */
-export const OWNER_KEY_SUFFIX = 'devcluster:owner';
+const OWNER_KEY_SUFFIX = 'devcluster:owner';
 const OWNER_TTL_SECONDS = 15;
 const OWNER_REFRESH_MS = 5_000;
 
@@ -19,7 +19,7 @@ interface Owner {
 }
 
 /** A database URL without its password, to show and compare. */
-export function databaseIdentity(databaseUrl: string): string {
+function databaseIdentity(databaseUrl: string): string {
   const url = new URL(databaseUrl);
   url.password = '';
   return `${url.hostname}:${url.port || '5432'}${url.pathname}`;

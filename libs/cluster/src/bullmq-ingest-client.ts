@@ -23,13 +23,13 @@ const CANCEL_RETRY_MS = 500;
 /** Most submits carried by one job, by default. */
 export const DEFAULT_JOB_BATCH = 256;
 /** How long a busy gateway holds submits to fill a job, by default (ms). */
-export const DEFAULT_JOB_LINGER_MS = 5;
+const DEFAULT_JOB_LINGER_MS = 5;
 /**
  * Queue adds in flight at once per gateway. While they are all out, new submits wait in the
  * buffer and leave together with the next add: the busier the gateway, the bigger the jobs,
  * and a lone submit still leaves at once (Nagle's algorithm, for jobs).
  */
-export const ADDS_IN_FLIGHT = 2;
+const ADDS_IN_FLIGHT = 2;
 
 /** Options of the BullMQ IngestClient. */
 export interface BullmqIngestClientOptions {

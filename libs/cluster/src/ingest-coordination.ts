@@ -11,7 +11,7 @@ import type { ClusterLogger } from './redis.js';
 /** How long a job's fate is remembered: longer than any job waits, runs and retries. */
 export const JOB_FATE_TTL_MS = 15 * 60_000;
 /** The heartbeat key lives this many heartbeat intervals: two missed beats are tolerated. */
-export const HEARTBEAT_TTL_INTERVALS = 3;
+const HEARTBEAT_TTL_INTERVALS = 3;
 
 const TAKEN = 'taken';
 const CANCELLED = 'cancelled';

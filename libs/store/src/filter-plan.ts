@@ -3,7 +3,7 @@ import { indexKeys } from './index-key.js';
 import type { StoreViewer } from './types.js';
 
 /** One `#x` condition: the letter and the index keys of its values. */
-export interface TagCondition {
+interface TagCondition {
   name: string;
   keys: string[];
 }

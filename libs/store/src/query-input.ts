@@ -19,7 +19,7 @@ export class QueryInputError extends Error {
 }
 
 /** The search bounds the store applies when its caller gives none (the relay's defaults). */
-export const DEFAULT_SEARCH_LIMITS: Readonly<SearchLimits> = {
+const DEFAULT_SEARCH_LIMITS: Readonly<SearchLimits> = {
   maxSearchLength: DEFAULT_PARSE_LIMITS.maxSearchLength,
   maxSearchTerms: DEFAULT_PARSE_LIMITS.maxSearchTerms,
 };

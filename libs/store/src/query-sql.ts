@@ -41,10 +41,7 @@ interface Omit {
  * event, and the kind is on every tag row and kind index), or the full rule (author or
  * p-tagged viewer).
  */
-export function privacyCheck(
-  f: NormalizedFilter,
-  viewer: StoreViewer | undefined,
-): 'none' | 'kind' | 'viewer' {
+function privacyCheck(f: NormalizedFilter, viewer: StoreViewer | undefined): 'none' | 'kind' | 'viewer' {
   if (viewer === undefined || viewer.privilegedKinds.length === 0) return 'none';
   if (f.kinds?.every((kind) => !viewer.privilegedKinds.includes(kind))) return 'none';
   return viewer.pubkeys.length === 0 ? 'kind' : 'viewer';
@@ -64,7 +61,7 @@ function oneOf(
 }
 
 /** Lanes (authors × kinds, tag values × kinds) above which kinds become a filter, not lanes. */
-export const MAX_LANES = 1000;
+const MAX_LANES = 1000;
 
 const and = (conds: RawBuilder<unknown>[]) => (conds.length === 0 ? sql`true` : sql.join(conds, sql` and `));
 

@@ -11,11 +11,11 @@ export function sqlState(err: unknown): string | undefined {
 }
 
 /** unique_violation */
-export const UNIQUE_VIOLATION = '23505';
+const UNIQUE_VIOLATION = '23505';
 /** serialization_failure */
-export const SERIALIZATION_FAILURE = '40001';
+const SERIALIZATION_FAILURE = '40001';
 /** deadlock_detected */
-export const DEADLOCK_DETECTED = '40P01';
+const DEADLOCK_DETECTED = '40P01';
 
 /**
  * Worth retrying the whole transaction: a lost race on a unique key, a serialization failure

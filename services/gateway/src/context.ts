@@ -107,7 +107,7 @@ export interface ContextDeps {
 }
 
 /** Query slots of a gateway whose composer says nothing (tests, embedding). */
-export const DEFAULT_QUERY_SLOTS = 16;
+const DEFAULT_QUERY_SLOTS = 16;
 
 /** Builds the shared state of one gateway: limits, hooks, an empty index, zeroed counters. */
 export function createGatewayContext(config: Config, deps: ContextDeps): GatewayContext {

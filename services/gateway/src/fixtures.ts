@@ -20,7 +20,7 @@ import { WebSocket } from 'ws';
 import { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
 
 /** A fixed test key pair. */
-export const SECRET_KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+const SECRET_KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 /** The x-only public key of {@link SECRET_KEY}, hex. */
 export const PUBKEY = Buffer.from(schnorr.getPublicKey(SECRET_KEY)).toString('hex');
 

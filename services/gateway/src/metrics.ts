@@ -5,7 +5,6 @@ import {
   LATENCY_BUCKETS_SECONDS,
   type Observable,
   REASON_LABELS,
-  type ReasonLabel,
   relayMeter,
 } from '@nrelay/telemetry';
 import type { GatewayStats, InboundKind, OutboundKind } from './stats.js';
@@ -191,6 +190,3 @@ export function exportGatewayStats(stats: () => GatewayStats): () => void {
     sources.delete(stats);
   };
 }
-
-/** The reason labels, re-exported for tests that read metrics by label. */
-export type { ReasonLabel };

@@ -1,5 +1,5 @@
 /** Most answers kept at once; past it new answers are shared while in flight but not kept. */
-export const MAX_CACHED_COUNTS = 10_000;
+const MAX_CACHED_COUNTS = 10_000;
 
 /** Why a shared count stops: every COUNT that waited for it has gone. */
 const NOBODY_WAITS = new Error('no COUNT waits for this count any more');

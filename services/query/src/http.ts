@@ -165,7 +165,7 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
  * headers ride with the first batch of rows; past it the client (which times out waiting for
  * headers, QUERY_TIMEOUT_MS) knows the service is working on it.
  */
-export const HEADERS_FLUSH_MS = 50;
+const HEADERS_FLUSH_MS = 50;
 
 function flushHeaders(res: http.ServerResponse): void {
   if (!res.destroyed) res.flushHeaders();

@@ -30,10 +30,10 @@ export interface RelayHandlers {
 }
 
 /** Largest frame accepted from the relay; `ws` would default to 100 MiB. */
-export const MAX_RECEIVED_FRAME_BYTES = 16 * 1024 * 1024;
+const MAX_RECEIVED_FRAME_BYTES = 16 * 1024 * 1024;
 
 /** Default time allowed for a WebSocket handshake. */
-export const CONNECT_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 const EVENT_PREFIX = Buffer.from('["EVENT","');
 const ID_KEY = Buffer.from('"id":"');

@@ -1,4 +1,4 @@
-import { type ReceivedEvent, RelaySocket, sleep } from './client.js';
+import { type ReceivedEvent, RelaySocket } from './client.js';
 
 /** What one REQ returned before EOSE. */
 export interface QueryAnswer {
@@ -83,23 +83,5 @@ export async function queryUrl(
     return await queryOnce(socket, filters, timeoutMs);
   } finally {
     await socket.close();
-  }
-}
-
-/**
- * Waits until a query on `url` returns at least `expected` events or `timeoutMs` passes; returns
- * the last count. Used after seeding, when writes may still be settling.
- */
-export async function waitForCount(
-  url: string,
-  filters: readonly object[],
-  expected: number,
-  timeoutMs: number,
-): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const got = (await queryUrl(url, filters, 10_000)).count;
-    if (got >= expected || performance.now() >= deadline) return got;
-    await sleep(200);
   }
 }

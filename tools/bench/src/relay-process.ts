@@ -3,11 +3,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root, three levels above this file (tools/bench/dist). */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The standalone relay's entry point once built. */
-export const STANDALONE_ENTRY = fileURLToPath(
-  new URL('../../../apps/standalone/dist/main.js', import.meta.url),
-);
+const STANDALONE_ENTRY = fileURLToPath(new URL('../../../apps/standalone/dist/main.js', import.meta.url));
 
 /** A relay started by {@link startStandaloneRelay}. */
 export interface RelayChild {

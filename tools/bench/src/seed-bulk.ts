@@ -24,7 +24,7 @@ export interface DroppedObject {
 const INDEX_BUILD_MEMORY = '256MB';
 
 /** The objects a bulk load drops, in drop order (recreated in reverse). */
-export async function droppableObjects(db: SqlExecutor): Promise<DroppedObject[]> {
+async function droppableObjects(db: SqlExecutor): Promise<DroppedObject[]> {
   const constraints = (
     await db.query(
       `select conname as name, pg_get_constraintdef(oid) as def from pg_constraint

@@ -71,7 +71,7 @@ export function checkTargets(results: readonly ScenarioResult[], targets: readon
 }
 
 /** `≤ 50 ms`, `≥ 7000 events/s`. */
-export function boundText(t: Target): string {
+function boundText(t: Target): string {
   return `${t.kind === 'max' ? '≤' : '≥'} ${formatValue(t.bound)} ${t.unit}`;
 }
 

@@ -19,7 +19,7 @@ const DS = ['', 'x', 'y'];
  * addressable versions, deletions by `e` and `a` (some of others' events, some of events that
  * arrive later), expirations around NOW.
  */
-export function dataset(seed: number, size: number): NostrEvent[] {
+function dataset(seed: number, size: number): NostrEvent[] {
   const rand = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const eventIds = Array.from({ length: size }, (_, i) => hex(Math.floor(rand() * 0xfffff) * 4096 + i));
@@ -54,7 +54,7 @@ export function dataset(seed: number, size: number): NostrEvent[] {
 }
 
 /** Random filters over the values of a dataset. */
-export function filterArb(pool: NostrEvent[]): fc.Arbitrary<Filter> {
+function filterArb(pool: NostrEvent[]): fc.Arbitrary<Filter> {
   const idValues = pool.map((e) => e.id).concat([hex(0xfeed)]);
   const maybe = <T>(arb: fc.Arbitrary<T>, weight: number) =>
     fc.oneof({ arbitrary: fc.constant(undefined), weight: 10 - weight }, { arbitrary: arb, weight });

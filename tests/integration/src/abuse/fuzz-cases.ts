@@ -12,7 +12,7 @@ import { expectedAnswer, type FuzzCase } from './fuzz-oracle.js';
 const DEEP = 10_000;
 
 /** Bad values as raw JSON text (so numbers JSON cannot round-trip, like 1e400, reach the relay as sent). */
-export const BAD_VALUES: readonly (readonly [label: string, json: string])[] = [
+const BAD_VALUES: readonly (readonly [label: string, json: string])[] = [
   ['null', 'null'],
   ['true', 'true'],
   ['0', '0'],

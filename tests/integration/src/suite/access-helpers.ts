@@ -11,7 +11,7 @@ const isChallenge = (m: Message) => m[0] === 'AUTH' && typeof m[1] === 'string';
  * This connection's NIP-42 challenge: the one sent on connect, else provoked by an AUTH the
  * relay must refuse (a relay answers an unchallenged AUTH with the challenge first).
  */
-export async function challengeOf(c: RawClient): Promise<string> {
+async function challengeOf(c: RawClient): Promise<string> {
   const early = await c
     .waitFor(isChallenge, { timeoutMs: 300, what: 'AUTH challenge' })
     .catch(() => undefined);

@@ -10,7 +10,7 @@ import { presign, SignerPool } from '../signer.js';
 import { perSecond } from '../stats.js';
 
 /** `all`: every subscriber matches every event; `author`: each follows one author. */
-export type FanoutMode = 'all' | 'author';
+type FanoutMode = 'all' | 'author';
 
 /** Settings of the `fanout` scenario. */
 export interface FanoutOptions {
