@@ -8,10 +8,14 @@
 // `@nrelay/store/src/x.ts`) stays unresolvable and is reported.
 /** Named exceptions to the rules below; each one is listed in docs/architecture.md. */
 const EXCEPTIONS = {
-  // Cycles still in the tree that another step will break, each a regular expression over the
-  // files it runs through, with a comment naming it; none today. (Issue 11's ingest
-  // pipeline <-> telemetry cycle was broken in da75266.)
-  circular: [],
+  // A cycle that runs through one of these files is excused: each entry names a cycle still in
+  // the tree, why, and who breaks it; delete it when the cycle is gone.
+  circular: [
+    // gateway-connection-subscription (issue 11): Connection holds its Subscriptions and a
+    // Subscription is driven with its Connection and GatewayContext (type imports only; no
+    // cycle at run time). Broken by giving Subscription a narrow owner interface of its own.
+    '^services/gateway/src/subscriptions/subscription[.]ts$',
+  ],
 };
 
 module.exports = {
@@ -82,13 +86,10 @@ module.exports = {
       comment:
         'No import cycle inside a package (type-only imports included: a cycle of types is a cycle of design).',
       severity: 'error',
-      from: {
-        path: '^(libs|services|apps|tools|tests)/',
-        ...(EXCEPTIONS.circular.length > 0 ? { pathNot: EXCEPTIONS.circular } : {}),
-      },
+      from: { path: '^(libs|services|apps|tools|tests)/' },
       to: {
         circular: true,
-        ...(EXCEPTIONS.circular.length > 0 ? { pathNot: EXCEPTIONS.circular } : {}),
+        ...(EXCEPTIONS.circular.length > 0 ? { viaOnly: { pathNot: EXCEPTIONS.circular.join('|') } } : {}),
       },
     },
   ],
