@@ -2,8 +2,6 @@
  * Test fixtures shared by the gateway's tests: signed events, fake seams and a WebSocket client
  * that collects frames. Not exported from the package.
  */
-import { createHash } from 'node:crypto';
-import { schnorr } from '@noble/curves/secp256k1.js';
 import { loadConfig } from '@nrelay/config';
 import {
   createMemoryFanoutBus,
@@ -15,33 +13,28 @@ import {
   type QueryRequest,
 } from '@nrelay/contracts';
 import type { NostrEvent, RawEvent } from '@nrelay/protocol';
+import { signedRaw } from '@nrelay/protocol/testing';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
 
 /** A fixed test key pair. */
 const SECRET_KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
-/** The x-only public key of {@link SECRET_KEY}, hex. */
-export const PUBKEY = Buffer.from(schnorr.getPublicKey(SECRET_KEY)).toString('hex');
 
-/** Builds and signs an event; fields not given get defaults (kind 1, now, no tags). */
+/**
+ * Builds and signs an event with the fixed key (or `secretKey`); fields not given get defaults
+ * (kind 1, now, no tags, empty content). The one signing helper of the tree,
+ * `@nrelay/protocol/testing`'s `signedRaw`, does the work.
+ */
 export function signEvent(
   fields: Partial<Omit<NostrEvent, 'id' | 'sig' | 'pubkey'>>,
   secretKey: Uint8Array = SECRET_KEY,
 ): RawEvent {
-  const pubkey = Buffer.from(schnorr.getPublicKey(secretKey)).toString('hex');
-  const created_at = fields.created_at ?? Math.floor(Date.now() / 1000);
-  const kind = fields.kind ?? 1;
-  const tags = fields.tags ?? [];
-  const content = fields.content ?? '';
-  const hash = createHash('sha256')
-    .update(JSON.stringify([0, pubkey, created_at, kind, tags, content]))
-    .digest();
-  const id = hash.toString('hex');
-  const sig = Buffer.from(schnorr.sign(hash, secretKey)).toString('hex');
-  const event: NostrEvent = { id, pubkey, created_at, kind, tags, content, sig };
-  return { event, raw: JSON.stringify(event) };
+  return signedRaw(fields, secretKey);
 }
+
+/** The x-only public key of the fixed test key, hex. */
+export const PUBKEY = signEvent({}).event.pubkey;
 
 /** An IngestClient that records requests and answers with `answer` (default OK true). */
 export class FakeIngest implements IngestClient {
