@@ -31,7 +31,6 @@ it('the package entry exports the required API', () => {
     'noticeFrame',
     'authFrame',
     'countFrame',
-    'reason',
   ];
   const exported = api as unknown as Record<string, unknown>;
   for (const name of functions) assert.equal(typeof exported[name], 'function', name);
