@@ -129,9 +129,28 @@ export function readPathPids(relay: RelayUnderTest): number[] {
   return pids.filter((pid): pid is number => pid !== undefined);
 }
 
+/**
+ * Resolves once the summed RSS of `pids` moved by less than 8 MiB over one second (or after
+ * `timeoutMs`): work still in flight from a previous step (a burst of publishes fanned out to
+ * every gateway) is then not measured as the cost of the next one.
+ */
+export async function settled(pids: readonly number[], timeoutMs = 15_000): Promise<void> {
+  const sum = () => pids.reduce((total, pid) => total + rssOf(pid), 0);
+  const deadline = Date.now() + timeoutMs;
+  let last = sum();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const now = sum();
+    if (Math.abs(now - last) < 8 * 1024 * 1024) return;
+    last = now;
+  }
+}
+
 /** Samples the summed RSS of `pids` every `everyMs` until stopped; reports the peak. */
 export class RssSampler {
   private peak = 0;
+  /** Each process's highest RSS seen, to name which one grew. */
+  private readonly peaks = new Map<number, number>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -148,7 +167,18 @@ export class RssSampler {
   }
 
   private sample(): void {
-    this.peak = Math.max(this.peak, this.now());
+    let sum = 0;
+    for (const pid of this.pids) {
+      const rss = rssOf(pid);
+      sum += rss;
+      this.peaks.set(pid, Math.max(this.peaks.get(pid) ?? 0, rss));
+    }
+    this.peak = Math.max(this.peak, sum);
+  }
+
+  /** Each process's peak RSS, e.g. `123: 80.1 MiB`, for diagnostics. */
+  perProcess(): string {
+    return [...this.peaks].map(([pid, rss]) => `${pid}: ${mib(rss)}`).join(', ');
   }
 
   /** Stops sampling; the highest summed RSS seen, in bytes. */
