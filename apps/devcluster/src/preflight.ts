@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { accessSettingsOf } from '@nrelay/access';
-import { connectRedisOnce } from '@nrelay/cluster';
 import { loadConfig } from '@nrelay/config';
+import { connectRedisOnce } from '@nrelay/redis';
 import type { Redis } from 'ioredis';
 import { canListen } from './ports.js';
 

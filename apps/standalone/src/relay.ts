@@ -9,7 +9,6 @@ import {
   startManagement,
 } from '@nrelay/access';
 import { type Config, SOFTWARE_URL, SUPPORTED_NIPS } from '@nrelay/config';
-import { createMemoryFanoutBus } from '@nrelay/contracts';
 import {
   accessAuthChallenge,
   createAccessHooks,
@@ -18,15 +17,11 @@ import {
   type Gateway,
   type GatewayHooks,
 } from '@nrelay/gateway';
-import {
-  chooseVerifier,
-  createIngestPipeline,
-  createLocalIngestClient,
-  INGEST_HOOK_NAMES,
-  type IngestHooks,
-} from '@nrelay/ingest';
+import { chooseVerifier, createIngestPipeline, INGEST_HOOK_NAMES, type IngestHooks } from '@nrelay/ingest';
 import { createQueryEngine } from '@nrelay/query';
 import { assertPortFree, concatHooks, loadPlugins, pluginHooks } from '@nrelay/runtime';
+import { createMemoryFanoutBus } from '@nrelay/seams/fanout';
+import { createInProcessIngestClient } from '@nrelay/seams/ingest';
 import {
   createDatabase,
   createEventStore,
@@ -116,7 +111,7 @@ export async function startStandalone(
     },
   });
   const gateway = createObservedGateway(config, {
-    ingest: createLocalIngestClient(pipeline),
+    ingest: createInProcessIngestClient(pipeline),
     query,
     fanout,
     logger: logger.child({ component: 'gateway' }),

@@ -1,7 +1,7 @@
 /**
  * Change announcements of the access-control state: whoever changes it in Postgres (NIP-86
  * management, an admin's new kind 3) announces it, and every process reloads its in-memory
- * copy. In-process for the standalone relay; Redis pub/sub in a cluster (@nrelay/cluster).
+ * copy. In-process for the standalone relay; Redis pub/sub in a cluster (./redis-access-changes.ts).
  */
 
 /** What changed: the management tables (`acl`) or an admin's follow list (`follows`). */

@@ -124,4 +124,18 @@ export {
   rateLimitInfo,
   rateLimitSpecs,
 } from './rate-limit-hooks.js';
+export {
+  aclChannel,
+  createRedisAccessChangeBus,
+  type RedisAccessChangeBus,
+  type RedisAccessChangeBusOptions,
+} from './redis-access-changes.js';
+export {
+  createRedisRateLimiters,
+  RATE_LIMIT_COMMAND_TIMEOUT_MS,
+  RATE_LIMIT_SCRIPT,
+  type RedisRateLimiters,
+  type RedisRateLimitersOptions,
+  rateLimitKeyPrefix,
+} from './redis-rate-limit.js';
 export { type AccessLevel, type AccessState, EMPTY_ACCESS_STATE, type RelayInfoOverrides } from './state.js';

@@ -5,7 +5,7 @@
  *
  * This library imports neither the store nor Redis: the composition root passes the loader
  * functions (`AccessSource`, which `createManagementStore` of @nrelay/store satisfies) and the
- * announcement bus (in-process, or the Redis one of @nrelay/cluster).
+ * announcement bus (in-process, or the Redis one, ./redis-access-changes.ts).
  */
 import type { AccessChangeBus } from './access-changes.js';
 import { ipBlockMatcher } from './ip-blocklist.js';

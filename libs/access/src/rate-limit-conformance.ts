@@ -1,6 +1,6 @@
 /**
  * The conformance suite every {@link RateLimiter} implementation passes: the in-process buckets
- * (here) and the Redis ones (libs/cluster) run the same tests, on a fake clock.
+ * (here) and the Redis ones (./redis-rate-limit.ts) run the same tests, on a fake clock.
  * Exported as `@nrelay/access/rate-limit-conformance`; it imports `node:test`.
  */
 import assert from 'node:assert/strict';

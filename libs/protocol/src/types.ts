@@ -1,6 +1,6 @@
 /**
  * NIP-01 wire types. Client and relay messages are labelled tuples exactly as they travel;
- * internal messages (job data, bus payloads, query requests) live in @nrelay/contracts.
+ * internal messages (job data, bus payloads, query requests) live in @nrelay/seams.
  */
 
 /** A Nostr event as defined by NIP-01. */

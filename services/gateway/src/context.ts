@@ -1,6 +1,7 @@
 import type { Config } from '@nrelay/config';
-import type { IngestClient, QueryClient } from '@nrelay/contracts';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from '@nrelay/protocol';
+import type { IngestClient } from '@nrelay/seams/ingest';
+import type { QueryClient } from '@nrelay/seams/query';
 import type { Connection } from './connection.js';
 import { type GatewayHooks, resolveHooks } from './hooks.js';
 import { QuerySlots } from './query-slots.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { IngestResult } from '@nrelay/contracts';
+import type { IngestResult } from '@nrelay/seams/ingest';
 import { signEvent, startRelay } from './fixtures.js';
 import { SHUTTING_DOWN_REASON } from './handlers/event.js';
 

@@ -1,6 +1,6 @@
 import { mayReceivePrivileged, privilegedKindsOf } from '@nrelay/access';
-import type { FanoutMessage } from '@nrelay/contracts';
 import { eventFrame } from '@nrelay/protocol';
+import type { FanoutMessage } from '@nrelay/seams/fanout';
 import type { GatewayContext } from './context.js';
 import { corkUntilNextTick } from './cork.js';
 import { AUTH_KIND } from './handlers/event.js';

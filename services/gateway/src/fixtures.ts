@@ -3,17 +3,11 @@
  * that collects frames. Not exported from the package.
  */
 import { loadConfig } from '@nrelay/config';
-import {
-  createMemoryFanoutBus,
-  type FanoutBus,
-  type IngestClient,
-  type IngestRequest,
-  type IngestResult,
-  type QueryClient,
-  type QueryRequest,
-} from '@nrelay/contracts';
 import type { NostrEvent, RawEvent } from '@nrelay/protocol';
 import { signedRaw } from '@nrelay/protocol/testing';
+import { createMemoryFanoutBus, type FanoutBus } from '@nrelay/seams/fanout';
+import type { IngestClient, IngestRequest, IngestResult } from '@nrelay/seams/ingest';
+import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { createGateway, type Gateway, type GatewayDeps } from './gateway.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InvalidQueryError } from '@nrelay/contracts';
+import { InvalidQueryError } from '@nrelay/seams/query';
 import { startRelay } from './fixtures.js';
 
 const closed = (sub: string) => (m: unknown[]) => m[0] === 'CLOSED' && m[1] === sub;

@@ -1,18 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { startManagement } from '@nrelay/access';
 import {
   aclChannel,
-  createBalancedQueryClient,
-  createBullmqIngestClient,
-  createHttpQueryClient,
   createRedisAccessChangeBus,
-  createRedisFanoutBus,
   createRedisRateLimiters,
-  isLoopbackHost,
-} from '@nrelay/cluster';
+  startManagement,
+} from '@nrelay/access';
 import { SOFTWARE_URL, SUPPORTED_NIPS } from '@nrelay/config';
 import { concatHooks, loadPlugins, pluginHooks, requireSetting, runService } from '@nrelay/runtime';
+import { createRedisFanoutBus } from '@nrelay/seams/fanout';
+import { createBullmqIngestClient } from '@nrelay/seams/ingest';
+import { createBalancedQueryClient, createHttpQueryClient, isLoopbackHost } from '@nrelay/seams/query';
 import { createDatabase, createManagementStore } from '@nrelay/store';
 import { accessAuthChallenge, createAccessHooks } from './access/hooks.js';
 import { GATEWAY_HOOK_NAMES, type GatewayHooks } from './hooks.js';

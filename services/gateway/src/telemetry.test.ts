@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { loadConfig } from '@nrelay/config';
-import { createMemoryFanoutBus, type FanoutBus } from '@nrelay/contracts';
+import { createMemoryFanoutBus, type FanoutBus } from '@nrelay/seams/fanout';
 import { context, injectTrace, trace } from '@nrelay/telemetry';
 import { installMemoryTracing, type MemoryTracing } from '@nrelay/telemetry/testing';
 import { pino } from 'pino';

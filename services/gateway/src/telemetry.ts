@@ -1,5 +1,7 @@
-import type { FanoutBus, FanoutMessage, IngestClient, QueryClient, QueryRequest } from '@nrelay/contracts';
 import type { ClientMessage } from '@nrelay/protocol';
+import type { FanoutBus, FanoutMessage } from '@nrelay/seams/fanout';
+import type { IngestClient } from '@nrelay/seams/ingest';
+import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
 import {
   ATTR,
   type Attributes,

@@ -1,6 +1,5 @@
 export {
   createIngestPipeline,
-  createLocalIngestClient,
   type IngestDeps,
 } from './pipeline.js';
 export {
@@ -29,9 +28,3 @@ export {
   type IngestPolicy,
   type StageVerdict,
 } from './types.js';
-export {
-  type IngestWorker,
-  type IngestWorkerOptions,
-  startIngestWorker,
-  TransientIngestError,
-} from './worker.js';

@@ -1,10 +1,10 @@
-import { createIngestRateLimitHooks, startManagement } from '@nrelay/access';
 import {
   aclChannel,
+  createIngestRateLimitHooks,
   createRedisAccessChangeBus,
-  createRedisFanoutBus,
   createRedisRateLimiters,
-} from '@nrelay/cluster';
+  startManagement,
+} from '@nrelay/access';
 import {
   closeServer,
   concatHooks,
@@ -14,6 +14,8 @@ import {
   runService,
   startHealthServer,
 } from '@nrelay/runtime';
+import { createRedisFanoutBus } from '@nrelay/seams/fanout';
+import { startIngestWorker } from '@nrelay/seams/ingest';
 import {
   createEventStore,
   createManagementStore,
@@ -24,7 +26,6 @@ import { serveMetrics } from '@nrelay/telemetry';
 import { createIngestPipeline } from './pipeline.js';
 import { chooseVerifier } from './stages/verifiers.js';
 import { INGEST_HOOK_NAMES, type IngestHooks } from './types.js';
-import { startIngestWorker } from './worker.js';
 
 // The ingest worker: BullMQ jobs in, stored events and OKs out. The only file of this service that reads the environment.
 await runService(

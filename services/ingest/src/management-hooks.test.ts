@@ -6,9 +6,10 @@ import {
   EMPTY_ACCESS_STATE,
   managementIngestHooks,
 } from '@nrelay/access';
-import { createMemoryFanoutBus, type IngestRequest } from '@nrelay/contracts';
 import type { RawEvent } from '@nrelay/protocol';
 import { signedRaw } from '@nrelay/protocol/testing';
+import { createMemoryFanoutBus } from '@nrelay/seams/fanout';
+import type { IngestRequest } from '@nrelay/seams/ingest';
 import type { SaveOutcome } from '@nrelay/store';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { pino } from 'pino';

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createMemoryFanoutBus, type FanoutMessage, type IngestRequest } from '@nrelay/contracts';
 import type { RawEvent } from '@nrelay/protocol';
 import { type EventTemplate, signedRaw } from '@nrelay/protocol/testing';
+import { createMemoryFanoutBus, type FanoutMessage } from '@nrelay/seams/fanout';
+import type { IngestRequest } from '@nrelay/seams/ingest';
 import type { SaveOutcome } from '@nrelay/store';
 import { generateSecretKey } from 'nostr-tools/pure';
 import { pino } from 'pino';

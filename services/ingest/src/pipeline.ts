@@ -1,5 +1,6 @@
-import type { FanoutBus, IngestClient, IngestRequest, IngestResult } from '@nrelay/contracts';
 import { isEphemeral, type RawEvent, type SignatureVerifier } from '@nrelay/protocol';
+import type { FanoutBus } from '@nrelay/seams/fanout';
+import { type IngestRequest, type IngestResult, SHUTTING_DOWN } from '@nrelay/seams/ingest';
 import { relayTracer } from '@nrelay/telemetry';
 import type { Logger } from 'pino';
 import { policyStage } from './stages/policy.js';
@@ -35,7 +36,6 @@ export interface IngestDeps {
 }
 
 const SERVER_ERROR: IngestResult = { ok: false, reason: 'error: could not save the event, try again later' };
-const CLOSED: IngestResult = { ok: false, reason: 'error: relay is shutting down, try again later' };
 
 /**
  * Builds the pipeline every ingest path runs (the standalone relay calls it directly, the
@@ -80,7 +80,7 @@ export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
   }
 
   async function process(request: IngestRequest): Promise<IngestResult> {
-    if (closed) return CLOSED;
+    if (closed) return SHUTTING_DOWN;
     const { event } = request.event;
     let rejected =
       verifyStage(event, verifier) ??
@@ -119,12 +119,4 @@ export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
     },
     tracer,
   );
-}
-
-/** The standalone IngestClient: a direct call into the pipeline. */
-export function createLocalIngestClient(pipeline: IngestPipeline): IngestClient {
-  return {
-    submit: (request) => pipeline.process(request),
-    close: () => pipeline.close(),
-  };
 }

@@ -1,4 +1,4 @@
-import type { IngestJobData } from '@nrelay/cluster';
+import type { IngestJobData } from '@nrelay/seams/ingest';
 import { LATENCY_BUCKETS_SECONDS, type ObservableResult, relayMeter } from '@nrelay/telemetry';
 import { type Job, Queue, type Worker } from 'bullmq';
 import type { Logger } from 'pino';

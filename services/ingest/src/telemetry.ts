@@ -1,5 +1,6 @@
-import type { FanoutBus, IngestRequest } from '@nrelay/contracts';
 import type { RawEvent, SignatureVerifier } from '@nrelay/protocol';
+import type { FanoutBus } from '@nrelay/seams/fanout';
+import type { IngestRequest } from '@nrelay/seams/ingest';
 import type { SaveOutcome } from '@nrelay/store';
 import {
   ATTR,

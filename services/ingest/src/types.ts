@@ -1,6 +1,6 @@
-import type { IngestRequest, IngestResult } from '@nrelay/contracts';
 import type { NostrEvent } from '@nrelay/protocol';
 import type { MaybePromise, Rejection } from '@nrelay/runtime';
+import type { IngestRequest, IngestResult } from '@nrelay/seams/ingest';
 
 /** The policy settings the ingest pipeline enforces (a subset of the relay's Config). */
 export interface IngestPolicy {

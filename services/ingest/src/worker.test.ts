@@ -1,23 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  cancelJob,
-  createBullmqIngestClient,
-  createRedisFanoutBus,
-  type IngestJobData,
-  type RedisFanoutBus,
-  toJobEntry,
-} from '@nrelay/cluster';
+import type { RawEvent } from '@nrelay/protocol';
+import { signedRaw } from '@nrelay/protocol/testing';
 import {
   connectTestRedis,
   deleteKeys,
   eventually,
   TEST_REDIS_URL,
   uniquePrefix,
-} from '@nrelay/cluster/testing';
-import type { FanoutMessage, IngestRequest } from '@nrelay/contracts';
-import type { RawEvent } from '@nrelay/protocol';
-import { signedRaw } from '@nrelay/protocol/testing';
+} from '@nrelay/redis/testing';
+import type { FanoutMessage } from '@nrelay/seams/fanout';
+import { createRedisFanoutBus, type RedisFanoutBus } from '@nrelay/seams/fanout';
+import type { IngestRequest } from '@nrelay/seams/ingest';
+import {
+  cancelJob,
+  createBullmqIngestClient,
+  type IngestJobData,
+  startIngestWorker,
+  toJobEntry,
+} from '@nrelay/seams/ingest';
 import {
   createDatabase,
   createEventStore,
@@ -29,7 +30,9 @@ import { Queue } from 'bullmq';
 import { generateSecretKey } from 'nostr-tools/pure';
 import { pino } from 'pino';
 import { createIngestPipeline } from './pipeline.js';
-import { startIngestWorker } from './worker.js';
+
+/** Submits here wait for their answer: nothing aborts them. */
+const live = new AbortController().signal;
 
 // End to end over the real Redis and BullMQ: gateway-side ingest client → queue → this worker
 // → the real pipeline over an in-memory PGlite store → reply, and fanout on a Redis bus.
@@ -152,13 +155,16 @@ test('a valid event is stored, answered OK true, published once; a bad signature
   try {
     await gw.ready();
     const e = signed('hello');
-    assert.deepEqual(await gw.submit(request(e, 'gw-a')), { ok: true, reason: '' });
+    assert.deepEqual(await gw.submit(request(e, 'gw-a'), live), { ok: true, reason: '' });
     assert.equal(await store.count([{ ids: [e.event.id] }]), 1);
     await eventually(() => publishedIds(e.event.id) === 1, 2_000, 'fanout');
     assert.equal(published.find((m) => m.event.id === e.event.id)?.raw, e.raw);
 
     const bad = badSig(signed('forged'));
-    assert.deepEqual(await gw.submit(request(bad, 'gw-a')), { ok: false, reason: 'invalid: bad signature' });
+    assert.deepEqual(await gw.submit(request(bad, 'gw-a'), live), {
+      ok: false,
+      reason: 'invalid: bad signature',
+    });
     assert.equal(await store.count([{ ids: [bad.event.id] }]), 0);
     await eventually(async () => (await jobCount()) === 0, 2_000, 'jobs removed');
   } finally {
@@ -176,9 +182,9 @@ test('concurrent submits of one event from two gateways: one OK each, stored and
   try {
     await Promise.all([g1.ready(), g2.ready()]);
     const e = signed('twice');
-    const first = g1.submit(request(e, 'gw-1'));
+    const first = g1.submit(request(e, 'gw-1'), live);
     await g.reached;
-    const second = g2.submit(request(e, 'gw-2'));
+    const second = g2.submit(request(e, 'gw-2'), live);
     await new Promise((r) => setTimeout(r, 100));
     g.release();
     // The second submitter is answered as a standalone relay would: the event is a duplicate.
@@ -205,9 +211,9 @@ test('a batch of submits from one turn: each stored, answered and published once
     const copy = events[5] as RawEvent;
     const forged = badSig(signed('forged in a batch'));
     const results = await Promise.all([
-      ...events.map((e) => gw.submit(request(e, 'gw-m'))),
-      gw.submit(request(copy, 'gw-m')),
-      gw.submit(request(forged, 'gw-m')),
+      ...events.map((e) => gw.submit(request(e, 'gw-m'), live)),
+      gw.submit(request(copy, 'gw-m'), live),
+      gw.submit(request(forged, 'gw-m'), live),
     ]);
     assert.deepEqual(
       results.slice(0, 120),
@@ -235,7 +241,7 @@ test('transient store errors are retried; after the last attempt the error is th
   try {
     await gw.ready();
     const e = signed('retried');
-    assert.deepEqual(await gw.submit(request(e, 'gw-r')), { ok: true, reason: '' });
+    assert.deepEqual(await gw.submit(request(e, 'gw-r'), live), { ok: true, reason: '' });
     assert.equal(await store.count([{ ids: [e.event.id] }]), 1);
 
     // In one job, a refusal is answered at once; only the entry that hit the store error waits
@@ -245,15 +251,15 @@ test('transient store errors are retried; after the last attempt the error is th
     const retried = signed('retried in a batch');
     const refused = badSig(signed('refused in a batch'));
     await Promise.all([
-      gw.submit(request(retried, 'gw-r')).then((r) => order.push(`retried ${r.ok}`)),
-      gw.submit(request(refused, 'gw-r')).then((r) => order.push(`refused ${r.ok}`)),
+      gw.submit(request(retried, 'gw-r'), live).then((r) => order.push(`retried ${r.ok}`)),
+      gw.submit(request(refused, 'gw-r'), live).then((r) => order.push(`refused ${r.ok}`)),
     ]);
     assert.deepEqual(order, ['refused false', 'retried true']);
     assert.equal(await store.count([{ ids: [retried.event.id] }]), 1);
 
     failures = 3;
     const lost = signed('lost');
-    const result = await gw.submit(request(lost, 'gw-r'));
+    const result = await gw.submit(request(lost, 'gw-r'), live);
     assert.equal(result.ok, false);
     assert.match(result.reason, /^error: /);
     assert.equal(await store.count([{ ids: [lost.event.id] }]), 0);
@@ -271,7 +277,7 @@ test('a job that runs again stores its event once and does not publish it again'
   try {
     await gw.ready();
     const e = signed('rerun');
-    assert.deepEqual(await gw.submit(request(e, 'gw-d')), { ok: true, reason: '' });
+    assert.deepEqual(await gw.submit(request(e, 'gw-d'), live), { ok: true, reason: '' });
     await eventually(() => publishedIds(e.event.id) === 1, 2_000, 'first publish');
     // The same job data again, as after a stalled job is picked up a second time.
     const data: IngestJobData = {
@@ -316,7 +322,7 @@ test('close() lets the job in flight finish and answer before disconnecting', as
   try {
     await gw.ready();
     const e = signed('draining');
-    const submitted = gw.submit(request(e, 'gw-c'));
+    const submitted = gw.submit(request(e, 'gw-c'), live);
     await g.reached;
     let closed = false;
     const closing = worker.close().then(() => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InvalidQueryError } from '@nrelay/contracts';
 import type { Filter } from '@nrelay/protocol';
+import { InvalidQueryError } from '@nrelay/seams/query';
 import { QueryInputError } from '@nrelay/store';
 import { createQueryEngine, type EventReader, effectiveLimit } from './engine.js';
 

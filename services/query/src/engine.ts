@@ -1,5 +1,5 @@
-import { InvalidQueryError, type QueryClient, type QueryRequest } from '@nrelay/contracts';
 import type { Filter, SearchLimits } from '@nrelay/protocol';
+import { InvalidQueryError, type QueryClient, type QueryRequest } from '@nrelay/seams/query';
 import { type EventStore, QueryInputError } from '@nrelay/store';
 import { relayTracer } from '@nrelay/telemetry';
 import { mergeAsync } from './merge.js';

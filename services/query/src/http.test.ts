@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { createHttpQueryClient, QueryServiceError } from '@nrelay/cluster';
-import type { QueryClient, QueryRequest } from '@nrelay/contracts';
-import { InvalidQueryError } from '@nrelay/contracts';
+import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
+import {
+  createHttpQueryClient,
+  createQueryHttpServer,
+  InvalidQueryError,
+  QueryServiceError,
+} from '@nrelay/seams/query';
 import { pino } from 'pino';
-import { createQueryHttpServer } from './http.js';
 
 // The query service's HTTP server and the gateway's HTTP QueryClient, over 127.0.0.1, with a
 // scripted engine standing in for SQL (the engine itself is tested in engine.test.ts).

@@ -1,10 +1,9 @@
 import { privilegedKindsOf } from '@nrelay/access';
-import { isLoopbackHost } from '@nrelay/cluster';
 import { closeServer, requireSetting, runService } from '@nrelay/runtime';
+import { createQueryHttpServer, isLoopbackHost } from '@nrelay/seams/query';
 import { createEventStore, openServiceDatabase } from '@nrelay/store';
 import { serveMetrics } from '@nrelay/telemetry';
 import { createQueryEngine } from './engine.js';
-import { createQueryHttpServer } from './http.js';
 
 // The query service: filters in, NDJSON out. The only file of this service that reads the environment.
 await runService(

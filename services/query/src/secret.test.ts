@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { createHttpQueryClient, QueryServiceError } from '@nrelay/cluster';
-import type { QueryClient, QueryRequest } from '@nrelay/contracts';
+import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
+import { createHttpQueryClient, createQueryHttpServer, QueryServiceError } from '@nrelay/seams/query';
 import { pino } from 'pino';
-import { createQueryHttpServer } from './http.js';
 
 // Issue 10, defect 7: the query service answered any `viewer` it was sent, so anything that
 // reached its port read every DM. With QUERY_SECRET only a caller holding it is answered.

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import type { QueryClient, QueryRequest } from '@nrelay/contracts';
+import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
+import { createQueryHttpServer } from '@nrelay/seams/query';
 import { context, injectTrace, metricsText, serveMetrics, trace } from '@nrelay/telemetry';
 import { installMemoryTracing } from '@nrelay/telemetry/testing';
 import { pino } from 'pino';
-import { createQueryHttpServer } from './http.js';
 import { observeQueryEngine } from './telemetry.js';
 
 const request: QueryRequest = {

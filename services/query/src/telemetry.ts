@@ -1,4 +1,4 @@
-import type { QueryClient, QueryRequest } from '@nrelay/contracts';
+import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
 import {
   ATTR,
   type Attributes,

@@ -1,5 +1,5 @@
-import { InvalidQueryError } from '@nrelay/contracts';
 import { closedFrame, countFrame, type Filter } from '@nrelay/protocol';
+import { InvalidQueryError } from '@nrelay/seams/query';
 import type { Connection } from '../connection.js';
 import type { GatewayContext } from '../context.js';
 import { applyFilterHooks } from '../filter-hooks.js';

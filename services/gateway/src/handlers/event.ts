@@ -78,6 +78,12 @@ async function submitAfter(
   }
 }
 
+/**
+ * The gateway waits for the answer of every EVENT it submitted, even once its connection is gone:
+ * the event may be stored, and a drain counts it (ctx.pending). So nothing aborts a submit.
+ */
+const AWAIT_EVERY_OK = new AbortController().signal;
+
 async function submit(
   ctx: GatewayContext,
   conn: Connection,
@@ -88,14 +94,17 @@ async function submit(
   conn.pendingSubmits++;
   let frame: string;
   try {
-    const result = await ctx.ingest.submit({
-      v: 1,
-      event: raw,
-      receivedAt,
-      gatewayId: ctx.gatewayId,
-      connectionId: conn.id,
-      authedPubkeys: [...conn.authedPubkeys],
-    });
+    const result = await ctx.ingest.submit(
+      {
+        v: 1,
+        event: raw,
+        receivedAt,
+        gatewayId: ctx.gatewayId,
+        connectionId: conn.id,
+        authedPubkeys: [...conn.authedPubkeys],
+      },
+      AWAIT_EVERY_OK,
+    );
     frame = okFrame(raw.event.id, result.ok, result.reason);
   } catch (err) {
     conn.logger.error({ err, eventId: raw.event.id, kind: raw.event.kind }, 'ingest submit failed');

@@ -1,5 +1,5 @@
-import type { QueryRequest } from '@nrelay/contracts';
 import { eventFrame } from '@nrelay/protocol';
+import type { QueryRequest } from '@nrelay/seams/query';
 import type { Connection } from '../connection.js';
 import type { GatewayContext } from '../context.js';
 import { corkUntilNextTick } from '../cork.js';

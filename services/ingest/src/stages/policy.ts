@@ -1,7 +1,7 @@
-import type { IngestRequest } from '@nrelay/contracts';
 import type { NostrEvent } from '@nrelay/protocol';
 import { expirationOf, powDifficulty } from '@nrelay/protocol';
 import { firstRejection, type HookLogger, type MaybePromise } from '@nrelay/runtime';
+import type { IngestRequest } from '@nrelay/seams/ingest';
 import type { IngestHooks, IngestPolicy, StageVerdict } from '../types.js';
 
 /** NIP-42 authentication events are answers to a challenge, never content to store or relay. */

@@ -1,5 +1,5 @@
-import type { FanoutBus } from '@nrelay/contracts';
 import type { RawEvent } from '@nrelay/protocol';
+import type { FanoutBus } from '@nrelay/seams/fanout';
 
 /**
  * Publish stage: hands an accepted event to every gateway. A failed publish does not undo the

@@ -1,4 +1,4 @@
-import type { IngestResult } from '@nrelay/contracts';
+import type { IngestResult } from '@nrelay/seams/ingest';
 import type { SaveOutcome } from '@nrelay/store';
 
 const OK: IngestResult = { ok: true, reason: '' };

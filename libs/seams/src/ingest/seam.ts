@@ -1,0 +1,50 @@
+import type { RawEvent } from '@nrelay/protocol';
+
+/** What the gateway hands to ingest for one EVENT. Versioned: it crosses process boundaries. */
+export interface IngestRequest {
+  v: 1;
+  event: RawEvent;
+  /** Milliseconds since the epoch when the gateway received the frame. */
+  receivedAt: number;
+  gatewayId: string;
+  connectionId: string;
+  /** Pubkeys the connection has authenticated as (NIP-42); empty when anonymous. */
+  authedPubkeys: readonly string[];
+  /** W3C trace context carrier (traceparent/tracestate), when tracing is on. */
+  trace?: Record<string, string>;
+}
+
+/** The answer to one EVENT: the fields of the NIP-01 OK message. */
+export interface IngestResult {
+  ok: boolean;
+  /** Empty or a prefixed reason such as `duplicate: already have this event`. */
+  reason: string;
+}
+
+/**
+ * Submit an event and get its OK once the event is durable (or refused). The contract both
+ * implementations keep (checked by ./conformance.ts):
+ * - `submit` answers with an `IngestResult`, never throws for a refused or failed event;
+ * - an aborted `signal` (before or while waiting) rejects with `signal.reason`: the caller stops
+ *   waiting, the event may still be stored;
+ * - once `close()` began, every submit is answered `SHUTTING_DOWN`; `close()` waits for the
+ *   submits in flight.
+ */
+export interface IngestClient {
+  submit(request: IngestRequest, signal: AbortSignal): Promise<IngestResult>;
+  close(): Promise<void>;
+}
+
+/** The answer to a submit made after the seam began to close. */
+export const SHUTTING_DOWN: IngestResult = {
+  ok: false,
+  reason: 'error: relay is shutting down, try again later',
+};
+
+/**
+ * What serves submits on the far side of the seam: the ingest pipeline, called directly by the
+ * in-process client and by the BullMQ worker for each job entry. It answers rather than throws.
+ */
+export interface IngestHandler {
+  process(request: IngestRequest, signal?: AbortSignal): Promise<IngestResult>;
+}

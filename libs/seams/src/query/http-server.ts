@@ -1,0 +1,247 @@
+import http from 'node:http';
+import { type Filter, isProtocolError, validateFilter } from '@nrelay/protocol';
+import type { Logger } from 'pino';
+import { InvalidQueryError } from './errors.js';
+import { NDJSON_END_LINE, ndjsonErrorLine, ndjsonEventLines } from './ndjson.js';
+import type { QueryClient, QueryRequest } from './seam.js';
+import { createSecretCheck } from './service-secret.js';
+
+/** Options of the query service's HTTP server. */
+export interface QueryHttpServerOptions {
+  engine: QueryClient;
+  logger: Logger;
+  /** Largest request body accepted; larger ones are answered 413. */
+  maxBodyBytes: number;
+  /** /readyz answers 200 only when this resolves true (e.g. the database answers). */
+  ready?: () => boolean | Promise<boolean>;
+  /** How long an idle keep-alive connection stays open (default 65 s, above common LB idle timeouts). */
+  keepAliveTimeoutMs?: number;
+  /**
+   * QUERY_SECRET: /query and /count answer 401 unless `Authorization: Bearer <secret>` (checked
+   * in constant time). Unset = no check (the caller allows that only on loopback).
+   */
+  secret?: string;
+  /** Extra routes (e.g. /metrics), tried first; each returns true when it answered. */
+  routes?: ReadonlyArray<(req: http.IncomingMessage, res: http.ServerResponse) => boolean>;
+}
+
+/** Idle keep-alive connections are kept this long by default. */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** A request the query service refuses; `status` is the HTTP status it answers. */
+export class QueryRequestError extends Error {
+  override readonly name = 'QueryRequestError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Builds (does not start) the query service's HTTP server: `POST /query` streams NDJSON (one
+ * raw event per line as rows arrive, then `{"eose":true}`, or `{"error":...}` on a failure part
+ * way), `POST /count` answers `{"count":n}`, plus `/healthz` and `/readyz`. A client that goes
+ * away aborts the engine's signal, which cancels the SQL.
+ */
+export function createQueryHttpServer(options: QueryHttpServerOptions): http.Server {
+  const { engine, logger } = options;
+  const authorized = options.secret ? createSecretCheck(options.secret) : () => true;
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    for (const route of options.routes ?? []) if (route(req, res)) return;
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path === '/healthz') return sendJson(res, 200, { ok: true });
+    if (path === '/readyz') {
+      const ready = await isReady();
+      return sendJson(res, ready ? 200 : 503, { ready });
+    }
+    if (path !== '/query' && path !== '/count') return sendJson(res, 404, { error: 'not found' });
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      return sendJson(res, 405, { error: `${path} takes POST` });
+    }
+    // Any viewer's privileged events are one request away: only a gateway may ask.
+    if (!authorized(req.headers.authorization)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      res.setHeader('connection', 'close');
+      return sendJson(res, 401, { error: 'unauthorized: QUERY_SECRET does not match' });
+    }
+    let request: QueryRequest;
+    try {
+      request = parseQueryRequest(await readBody(req, options.maxBodyBytes));
+    } catch (err) {
+      if (!(err instanceof QueryRequestError)) throw err;
+      if (err.status === 413) res.setHeader('connection', 'close');
+      return sendJson(res, err.status, { error: err.message });
+    }
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) abort.abort(new Error('the query client went away'));
+    };
+    res.on('close', onClose);
+    try {
+      if (path === '/query') await stream(request, res, abort.signal);
+      else sendJson(res, 200, { count: await engine.count(request, abort.signal) });
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      // The request's own fault (InvalidQueryError): 422, which the client answers `invalid:`.
+      if (err instanceof InvalidQueryError && !res.headersSent)
+        return sendJson(res, 422, { error: err.message });
+      logger.error({ err, path }, 'query request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: `${path.slice(1)} failed` });
+      else res.destroy();
+    } finally {
+      res.off('close', onClose);
+    }
+  }
+
+  async function isReady(): Promise<boolean> {
+    try {
+      return options.ready ? await options.ready() : true;
+    } catch (err) {
+      logger.warn({ err }, 'readiness check failed');
+      return false;
+    }
+  }
+
+  async function stream(request: QueryRequest, res: http.ServerResponse, signal: AbortSignal): Promise<void> {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+    // The headers normally leave with the first batch (one write); a query slower than
+    // HEADERS_FLUSH_MS sends them alone, so the client's wait for headers stays short.
+    let headersTimer: NodeJS.Timeout | undefined = setTimeout(flushHeaders, HEADERS_FLUSH_MS, res);
+    // What is written in one tick (a batch, and the end line after the last one) leaves in
+    // one write: cork now, uncork next tick.
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      res.uncork();
+    };
+    try {
+      for await (const batch of engine.query(request, signal)) {
+        if (headersTimer !== undefined) {
+          clearTimeout(headersTimer);
+          headersTimer = undefined;
+        }
+        // Backpressure: wait for the client before writing more. Checked before a write rather
+        // than after it: a page is often above the high-water mark by itself, and waiting
+        // after it would hold back the end line (and the client's EOSE) for a round of drain.
+        if (res.writableNeedDrain) await drained(res);
+        if (signal.aborted) return;
+        if (!corked) {
+          corked = true;
+          res.cork();
+          process.nextTick(uncork);
+        }
+        res.write(ndjsonEventLines(batch));
+      }
+      if (!signal.aborted) res.end(NDJSON_END_LINE + '\n');
+    } catch (err) {
+      if (signal.aborted) return;
+      if (err instanceof InvalidQueryError) {
+        res.end(ndjsonErrorLine(err.message, { invalid: true }) + '\n');
+        return;
+      }
+      logger.error({ err }, 'query failed while streaming');
+      res.end(ndjsonErrorLine('query failed') + '\n');
+    } finally {
+      clearTimeout(headersTimer);
+    }
+  }
+
+  const server = http.createServer({ keepAlive: true }, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ err }, 'query http handler failed');
+      res.destroy();
+    });
+  });
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
+  // Must exceed keepAliveTimeout, or Node closes idle sockets early (nodejs/node#27363).
+  server.headersTimeout = server.keepAliveTimeout + 1_000;
+  return server;
+}
+
+/**
+ * How long a query may run before its response headers are sent on their own. Within it the
+ * headers ride with the first batch of rows; past it the client (which times out waiting for
+ * headers, QUERY_TIMEOUT_MS) knows the service is working on it.
+ */
+const HEADERS_FLUSH_MS = 50;
+
+function flushHeaders(res: http.ServerResponse): void {
+  if (!res.destroyed) res.flushHeaders();
+}
+
+/** Resolves when the response can take more data, or is gone. */
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readBody(req: http.IncomingMessage, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > maxBytes) throw new QueryRequestError(413, `request body larger than ${maxBytes} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new QueryRequestError(413, `request body larger than ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Checks a QueryRequest body: `v: 1`, `filters` an array of valid NIP-01 filters,
+ * `viewer.authedPubkeys` an array of strings, optional `trace` an object of strings.
+ */
+export function parseQueryRequest(text: string): QueryRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new QueryRequestError(400, 'body is not valid JSON');
+  }
+  if (typeof body !== 'object' || body === null)
+    throw new QueryRequestError(400, 'body must be a JSON object');
+  const { v, filters, viewer, trace } = body as Record<string, unknown>;
+  if (v !== 1)
+    throw new QueryRequestError(400, `unsupported query request version ${JSON.stringify(v)}; expected 1`);
+  if (!Array.isArray(filters)) throw new QueryRequestError(400, '"filters" must be an array');
+  const checked: Filter[] = [];
+  for (const filter of filters) {
+    const result = validateFilter(filter);
+    if (isProtocolError(result)) throw new QueryRequestError(400, `bad filter: ${result.reason}`);
+    checked.push(result);
+  }
+  const pubkeys = (viewer as { authedPubkeys?: unknown } | null | undefined)?.authedPubkeys;
+  if (!Array.isArray(pubkeys) || !pubkeys.every((p) => typeof p === 'string')) {
+    throw new QueryRequestError(400, '"viewer.authedPubkeys" must be an array of strings');
+  }
+  const request: QueryRequest = { v: 1, filters: checked, viewer: { authedPubkeys: pubkeys } };
+  if (trace !== undefined) {
+    if (
+      typeof trace !== 'object' ||
+      trace === null ||
+      !Object.values(trace).every((t) => typeof t === 'string')
+    ) {
+      throw new QueryRequestError(400, '"trace" must be an object of strings');
+    }
+    request.trace = trace as Record<string, string>;
+  }
+  return request;
+}

@@ -1,0 +1,26 @@
+import type { Filter } from '@nrelay/protocol';
+
+/** The connection's view used for privacy checks on stored events. */
+export interface Viewer {
+  authedPubkeys: readonly string[];
+}
+
+/** Filters of one REQ or COUNT. Limits are already validated by the gateway. */
+export interface QueryRequest {
+  v: 1;
+  filters: Filter[];
+  viewer: Viewer;
+  trace?: Record<string, string>;
+}
+
+/**
+ * Filters in, raw event JSON out: the union of the filters' results, each filter newest first
+ * and capped by its own limit, no event twice. The stream ends after the last filter.
+ * Results come in non-empty batches of what arrived together (a page of rows, a chunk of the
+ * HTTP stream), so the per-result cost of the async hand-offs is paid once per batch (ADR 0009).
+ */
+export interface QueryClient {
+  query(request: QueryRequest, signal: AbortSignal): AsyncIterable<readonly string[]>;
+  count(request: QueryRequest, signal: AbortSignal): Promise<number>;
+  close(): Promise<void>;
+}
