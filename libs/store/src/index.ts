@@ -54,6 +54,13 @@ export { DEFAULT_SAVE_SETTINGS, type SaveSettings } from './save.js';
 export type * from './schema.js';
 export { isInputError, isRetryable, sqlState } from './sqlstate.js';
 export {
+  autovacuumIsOff,
+  keepStatisticsFresh,
+  type MaintenancePass,
+  maintainStatistics,
+  type StatisticsPolicy,
+} from './statistics.js';
+export {
   type CountOptions,
   DEFAULT_PAGE_MAX_BYTES,
   DEFAULT_PAGE_SIZE,

@@ -1,0 +1,4 @@
+import { pgliteBackend } from './testing/backends.js';
+import { statisticsSuite } from './testing/suite-statistics.js';
+
+statisticsSuite(pgliteBackend);

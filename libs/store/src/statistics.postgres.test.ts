@@ -1,0 +1,4 @@
+import { postgresBackend } from './testing/backends.js';
+import { statisticsSuite } from './testing/suite-statistics.js';
+
+statisticsSuite(postgresBackend);

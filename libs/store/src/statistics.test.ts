@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { maintenanceFor } from './statistics.js';
+
+const policy = { minChanges: 1000, changePercent: 10 };
+const table = (rows: number, changed: number, dead: number) => ({
+  table: 'events',
+  rows,
+  changedSinceAnalyze: changed,
+  deadRows: dead,
+});
+
+test('an empty table is analyzed after minChanges rows', () => {
+  assert.equal(maintenanceFor(table(0, 999, 0), policy), undefined);
+  assert.equal(maintenanceFor(table(0, 1000, 0), policy), 'analyze');
+});
+
+test('the threshold grows with the table: minChanges + percent of rows', () => {
+  assert.equal(maintenanceFor(table(1_000_000, 100_999, 0), policy), undefined);
+  assert.equal(maintenanceFor(table(1_000_000, 101_000, 0), policy), 'analyze');
+});
+
+test('dead rows past the threshold ask for a vacuum, even with few changes since analyze', () => {
+  assert.equal(maintenanceFor(table(20_000, 10, 3_000), policy), 'vacuum');
+  assert.equal(maintenanceFor(table(20_000, 5_000, 2_999), policy), 'analyze');
+});
