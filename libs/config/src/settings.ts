@@ -222,6 +222,32 @@ export const SETTINGS = [
     description: 'Interval between purges of NIP-40 expired events.',
   },
   {
+    env: 'STATS_CHECK_SECONDS',
+    type: 'int',
+    default: 60,
+    min: 0,
+    max: 86400,
+    description:
+      'How often the process that writes events (standalone, ingest workers) checks table activity and refreshes planner statistics itself (ANALYZE, VACUUM of dead rows); 0 = never, leave it to autovacuum.',
+  },
+  {
+    env: 'STATS_MIN_CHANGES',
+    type: 'int',
+    default: 1000,
+    min: 1,
+    description:
+      'A table is analyzed once this many rows plus STATS_CHANGE_PERCENT of its rows changed since its last ANALYZE (vacuumed once as many rows are dead).',
+  },
+  {
+    env: 'STATS_CHANGE_PERCENT',
+    type: 'int',
+    default: 10,
+    min: 0,
+    max: 100,
+    description:
+      'The part of the STATS_MIN_CHANGES threshold that grows with the table, in percent of its rows (autovacuum uses 10).',
+  },
+  {
     env: 'QUERY_PAGE_SIZE',
     type: 'int',
     default: 500,
