@@ -7,6 +7,7 @@ import { WebSocket } from 'ws';
 import { tallyAnswer } from './answer-tally.js';
 import type { ConnectionInfo } from './hooks.js';
 import type { GatewayCounters, OutboundKind } from './stats.js';
+import type { SubscriptionOwner } from './subscriptions/owner.js';
 import type { Subscription } from './subscriptions/subscription.js';
 
 /** ws option object for text frames sent from a pre-encoded Buffer; shared, never mutated. */
@@ -40,7 +41,7 @@ const NO_PUBKEYS: ReadonlySet<string> = new Set<string>();
  * is built on first use: a connection that only holds one subscription costs that
  * subscription plus a few fields (docs/operations.md "Capacity planning").
  */
-export class Connection implements ConnectionInfo, HookLogger {
+export class Connection implements ConnectionInfo, HookLogger, SubscriptionOwner<Subscription> {
   /** Random connection id (a UUID), also given to ingest and logged as `conn`. */
   readonly id = flatUuid();
   /** Whether `["AUTH", challenge]` has been sent. */

@@ -42,23 +42,3 @@ function applyPerFilterHooks(
   if (rejectFilter.length > 0) return firstRejectionOfEach(rejectFilter, filters, conn, conn);
   return undefined;
 }
-
-/** Sets each filter's limit to `min(limit ?? DEFAULT_LIMIT, MAX_LIMIT)`, in place. */
-export function normaliseLimits(filters: Filter[], defaultLimit: number, maxLimit: number): void {
-  for (const filter of filters) filter.limit = Math.min(filter.limit ?? defaultLimit, maxLimit);
-}
-
-/**
- * Whether a subscription can never see another event: every filter names ids, none has
- * `limit: 0`, and every one of those ids has already been sent. Ids are unique, so no later
- * event can match such a filter.
- */
-export function allIdsFound(filters: readonly Filter[], sentIds: ReadonlySet<string>): boolean {
-  if (filters.length === 0) return false;
-  for (const filter of filters) {
-    const ids = filter.ids;
-    if (ids === undefined || ids.length === 0 || filter.limit === 0) return false;
-    for (const id of ids) if (!sentIds.has(id)) return false;
-  }
-  return true;
-}

@@ -20,7 +20,7 @@ export {
 } from './context.js';
 export { answerParseError, createDispatcher, type Dispatcher } from './dispatch.js';
 export { createFanoutDelivery } from './fanout.js';
-export { allIdsFound, applyFilterHooks, normaliseLimits } from './filter-hooks.js';
+export { applyFilterHooks } from './filter-hooks.js';
 export { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
 export { type AuthExpectation, checkAuthEvent, handleAuth } from './handlers/auth.js';
 export { dropSubscription, handleClose } from './handlers/close.js';
@@ -59,5 +59,7 @@ export {
 } from './stats.js';
 export { type IndexedSubscription, SubscriptionIndex } from './subscription-index.js';
 export { closeSlowConsumer, SLOW_CONSUMER_CLOSE_CODE } from './subscriptions/backpressure.js';
+export { allIdsFound, normaliseLimits } from './subscriptions/filters.js';
+export type { SubscriptionContext, SubscriptionOwner, SubscriptionSettings } from './subscriptions/owner.js';
 export { Subscription, type SubscriptionState } from './subscriptions/subscription.js';
 export { observeFanoutBus, observeQueryClient, traceClientMessage, traceIngestClient } from './telemetry.js';

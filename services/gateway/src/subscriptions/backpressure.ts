@@ -1,10 +1,9 @@
 import { eventFrame } from '@nrelay/protocol';
 import type { QueryRequest } from '@nrelay/seams/query';
-import type { Connection } from '../connection.js';
-import type { GatewayContext } from '../context.js';
 import { corkUntilNextTick } from '../cork.js';
 import { releaseConnection } from '../lifecycle.js';
 import { rawEventId } from '../raw-id.js';
+import type { SubscriptionContext, SubscriptionOwner } from './owner.js';
 
 /** WebSocket close code for a slow consumer (policy violation). */
 export const SLOW_CONSUMER_CLOSE_CODE = 1008;
@@ -15,7 +14,11 @@ export const SLOW_CONSUMER_CLOSE_CODE = 1008;
  * STALLED_STREAM_TIMEOUT_MS. It stops receiving at once (its subscriptions and queries go) and
  * is told why with close code 1008 `slow consumer`; `why` is logged.
  */
-export function closeSlowConsumer(ctx: GatewayContext, conn: Connection, why = 'send buffer full'): void {
+export function closeSlowConsumer(
+  ctx: SubscriptionContext,
+  conn: SubscriptionOwner,
+  why = 'send buffer full',
+): void {
   if (!conn.open) return;
   ctx.counters.slowConsumerDisconnects++;
   conn.logger.warn(
@@ -35,8 +38,8 @@ export function closeSlowConsumer(ctx: GatewayContext, conn: Connection, why = '
  * (`signal` aborted, or the client stalled).
  */
 export async function sendStoredResults(
-  ctx: GatewayContext,
-  conn: Connection,
+  ctx: SubscriptionContext,
+  conn: SubscriptionOwner,
   subId: string,
   request: QueryRequest,
   signal: AbortSignal,

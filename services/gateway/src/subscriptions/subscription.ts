@@ -1,10 +1,9 @@
 import { closedFrame, eoseFrame, eventFrame, type Filter } from '@nrelay/protocol';
 import { InvalidQueryError } from '@nrelay/seams/query';
-import type { Connection } from '../connection.js';
-import type { GatewayContext } from '../context.js';
-import { allIdsFound, normaliseLimits } from '../filter-hooks.js';
 import { QuerySlotTimeout, type ReleaseSlot } from '../query-slots.js';
 import { closeSlowConsumer, sendStoredResults } from './backpressure.js';
+import { allIdsFound, normaliseLimits, storedFilters } from './filters.js';
+import type { SubscriptionContext, SubscriptionOwner } from './owner.js';
 
 /**
  * Where a subscription is in its life:
@@ -31,6 +30,9 @@ const SUBSCRIPTION_CLOSED = new Error('subscription closed');
 
 const NO_IDS: ReadonlySet<string> = new Set<string>();
 
+/** The connection that holds a subscription, as a subscription sees it. */
+type Owner = SubscriptionOwner<Subscription>;
+
 /**
  * One REQ of a connection, owning its whole life (docs/architecture.md "REQ orchestration"):
  * registered live FIRST, its live matches buffered while its stored results stream, EOSE, the
@@ -48,7 +50,7 @@ export class Subscription {
   /** Aborts the stored-results query; exists only while one may run. */
   private controller: AbortController | undefined;
   private buffer: BufferedEvent[] | undefined;
-  /** Sum of `raw.length` over `buffer`, also counted in `Connection.storedPhaseBytes`. */
+  /** Sum of `raw.length` over `buffer`, also counted in its owner's `storedPhaseBytes`. */
   private bufferedBytes = 0;
   /** Ids sent from storage or the flushed buffer; dropped once the dedupe window has passed. */
   private sentIds: Set<string> | undefined;
@@ -74,7 +76,7 @@ export class Subscription {
    * registered: holds the id in its connection while asynchronous REQ hooks run, so a CLOSE, a
    * replacing REQ or a disconnect meanwhile closes it like a running subscription.
    */
-  hold(conn: Connection): void {
+  hold(conn: Owner): void {
     if (this.phase === 'registered') conn.subscriptions.set(this.id, this);
   }
 
@@ -82,7 +84,7 @@ export class Subscription {
    * registered → stored: normalises limits, holds the id, enters the live index FIRST (its
    * matches are buffered from now on), then streams stored results in a query slot.
    */
-  open(ctx: GatewayContext, conn: Connection): void {
+  open(ctx: SubscriptionContext, conn: Owner): void {
     if (this.phase !== 'registered') return;
     normaliseLimits(this.filters, ctx.config.DEFAULT_LIMIT, ctx.config.MAX_LIMIT);
     this.phase = 'stored';
@@ -97,7 +99,7 @@ export class Subscription {
    * its buffers outgrow SEND_MAX_BUFFERED_BYTES); in the dedupe window an event already sent
    * is skipped; a socket holding more than SEND_MAX_BUFFERED_BYTES closes the connection.
    */
-  admitLive(ctx: GatewayContext, conn: Connection, id: string, raw: string): boolean {
+  admitLive(ctx: SubscriptionContext, conn: Owner, id: string, raw: string): boolean {
     if (this.phase === 'stored') {
       if (this.buffer === undefined) this.buffer = [{ id, raw }];
       else this.buffer.push({ id, raw });
@@ -127,7 +129,7 @@ export class Subscription {
    * still its entry) and the live index, gives back its buffered bytes and aborts its query
    * (which also takes it out of a query-slot queue). Idempotent.
    */
-  close(ctx: GatewayContext, conn: Connection): void {
+  close(ctx: SubscriptionContext, conn: Owner): void {
     if (this.phase === 'closed') return;
     if (conn.subscriptions.get(this.id) === this) conn.subscriptions.delete(this.id);
     if (this.phase !== 'registered') ctx.index.remove(conn, this.id);
@@ -155,7 +157,7 @@ export class Subscription {
    * (fair between connections, QuerySlots), holds it while it streams and gives it back when
    * the stream ends, fails or is aborted; then EOSE.
    */
-  private async streamStored(ctx: GatewayContext, conn: Connection): Promise<void> {
+  private async streamStored(ctx: SubscriptionContext, conn: Owner): Promise<void> {
     const filters = storedFilters(this.filters);
     if (filters.length > 0) {
       const controller = new AbortController();
@@ -181,7 +183,7 @@ export class Subscription {
   }
 
   /** stored → closed on a failed stored phase: CLOSED with a prefixed reason. */
-  private fail(ctx: GatewayContext, conn: Connection, err: unknown): void {
+  private fail(ctx: SubscriptionContext, conn: Owner, err: unknown): void {
     this.close(ctx, conn);
     if (err instanceof QuerySlotTimeout) {
       conn.logger.warn({ subId: this.id, waitMs: ctx.config.QUERY_SLOT_TIMEOUT_MS }, 'no query slot');
@@ -200,7 +202,7 @@ export class Subscription {
    * stored → live (or → closed for an ids-only REQ that found everything): EOSE, then the
    * buffered live events not already sent, then the dedupe window.
    */
-  private finishStored(ctx: GatewayContext, conn: Connection): void {
+  private finishStored(ctx: SubscriptionContext, conn: Owner): void {
     conn.send('EOSE', eoseFrame(this.id));
     // The query is over: nothing left to abort.
     this.controller = undefined;
@@ -226,11 +228,4 @@ export class Subscription {
     // Kept for a while: a late fanout message of an event already sent from storage is skipped.
     this.dedupeUntil = Date.now() + LIVE_DEDUPE_WINDOW_MS;
   }
-}
-
-/** The filters that can return stored events (`limit: 0` ones only listen live). */
-function storedFilters(filters: readonly Filter[]): Filter[] {
-  const out: Filter[] = [];
-  for (const filter of filters) if (filter.limit !== 0) out.push(filter);
-  return out;
 }
