@@ -10,7 +10,8 @@ import {
 } from '@nrelay/redis/testing';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createBullmqIngestClient, REPLY_TIMEOUT } from './bullmq-client.js';
+import { createBullmqIngestClient } from './bullmq-client.js';
+import { REPLY_TIMEOUT } from './bullmq-client-api.js';
 import { decodeJobData, type IngestJobData, type IngestReply } from './codec.js';
 import { createIngestReplyPublisher, replyChannel } from './reply-publisher.js';
 import type { IngestRequest } from './seam.js';

@@ -9,13 +9,13 @@ import {
 } from '@nrelay/redis/testing';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { createBullmqIngestClient } from './bullmq-client.js';
 import {
-  createBullmqIngestClient,
   DEFAULT_JOB_ATTEMPTS,
   DEFAULT_JOB_BACKOFF_MS,
   INGEST_UNAVAILABLE,
   REPLY_TIMEOUT,
-} from './bullmq-client.js';
+} from './bullmq-client-api.js';
 import { decodeJobData, type IngestJobData } from './codec.js';
 import { claimJob, ingestAliveKey, startIngestHeartbeat } from './coordination.js';
 import { createIngestReplyPublisher } from './reply-publisher.js';

@@ -6,10 +6,10 @@
  */
 
 export { type TraceCarrier, WireFormatError } from '../wire.js';
+export { createBullmqIngestClient } from './bullmq-client.js';
 export {
   type BullmqIngestClient,
   type BullmqIngestClientOptions,
-  createBullmqIngestClient,
   DEFAULT_JOB_ATTEMPTS,
   DEFAULT_JOB_BACKOFF_MS,
   DEFAULT_JOB_BATCH,
@@ -18,7 +18,7 @@ export {
   INGEST_UNAVAILABLE,
   OUTCOME_UNKNOWN,
   REPLY_TIMEOUT,
-} from './bullmq-client.js';
+} from './bullmq-client-api.js';
 export {
   decodeJobData,
   decodeReplies,
