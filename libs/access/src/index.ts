@@ -44,6 +44,7 @@ export {
   managementRejection,
   supportedNipsWithManagement,
 } from './management-hooks.js';
+export { RpcParamError } from './management-params.js';
 export {
   createManagementRoute,
   DEFAULT_MAX_RPC_BODY_BYTES,
@@ -58,7 +59,6 @@ export {
   parseRpcRequest,
   type RpcContext,
   type RpcOutcome,
-  RpcParamError,
   type RpcRequest,
 } from './management-rpc.js';
 export {

@@ -1,9 +1,20 @@
 /**
- * NIP-86 relay management methods: request parsing, parameter checks and the call into the
- * store. Transport (HTTP, NIP-98) lives in management-route.ts.
+ * NIP-86 relay management methods: request parsing, the methods and the call into the
+ * store. Transport (HTTP, NIP-98) lives in management-route.ts; parameter readers in
+ * management-params.ts.
  */
-import { isHex64, isKind } from '@nrelay/protocol';
-import { normalizeIpRule } from './ip-blocklist.js';
+import {
+  eventIdParam,
+  iconParam,
+  ipParam,
+  kindParam,
+  MAX_DESCRIPTION,
+  MAX_NAME,
+  pubkeyParam,
+  RpcParamError,
+  reasonParam,
+  textParam,
+} from './management-params.js';
 import type { AccessLevel } from './state.js';
 
 /** The management writes and reads (`createManagementStore` of @nrelay/store satisfies it). */
@@ -35,11 +46,6 @@ export interface RpcRequest {
   params: unknown[];
 }
 
-/** A method's refusal of its parameters (answered 400). */
-export class RpcParamError extends Error {
-  override readonly name = 'RpcParamError';
-}
-
 /** What a method may use besides its parameters. */
 export interface RpcContext {
   backend: ManagementBackend;
@@ -53,69 +59,8 @@ interface MethodSpec {
   run(params: unknown[], ctx: RpcContext): Promise<unknown>;
 }
 
-const MAX_REASON = 1_000;
-const MAX_NAME = 256;
-const MAX_DESCRIPTION = 8_192;
-const MAX_ICON_URL = 2_048;
 const LEVELS: readonly AccessLevel[] = ['none', 'read', 'write', 'admin'];
 const ALLOWED_LEVELS: readonly AccessLevel[] = ['read', 'write', 'admin'];
-
-function pubkeyParam(params: unknown[]): string {
-  const value = params[0];
-  const pubkey = typeof value === 'string' ? value.toLowerCase() : value;
-  if (!isHex64(pubkey)) throw new RpcParamError('first parameter must be a 32-byte hex public key');
-  return pubkey;
-}
-
-function eventIdParam(params: unknown[]): string {
-  const value = params[0];
-  const id = typeof value === 'string' ? value.toLowerCase() : value;
-  if (!isHex64(id)) throw new RpcParamError('first parameter must be a 32-byte hex event id');
-  return id;
-}
-
-function reasonParam(params: unknown[], index = 1): string | null {
-  const value = params[index];
-  if (value === undefined || value === null || value === '') return null;
-  if (typeof value !== 'string') throw new RpcParamError('reason must be a string');
-  if (value.length > MAX_REASON) throw new RpcParamError(`reason longer than ${MAX_REASON} characters`);
-  return value;
-}
-
-function kindParam(params: unknown[]): number {
-  const value = params[0];
-  if (!isKind(value)) throw new RpcParamError('first parameter must be a kind number (0..65535)');
-  return value;
-}
-
-function ipParam(params: unknown[]): string {
-  const value = params[0];
-  const ip = typeof value === 'string' ? normalizeIpRule(value) : undefined;
-  if (ip === undefined) throw new RpcParamError('first parameter must be an IP address or a CIDR');
-  return ip;
-}
-
-function textParam(params: unknown[], max: number): string | null {
-  const value = params[0];
-  if (typeof value !== 'string') throw new RpcParamError('first parameter must be a string');
-  if (value.length > max) throw new RpcParamError(`longer than ${max} characters`);
-  return value.trim() === '' ? null : value;
-}
-
-function iconParam(params: unknown[]): string | null {
-  const value = textParam(params, MAX_ICON_URL);
-  if (value === null) return null;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new RpcParamError('icon must be an absolute http(s) URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new RpcParamError('icon must be an absolute http(s) URL');
-  }
-  return value;
-}
 
 function notAConfiguredAdmin(pubkey: string, ctx: RpcContext): void {
   if (ctx.admins.has(pubkey))
