@@ -18,6 +18,7 @@ export {
   type StoreDatabase,
 } from './database.js';
 export { createEventStore, type EventStore, type EventStoreOptions } from './event-store.js';
+export { followedPubkeys } from './follows.js';
 export { indexKey, MAX_INDEXED_VALUE_LENGTH } from './index-key.js';
 export { openServiceDatabase, type StoreLogger, scheduleExpirationPurge } from './lifecycle.js';
 export {
@@ -28,7 +29,6 @@ export {
   blockIp,
   createManagementStore,
   disallowKind,
-  followedPubkeys,
   type LevelChange,
   listBannedEvents,
   listBlockedIps,

@@ -4,7 +4,8 @@
  * through these; every process reads the whole state with `loadAccessSnapshot` at start and
  * on each change announcement. Bans also hide stored events (see quarantine.ts).
  */
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { followedPubkeys } from './follows.js';
 import { quarantineEvent, quarantinePubkey, restoreQuarantined } from './quarantine.js';
 import type { StoreSchema } from './schema.js';
 
@@ -245,34 +246,6 @@ export async function loadAccessSnapshot(db: Db): Promise<AccessSnapshotRows> {
     blockedIps: ips.map((r) => r.ip),
     relayInfo,
   };
-}
-
-const HEX64 = /^[0-9a-f]{64}$/;
-
-/**
- * follows mode: the pubkeys `p`-tagged in the stored kind-3 lists of `admins` (one per admin,
- * kind 3 being replaceable), read through the (pubkey, kind) index.
- */
-export async function followedPubkeys(db: Db, admins: readonly string[]): Promise<string[]> {
-  if (admins.length === 0) return [];
-  const { rows } = await sql<{ raw: string }>`
-    select e.raw from events e where e.pubkey = any(${[...admins]}::text[]) and e.kind = 3`.execute(db);
-  const out = new Set<string>();
-  for (const { raw } of rows) {
-    let tags: unknown;
-    try {
-      tags = (JSON.parse(raw) as { tags?: unknown }).tags;
-    } catch {
-      continue;
-    }
-    if (!Array.isArray(tags)) continue;
-    for (const tag of tags) {
-      if (Array.isArray(tag) && tag[0] === 'p' && typeof tag[1] === 'string' && HEX64.test(tag[1])) {
-        out.add(tag[1]);
-      }
-    }
-  }
-  return [...out];
 }
 
 /** The management functions bound to one database (the shape @nrelay/access expects). */
