@@ -1,16 +1,10 @@
 import type { Filter } from '@nrelay/protocol';
 import type { CompiledQuery, Kysely } from 'kysely';
 import { executeCancellable } from './cancel.js';
+import type { QueryContext } from './event-conditions.js';
 import { chooseDrive, forViewer, type NormalizedFilter, normalizeFilter } from './filter-plan.js';
 import { assertSearchWithin, classifyQueryError } from './query-input.js';
-import {
-  byteBounded,
-  countQuery,
-  type PageCursor,
-  type PageRow,
-  pageQuery,
-  type QueryContext,
-} from './query-sql.js';
+import { byteBounded, countQuery, type PageCursor, type PageRow, pageQuery } from './query-sql.js';
 import type { StoreSchema } from './schema.js';
 import { type SearchHit, searchPageOf, searchRanking } from './search-sql.js';
 import {

@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
+import { eventConditions, type QueryContext, tsQuery } from './event-conditions.js';
 import type { NormalizedFilter } from './filter-plan.js';
-import { eventConditions, type QueryContext, tsQuery } from './query-sql.js';
 
 /** One ranked search hit: its id and the bytes of its raw JSON. */
 export interface SearchHit {
