@@ -58,6 +58,18 @@ module.exports = {
       to: { path: '^(tools|tests)/', pathNot: '^$1/$2/' },
     },
     {
+      name: 'testkit-only-in-tests',
+      comment:
+        'libs/testkit (the test WebSocket client and signer) is imported only by tests and what only tests use (the test-only files of tsconfig.build.json: *.test.ts, testing, fixtures, conformance); tests/* may import it anywhere.',
+      severity: 'error',
+      from: {
+        path: '^(libs|services|apps|tools)/',
+        pathNot:
+          '^libs/testkit/|[.]test[.]ts$|(^|/)(testing|fixtures|conformance)[.]ts$|-(fixtures|conformance)[.]ts$|/(testing|fixtures)/',
+      },
+      to: { path: '^libs/testkit/' },
+    },
+    {
       name: 'no-relative-import-across-packages',
       comment: 'Another package is imported by its name (@nrelay/x), never by a ../ path.',
       severity: 'error',

@@ -31,6 +31,7 @@ const PACKAGES = {
   'tests/integration': '@nrelay/integration-tests',
   'tools/bench': '@nrelay/bench',
 };
+  'libs/testkit': '@nrelay/testkit',
 
 /** Source files of the fixture: path → its imports (one `import` line each). */
 const SOURCES = {
@@ -48,6 +49,10 @@ const SOURCES = {
   'services/gateway/src/a.ts': ['./b.js'],
   'services/gateway/src/b.ts': ['./a.js'],
   'services/gateway/src/testing.ts': ['@nrelay/store/src/internal.js', '@nrelay/standalone'],
+  'libs/testkit/src/index.ts': [],
+  'services/ingest/src/index.test.ts': ['@nrelay/testkit'],
+  'services/ingest/src/fixtures.ts': ['@nrelay/testkit'],
+  'tests/integration/src/harness.ts': ['@nrelay/testkit'],
   'libs/store/src/uses-service.ts': ['@nrelay/gateway'],
   'apps/standalone/src/testing.ts': ['@nrelay/integration-tests'],
   'tools/bench/src/index.ts': ['@nrelay/standalone', '@nrelay/integration-tests'],
@@ -57,6 +62,7 @@ function writeFixture(dir) {
   for (const [path, name] of Object.entries(PACKAGES)) {
     mkdirSync(join(dir, path, 'src'), { recursive: true });
     writeFileSync(join(dir, path, 'package.json'), manifest(name));
+  'services/ingest/src/pipeline.ts': ['@nrelay/testkit'],
   }
   for (const [path, imports] of Object.entries(SOURCES)) {
     const lines = imports.map((spec, i) => `import * as m${i} from '${spec}';`);
@@ -107,4 +113,5 @@ test('each dependency rule reports its forbidden import, and allowed imports pas
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+      'testkit-only-in-tests: services/ingest/src/pipeline.ts -> libs/testkit/src/index.ts',
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { signedRaw } from '@nrelay/testkit';
 import { WebSocket } from 'ws';
-import { signEvent, sleep, startRelay } from './fixtures.js';
+import { sleep, startRelay } from './fixtures.js';
 
 /** A promise the test settles by hand. */
 function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
@@ -46,10 +47,10 @@ test('async rejectEvent: exactly one OK whether it refuses, passes or fails', as
   );
   try {
     const client = await relay.connect();
-    const spam = signEvent({ content: 'spam' });
-    const fine = signEvent({ content: 'fine' });
-    const fail = signEvent({ content: 'fail' });
-    const wait = signEvent({ content: 'wait' });
+    const spam = signedRaw({ content: 'spam' });
+    const fine = signedRaw({ content: 'fine' });
+    const fail = signedRaw({ content: 'fail' });
+    const wait = signedRaw({ content: 'wait' });
     for (const e of [spam, fine, fail, wait]) client.send(`["EVENT",${e.raw}]`);
     const ok = (id: string) => client.next((m) => m[0] === 'OK' && m[1] === id);
     assert.deepEqual(await ok(spam.event.id), ['OK', spam.event.id, false, 'rate-limited: slow down']);
@@ -86,7 +87,7 @@ test('a throwing synchronous rejectEvent is answered OK false error: (not a bare
   );
   try {
     const client = await relay.connect();
-    const e = signEvent({ content: 'x' });
+    const e = signedRaw({ content: 'x' });
     client.send(`["EVENT",${e.raw}]`);
     assert.deepEqual(await client.next((m) => m[0] === 'OK'), [
       'OK',
@@ -112,13 +113,13 @@ test('async rejectReq / rejectFilter: refusal is CLOSED, a pass opens the subscr
   );
   try {
     const client = await relay.connect();
-    client.send(['REQ', 'many', {}, {}, {}]);
+    client.sendJson(['REQ', 'many', {}, {}, {}]);
     assert.deepEqual(await client.next((m) => m[0] === 'CLOSED' && m[1] === 'many'), [
       'CLOSED',
       'many',
       'rate-limited: too many filters',
     ]);
-    client.send(['REQ', 'dm', { kinds: [1] }, { kinds: [4] }]);
+    client.sendJson(['REQ', 'dm', { kinds: [1] }, { kinds: [4] }]);
     assert.deepEqual(await client.next((m) => m[0] === 'CLOSED' && m[1] === 'dm'), [
       'CLOSED',
       'dm',
@@ -127,21 +128,21 @@ test('async rejectReq / rejectFilter: refusal is CLOSED, a pass opens the subscr
     assert.equal(relay.query.calls.length, 0);
     assert.equal(relay.gateway.stats().subscriptions, 0);
 
-    client.send(['REQ', 'ok', { kinds: [1] }]);
+    client.sendJson(['REQ', 'ok', { kinds: [1] }]);
     const call = await relay.query.call(0);
     // Registered in the live index before the stored query started: a live event is buffered.
     assert.equal(relay.gateway.stats().subscriptions, 1);
-    const live = signEvent({ content: 'live' });
+    const live = signedRaw({ content: 'live' });
     await relay.publish(live);
     call.end();
     await client.next((m) => m[0] === 'EOSE' && m[1] === 'ok');
     await client.next((m) => m[0] === 'EVENT' && m[1] === 'ok');
-    const verbs = client.received.filter((m) => m[1] === 'ok').map((m) => m[0]);
+    const verbs = client.messages.filter((m) => m[1] === 'ok').map((m) => m[0]);
     assert.deepEqual(verbs, ['EOSE', 'EVENT']);
 
-    client.send(['COUNT', 'c', { kinds: [4] }]);
+    client.sendJson(['COUNT', 'c', { kinds: [4] }]);
     assert.deepEqual(await client.next((m) => m[1] === 'c'), ['CLOSED', 'c', 'auth-required: DMs']);
-    client.send(['COUNT', 'c2', { kinds: [1] }]);
+    client.sendJson(['COUNT', 'c2', { kinds: [1] }]);
     assert.deepEqual(await client.next((m) => m[1] === 'c2'), ['COUNT', 'c2', { count: 0 }]);
   } finally {
     await relay.close();
@@ -166,14 +167,14 @@ test('CLOSE, a replacing REQ or a disconnect while async hooks run cancel the pe
   );
   try {
     const client = await relay.connect();
-    client.send(['REQ', 'a', { kinds: [1] }]);
-    client.send(['CLOSE', 'a']);
-    client.send(['REQ', 'b', { kinds: [1] }]);
-    client.send(['REQ', 'b', { kinds: [2] }]);
+    client.sendJson(['REQ', 'a', { kinds: [1] }]);
+    client.sendJson(['CLOSE', 'a']);
+    client.sendJson(['REQ', 'b', { kinds: [1] }]);
+    client.sendJson(['REQ', 'b', { kinds: [2] }]);
     while (gates.length < 3) await sleep(5);
     // A pending REQ holds its id: it counts against MAX_SUBSCRIPTIONS like an open one.
-    client.send(['REQ', 'c', { kinds: [3] }]);
-    client.send(['REQ', 'd', { kinds: [3] }]);
+    client.sendJson(['REQ', 'c', { kinds: [3] }]);
+    client.sendJson(['REQ', 'd', { kinds: [3] }]);
     await client.next((m) => m[0] === 'CLOSED' && m[1] === 'd');
     relay.query.autoEnd = true;
     for (const gate of gates.slice(0, 3)) gate.resolve(undefined);
@@ -187,7 +188,7 @@ test('CLOSE, a replacing REQ or a disconnect while async hooks run cancel the pe
     assert.equal(client.all('EOSE', 'a').length + client.all('CLOSED', 'a').length, 0);
     // c is still pending; a disconnect ends it without an answer or an error.
     client.ws.close();
-    await client.closed();
+    await client.waitClose();
     gates[3]?.resolve(undefined);
     await sleep(30);
     assert.equal(relay.gateway.stats().subscriptions, 0);

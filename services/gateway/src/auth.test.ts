@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PUBKEY, signEvent, startRelay, TestClient } from './fixtures.js';
+import { RawClient, signedRaw } from '@nrelay/testkit';
+import { PUBKEY, startRelay } from './fixtures.js';
 import { checkAuthEvent } from './handlers/auth.js';
 import { relayUrlMatches } from './relay-url.js';
 
 const OTHER_KEY = Uint8Array.from({ length: 32 }, (_, i) => 100 - i);
 
-async function challengeOf(client: TestClient): Promise<string> {
+async function challengeOf(client: RawClient): Promise<string> {
   const auth = await client.next((m) => m[0] === 'AUTH');
   return auth[1] as string;
 }
@@ -17,7 +18,7 @@ function authEvent(
   over: { created_at?: number; kind?: number } = {},
   key?: Uint8Array,
 ) {
-  return signEvent(
+  return signedRaw(
     {
       kind: over.kind ?? 22242,
       created_at: over.created_at,
@@ -47,7 +48,7 @@ test('AUTH success: challenge sent on connect, several pubkeys may authenticate,
     const second = authEvent(challenge, 'wss://relay.example.com', {}, OTHER_KEY);
     client.send(`["AUTH",${second.raw}]`);
     await client.next((m) => m[0] === 'OK' && m[1] === second.event.id && m[2] === true);
-    const note = signEvent({ content: 'authed note' });
+    const note = signedRaw({ content: 'authed note' });
     client.send(`["EVENT",${note.raw}]`);
     await client.next((m) => m[0] === 'OK' && m[1] === note.event.id);
     assert.deepEqual(
@@ -77,13 +78,13 @@ test('AUTH failures are OK false invalid and authenticate nobody', async () => {
       sig: good.event.sig.replace(/^./, good.event.sig[0] === '0' ? '1' : '0'),
     };
     for (const c of cases) client.send(`["AUTH",${c.raw}]`);
-    client.send(['AUTH', badSig]);
+    client.sendJson(['AUTH', badSig]);
     for (const id of [...cases.map((c) => c.event.id), badSig.id]) {
       const ok = await client.next((m) => m[0] === 'OK' && m[1] === id);
       assert.equal(ok[2], false);
       assert.match(ok[3] as string, /^invalid: /);
     }
-    const note = signEvent({});
+    const note = signedRaw({});
     client.send(`["EVENT",${note.raw}]`);
     await client.next((m) => m[0] === 'OK' && m[1] === note.event.id);
     assert.deepEqual(relay.ingest.requests[0]?.authedPubkeys, []);
@@ -106,16 +107,16 @@ test('on-demand challenge: sent only when a hook answers auth-required', async (
   );
   try {
     const client = await relay.connect();
-    const note = signEvent({});
+    const note = signedRaw({});
     client.send(`["EVENT",${note.raw}]`);
     const ok = await client.next((m) => m[0] === 'OK');
     assert.deepEqual(ok, ['OK', note.event.id, false, 'auth-required: sign in first']);
     assert.deepEqual(
-      client.received.map((m) => m[0]),
+      client.messages.map((m) => m[0]),
       ['AUTH', 'OK'],
     );
     // No RELAY_URL: the relay tag names the URL the client connected to.
-    const auth = authEvent(client.received[0]![1] as string, `ws://127.0.0.1:${relay.port}/`);
+    const auth = authEvent(client.messages[0]![1] as string, `ws://127.0.0.1:${relay.port}/`);
     client.send(`["AUTH",${auth.raw}]`);
     await client.next((m) => m[0] === 'OK' && m[1] === auth.event.id && m[2] === true);
     client.send(`["EVENT",${note.raw}]`);
@@ -138,7 +139,7 @@ test('checkAuthEvent: the relay tag is required and must name the expected URL; 
     checkAuthEvent(e, { ...expect, relayUrl: 'ws://127.0.0.1:7777' }),
     'invalid: relay tag does not match this relay',
   );
-  const untagged = signEvent({ kind: 22242, tags: [['challenge', 'c']] }).event;
+  const untagged = signedRaw({ kind: 22242, tags: [['challenge', 'c']] }).event;
   assert.equal(
     checkAuthEvent(untagged, { ...expect, relayUrl: 'wss://anything.example' }),
     'invalid: AUTH event must have a relay tag naming this relay',
@@ -153,9 +154,9 @@ test('checkAuthEvent: the relay tag is required and must name the expected URL; 
 // signed in to could replay the AUTH event here.
 test('RELAY_URL unset: AUTH must name the URL the client connected to (Host, or a trusted proxy)', async () => {
   const relay = await startRelay({ TRUSTED_PROXIES: [] });
-  const clients: TestClient[] = [];
+  const clients: RawClient[] = [];
   const connect = async (headers?: Record<string, string>) => {
-    const client = await TestClient.connect(relay.port, headers);
+    const client = await RawClient.open(relay.url, headers === undefined ? {} : { headers });
     clients.push(client);
     return client;
   };
@@ -171,7 +172,7 @@ test('RELAY_URL unset: AUTH must name the URL the client connected to (Host, or 
       false,
       'invalid: relay tag does not match this relay',
     ]);
-    const untagged = signEvent({ kind: 22242, tags: [['challenge', challenge]] });
+    const untagged = signedRaw({ kind: 22242, tags: [['challenge', challenge]] });
     victim.send(`["AUTH",${untagged.raw}]`);
     const noTag = await victim.next((m) => m[0] === 'OK' && m[1] === untagged.event.id);
     assert.equal(noTag[2], false);
@@ -196,11 +197,10 @@ test('RELAY_URL unset: AUTH must name the URL the client connected to (Host, or 
 
 test('behind a trusted proxy the forwarded host is the URL the client connected to', async () => {
   const relay = await startRelay({ TRUSTED_PROXIES: ['127.0.0.1/32'] });
-  let client: TestClient | undefined;
+  let client: RawClient | undefined;
   try {
-    client = await TestClient.connect(relay.port, {
-      'X-Forwarded-Host': 'relay.example.com',
-      'X-Forwarded-Proto': 'https',
+    client = await RawClient.open(relay.url, {
+      headers: { 'X-Forwarded-Host': 'relay.example.com', 'X-Forwarded-Proto': 'https' },
     });
     const challenge = await challengeOf(client);
     const direct = authEvent(challenge, `ws://127.0.0.1:${relay.port}`);

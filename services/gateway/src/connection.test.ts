@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { signedRaw } from '@nrelay/testkit';
 import { pino } from 'pino';
 import type { Connection } from './connection.js';
-import { signEvent, startRelay } from './fixtures.js';
+import { startRelay } from './fixtures.js';
 import type { ConnectionInfo } from './hooks.js';
 
 /** The kinds of per-connection structure that must wait for the message that needs them. */
@@ -47,13 +48,13 @@ test('an idle connection builds its subscription map, pubkey set, lifetime signa
     assert.deepEqual(lazyStructures(conn), [], 'connected, no message yet');
     assert.match(conn.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 
-    client.send(['REQ', 's', { kinds: [1], authors: ['a'.repeat(64)] }]);
+    client.sendJson(['REQ', 's', { kinds: [1], authors: ['a'.repeat(64)] }]);
     await client.next((m) => m[0] === 'EOSE');
     assert.deepEqual(lazyStructures(conn), ['Map'], 'one open subscription: its map only');
     assert.equal(conn.authedPubkeys.size, 0);
     assert.equal(counter.children, 0, 'no child logger for a connection that logged nothing');
 
-    client.send(['COUNT', 'c', { kinds: [1] }]);
+    client.sendJson(['COUNT', 'c', { kinds: [1] }]);
     await client.next((m) => m[0] === 'COUNT');
     assert.deepEqual(lazyStructures(conn), ['AbortController', 'Map'], 'COUNT needs the lifetime signal');
 
@@ -62,8 +63,8 @@ test('an idle connection builds its subscription map, pubkey set, lifetime signa
       ['relay', `ws://127.0.0.1:${relay.port}`],
       ['challenge', challenge],
     ];
-    const auth = signEvent({ kind: 22242, tags });
-    client.send(['AUTH', auth.event]);
+    const auth = signedRaw({ kind: 22242, tags });
+    client.sendJson(['AUTH', auth.event]);
     await client.next((m) => m[0] === 'OK' && m[1] === auth.event.id);
     assert.deepEqual(lazyStructures(conn), ['AbortController', 'Map', 'Set']);
     assert.equal(conn.authedPubkeys.size, 1);
@@ -79,7 +80,7 @@ test('a lifetime signal first asked for after the connection is released is alre
   try {
     const client = await relay.connect();
     client.ws.close();
-    await client.closed();
+    await client.waitClose();
     while (connections.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     const conn = connections[0] as Connection;
     assert.equal(lazyStructures(conn).includes('AbortController'), false);

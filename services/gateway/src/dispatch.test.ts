@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '@nrelay/config';
+import { signedRaw } from '@nrelay/testkit';
 import { pino } from 'pino';
 import type { WebSocket } from 'ws';
 import { Connection } from './connection.js';
 import { createGatewayContext } from './context.js';
 import { createDispatcher } from './dispatch.js';
-import { FakeIngest, FakeQuery, signEvent } from './fixtures.js';
+import { FakeIngest, FakeQuery } from './fixtures.js';
 
 /** A dispatcher over a fake socket that records the frames sent to it. */
 function setup() {
@@ -73,7 +74,7 @@ test('a malformed REQ ends an open subscription with the same id', async () => {
 
 test('EVENT errors with a readable id get OK false; binary frames get NOTICE', () => {
   const { sent, send } = setup();
-  const { event } = signEvent({});
+  const { event } = signedRaw({});
   send(['EVENT', { ...event, created_at: 'yesterday' }]);
   send(['EVENT', { ...event, sig: 'zz' }]);
   send('binary', true);
@@ -85,7 +86,7 @@ test('EVENT errors with a readable id get OK false; binary frames get NOTICE', (
 
 test('frames above MAX_MESSAGE_BYTES: OK false for an EVENT with an id, else NOTICE', () => {
   const { sent, send, ctx } = setup();
-  const big = signEvent({ content: 'y'.repeat(2000) });
+  const big = signedRaw({ content: 'y'.repeat(2000) });
   send(`["EVENT",${big.raw}]`);
   send(['REQ', 'x', { '#t': ['z'.repeat(2000)] }]);
   send(`["NOTEVENT",${big.raw}]`);

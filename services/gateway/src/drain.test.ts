@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { IngestResult } from '@nrelay/seams/ingest';
-import { signEvent, startRelay } from './fixtures.js';
+import { signedRaw } from '@nrelay/testkit';
+import { startRelay } from './fixtures.js';
 import { SHUTTING_DOWN_REASON } from './handlers/event.js';
 
-const okFor = (id: string) => (m: unknown[]) => m[0] === 'OK' && m[1] === id;
+const okFor = (id: string) => (m: readonly unknown[]) => m[0] === 'OK' && m[1] === id;
 
 async function status(port: number, path: string): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -22,8 +23,8 @@ test('draining: the EVENT in flight gets its OK; an EVENT arriving meanwhile is 
     new Promise<IngestResult>((resolve) => {
       release = resolve;
     });
-  const first = signEvent({ content: 'in flight' });
-  const late = signEvent({ content: 'during drain' });
+  const first = signedRaw({ content: 'in flight' });
+  const late = signedRaw({ content: 'during drain' });
   client.send(`["EVENT",${first.raw}]`);
   while (relay.ingest.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
   const closed = relay.gateway.close(5000);

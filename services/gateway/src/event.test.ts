@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { signEvent, startRelay, TestClient } from './fixtures.js';
+import { RawClient, signedRaw } from '@nrelay/testkit';
+import { startRelay } from './fixtures.js';
 
-const okFor = (id: string) => (m: unknown[]) => m[0] === 'OK' && m[1] === id;
+const okFor = (id: string) => (m: readonly unknown[]) => m[0] === 'OK' && m[1] === id;
 
 test('one OK per EVENT: accepted, refused by ingest, ingest failure', async () => {
   const relay = await startRelay();
   try {
     const client = await relay.connect();
-    const good = signEvent({ content: 'hello' });
-    const dup = signEvent({ content: 'dup' });
-    const boom = signEvent({ content: 'boom' });
+    const good = signedRaw({ content: 'hello' });
+    const dup = signedRaw({ content: 'dup' });
+    const boom = signedRaw({ content: 'boom' });
     relay.ingest.answer = async (request) => {
       if (request.event.event.id === dup.event.id)
         return { ok: false, reason: 'duplicate: already have this event' };
@@ -48,16 +49,16 @@ test('a wrong id or a kind 22242 EVENT is refused in the gateway, never submitte
   const relay = await startRelay();
   try {
     const client = await relay.connect();
-    const tampered = signEvent({ content: 'original' });
+    const tampered = signedRaw({ content: 'original' });
     const forged = { ...tampered.event, content: 'changed' };
-    client.send(['EVENT', forged]);
+    client.sendJson(['EVENT', forged]);
     assert.deepEqual(await client.next(okFor(forged.id)), [
       'OK',
       forged.id,
       false,
       'invalid: event id does not match',
     ]);
-    const auth = signEvent({ kind: 22242, tags: [['challenge', 'x']] });
+    const auth = signedRaw({ kind: 22242, tags: [['challenge', 'x']] });
     client.send(`["EVENT",${auth.raw}]`);
     const refused = await client.next(okFor(auth.event.id));
     assert.equal(refused[2], false);
@@ -75,18 +76,18 @@ test('bad frames are answered in NIP-01 form and the connection stays usable', a
     client.send('this is not json');
     const notice = await client.next((m) => m[0] === 'NOTICE');
     assert.match(notice[1] as string, /^invalid: /);
-    client.send(['REQ', 'sub1', { kinds: 'nope' }]);
+    client.sendJson(['REQ', 'sub1', { kinds: 'nope' }]);
     const closed = await client.next((m) => m[0] === 'CLOSED');
     assert.equal(closed[1], 'sub1');
     assert.match(closed[2] as string, /^invalid: /);
-    const good = signEvent({});
-    client.send(['EVENT', { ...good.event, kind: 'one' }]);
+    const good = signedRaw({});
+    client.sendJson(['EVENT', { ...good.event, kind: 'one' }]);
     const ok = await client.next((m) => m[0] === 'OK');
     assert.deepEqual(ok.slice(0, 3), ['OK', good.event.id, false]);
     assert.match(ok[3] as string, /^invalid: /);
     client.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     await client.next((m) => m[0] === 'NOTICE' && String(m[1]).includes('binary'));
-    const before = client.received.length;
+    const before = client.mark();
     client.send(`["EVENT",${good.raw}]`);
     assert.deepEqual(await client.next(okFor(good.event.id), before), ['OK', good.event.id, true, '']);
     assert.equal(relay.gateway.stats().messagesIn.invalid, 3);
@@ -99,7 +100,7 @@ test('a frame over MAX_MESSAGE_BYTES gets OK false (or NOTICE) and the connectio
   const relay = await startRelay({ MAX_MESSAGE_BYTES: 2048, MAX_FRAME_BYTES: 16384 });
   try {
     const client = await relay.connect();
-    const big = signEvent({ content: 'x'.repeat(4000) });
+    const big = signedRaw({ content: 'x'.repeat(4000) });
     client.send(`["EVENT",${big.raw}]`);
     assert.deepEqual(await client.next(okFor(big.event.id)), [
       'OK',
@@ -107,12 +108,12 @@ test('a frame over MAX_MESSAGE_BYTES gets OK false (or NOTICE) and the connectio
       false,
       'invalid: message too large (max 2048 bytes)',
     ]);
-    client.send(['REQ', 'x', { authors: ['a'.repeat(64)], '#t': ['y'.repeat(4000)] }]);
+    client.sendJson(['REQ', 'x', { authors: ['a'.repeat(64)], '#t': ['y'.repeat(4000)] }]);
     assert.deepEqual(await client.next((m) => m[0] === 'NOTICE'), [
       'NOTICE',
       'invalid: message too large (max 2048 bytes)',
     ]);
-    const small = signEvent({ content: 'fits' });
+    const small = signedRaw({ content: 'fits' });
     client.send(`["EVENT",${small.raw}]`);
     assert.deepEqual(await client.next(okFor(small.event.id)), ['OK', small.event.id, true, '']);
     assert.equal(relay.ingest.requests.length, 1);
@@ -126,12 +127,12 @@ test('a frame over MAX_FRAME_BYTES closes that connection with 1009; others are 
   try {
     const victim = await relay.connect();
     const bystander = await relay.connect();
-    victim.send(`["EVENT",${signEvent({ content: 'x'.repeat(20_000) }).raw}]`);
-    assert.equal(await victim.closed(), 1009);
-    const e = signEvent({ content: 'still here' });
+    victim.send(`["EVENT",${signedRaw({ content: 'x'.repeat(20_000) }).raw}]`);
+    assert.equal((await victim.waitClose()).code, 1009);
+    const e = signedRaw({ content: 'still here' });
     bystander.send(`["EVENT",${e.raw}]`);
     assert.deepEqual(await bystander.next(okFor(e.event.id)), ['OK', e.event.id, true, '']);
-    const late = await TestClient.connect(relay.port);
+    const late = await RawClient.open(relay.url);
     late.ws.terminate();
   } finally {
     await relay.close();

@@ -1,34 +1,18 @@
 /**
- * Test fixtures shared by the gateway's tests: signed events, fake seams and a WebSocket client
- * that collects frames. Not exported from the package.
+ * Test fixtures shared by the gateway's tests: fake seams and a gateway started on them. The
+ * WebSocket client and the signer are `@nrelay/testkit`'s. Not exported from the package.
  */
 import { loadConfig } from '@nrelay/config';
-import type { NostrEvent, RawEvent } from '@nrelay/protocol';
-import { signedRaw } from '@nrelay/protocol/testing';
+import type { RawEvent } from '@nrelay/protocol';
 import { createMemoryFanoutBus, type FanoutBus } from '@nrelay/seams/fanout';
 import type { IngestClient, IngestRequest, IngestResult } from '@nrelay/seams/ingest';
 import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
+import { RawClient, TEST_KEYS } from '@nrelay/testkit';
 import { pino } from 'pino';
-import { WebSocket } from 'ws';
 import { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
 
-/** A fixed test key pair. */
-const SECRET_KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
-
-/**
- * Builds and signs an event with the fixed key (or `secretKey`); fields not given get defaults
- * (kind 1, now, no tags, empty content). The one signing helper of the tree,
- * `@nrelay/protocol/testing`'s `signedRaw`, does the work.
- */
-export function signEvent(
-  fields: Partial<Omit<NostrEvent, 'id' | 'sig' | 'pubkey'>>,
-  secretKey: Uint8Array = SECRET_KEY,
-): RawEvent {
-  return signedRaw(fields, secretKey);
-}
-
-/** The x-only public key of the fixed test key, hex. */
-export const PUBKEY = signEvent({}).event.pubkey;
+/** The public key `signedRaw` signs with by default (testkit's `TEST_KEYS`), hex. */
+export const PUBKEY = TEST_KEYS.pk;
 
 /** An IngestClient that records requests and answers with `answer` (default OK true). */
 export class FakeIngest implements IngestClient {
@@ -132,79 +116,6 @@ export class FakeQuery implements QueryClient {
   async close(): Promise<void> {}
 }
 
-/** A relay message as received by {@link TestClient}. */
-export type Received = [string, ...unknown[]];
-
-/** A ws client that keeps every text frame it receives and lets the test wait for one. */
-export class TestClient {
-  readonly received: Received[] = [];
-  closeCode: number | undefined;
-  private waiters: Array<() => void> = [];
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.received.push(JSON.parse(String(data)) as Received);
-      this.wakeAll();
-    });
-    ws.on('close', (code) => {
-      this.closeCode = code;
-      this.wakeAll();
-    });
-    ws.on('error', () => undefined);
-  }
-
-  /** Connects to a running gateway. */
-  static connect(port: number, headers?: Record<string, string>): Promise<TestClient> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, headers === undefined ? undefined : { headers });
-    const client = new TestClient(ws);
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(client));
-      ws.once('error', reject);
-    });
-  }
-
-  private wakeAll(): void {
-    for (const wake of this.waiters.splice(0)) wake();
-  }
-
-  /** Sends a message (JSON-encoded unless already a string). */
-  send(message: unknown): void {
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
-  }
-
-  /** Waits for the first received message (from index `from`) satisfying `match`. */
-  async next(match: (m: Received) => boolean, from = 0, timeoutMs = 2000): Promise<Received> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.received.slice(from).find(match);
-      if (found !== undefined) return found;
-      if (Date.now() > deadline) throw new Error(`timed out; received ${JSON.stringify(this.received)}`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-  }
-
-  /** Waits for the socket to close; resolves with the close code. */
-  async closed(timeoutMs = 2000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.closeCode === undefined) {
-      if (Date.now() > deadline) throw new Error('socket did not close');
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-    return this.closeCode;
-  }
-
-  /** Received messages with the given verb (and subscription id). */
-  all(verb: string, subId?: string): Received[] {
-    return this.received.filter((m) => m[0] === verb && (subId === undefined || m[1] === subId));
-  }
-}
-
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -214,12 +125,14 @@ export function sleep(ms: number): Promise<void> {
 export interface TestRelay {
   gateway: Gateway;
   port: number;
+  /** The WebSocket URL of the gateway. */
+  url: string;
   ingest: FakeIngest;
   query: FakeQuery;
   fanout: FanoutBus;
   /** Publishes an event on the bus as ingest would after accepting it. */
   publish(raw: RawEvent): Promise<void>;
-  connect(): Promise<TestClient>;
+  connect(): Promise<RawClient>;
   close(): Promise<void>;
 }
 
@@ -244,16 +157,18 @@ export async function startRelay(
     ...deps,
   });
   const { port } = await gateway.listen();
-  const clients: TestClient[] = [];
+  const url = `ws://127.0.0.1:${port}/`;
+  const clients: RawClient[] = [];
   return {
     gateway,
     port,
+    url,
     ingest,
     query,
     fanout,
     publish: (raw) => fanout.publish({ v: 1, event: raw.event, raw: raw.raw, acceptedAt: Date.now() }),
     async connect() {
-      const client = await TestClient.connect(port);
+      const client = await RawClient.open(url);
       clients.push(client);
       return client;
     },

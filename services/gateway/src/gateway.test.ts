@@ -29,7 +29,7 @@ test('an open connection keeps nothing of its upgrade request (headers, head buf
   relay.query.autoEnd = true;
   try {
     const client = await relay.connect();
-    client.send(['REQ', 's', { kinds: [1] }]);
+    client.sendJson(['REQ', 's', { kinds: [1] }]);
     await client.next((m) => m[0] === 'EOSE');
     // A WeakRef holds its target until the end of the job that created it: collect in a later one.
     await new Promise((resolve) => setImmediate(resolve));

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { RawClient, signedRaw } from '@nrelay/testkit';
 import { WebSocket } from 'ws';
-import { signEvent, sleep, startRelay, TestClient } from './fixtures.js';
+import { sleep, startRelay } from './fixtures.js';
 import type { ConnectionInfo } from './hooks.js';
 import { prefixedReason } from './hooks.js';
 
@@ -42,12 +43,12 @@ test('hooks: rejectConnection, onConnect/onDisconnect, overwriteFilter, rejectFi
     const client = await relay.connect();
     assert.equal(connected.length, 1);
     relay.query.autoEnd = true;
-    client.send(['REQ', 'q', { kinds: [7] }]);
+    client.sendJson(['REQ', 'q', { kinds: [7] }]);
     await client.next((m) => m[0] === 'EOSE');
     assert.deepEqual(relay.query.calls[0]?.request.filters[0]?.kinds, [1]);
-    client.send(['REQ', 'r', { authors: ['f'.repeat(64)] }]);
+    client.sendJson(['REQ', 'r', { authors: ['f'.repeat(64)] }]);
     assert.deepEqual(await client.next((m) => m[0] === 'CLOSED'), ['CLOSED', 'r', 'restricted: not you']);
-    const spam = signEvent({ content: 'spam' });
+    const spam = signedRaw({ content: 'spam' });
     client.send(`["EVENT",${spam.raw}]`);
     assert.deepEqual(await client.next((m) => m[0] === 'OK'), [
       'OK',
@@ -57,10 +58,10 @@ test('hooks: rejectConnection, onConnect/onDisconnect, overwriteFilter, rejectFi
     ]);
     assert.equal(relay.ingest.requests.length, 0);
     client.ws.close();
-    await client.closed();
+    await client.waitClose();
     for (let i = 0; i < 50 && disconnected.length === 0; i++) await sleep(10);
     assert.deepEqual(disconnected, [connected[0]?.id]);
-    const other = await TestClient.connect(relay.port);
+    const other = await RawClient.open(relay.url);
     other.ws.terminate();
   } finally {
     await relay.close();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { signEvent, sleep, startRelay, TestClient } from './fixtures.js';
+import { RawClient, signedRaw } from '@nrelay/testkit';
+import { sleep, startRelay } from './fixtures.js';
 import { escapeHtml } from './nip11.js';
 
 const NIP11 = { Accept: 'application/nostr+json' };
@@ -95,17 +96,17 @@ test('shutdown: readyz turns 503, new sockets are refused, in-flight EVENTs get 
     new Promise((resolve) => {
       release = () => resolve({ ok: true, reason: '' });
     });
-  const { event, raw } = signEvent({ content: 'in flight' });
+  const { event, raw } = signedRaw({ content: 'in flight' });
   client.send(`["EVENT",${raw}]`);
   while (relay.gateway.stats().pendingSubmits === 0) await sleep(5);
   const closing = relay.gateway.close(2000);
   assert.equal((await fetch(`${base}/readyz`)).status, 503);
   assert.equal((await fetch(`${base}/healthz`)).status, 200);
-  await assert.rejects(TestClient.connect(relay.port));
+  await assert.rejects(RawClient.open(relay.url));
   release();
   await closing;
   assert.deepEqual(client.all('OK'), [['OK', event.id, true, '']]);
-  assert.equal(await client.closed(), 1001);
+  assert.equal((await client.waitClose()).code, 1001);
 });
 
 test('escapeHtml escapes the five special characters', () => {

@@ -1,22 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { signEvent, sleep, startRelay } from './fixtures.js';
+import { signedRaw } from '@nrelay/testkit';
+import { sleep, startRelay } from './fixtures.js';
 
 // One connection's share of the read path (issue 10, defects 3-5): stored queries in flight,
 // stalled streams, COUNT floods and the stored-phase live buffers are bounded per connection.
 
-const isEose = (sub: string) => (m: unknown[]) => m[0] === 'EOSE' && m[1] === sub;
+const isEose = (sub: string) => (m: readonly unknown[]) => m[0] === 'EOSE' && m[1] === sub;
 
 test('a connection runs at most MAX_QUERIES_PER_CONNECTION stored queries; another connection is not kept waiting', async () => {
   const relay = await startRelay({ MAX_QUERIES_PER_CONNECTION: 2 }, { querySlots: 4 });
   try {
     const flooder = await relay.connect();
-    for (let i = 0; i < 10; i++) flooder.send(['REQ', `f${i}`, { kinds: [1] }]);
+    for (let i = 0; i < 10; i++) flooder.sendJson(['REQ', `f${i}`, { kinds: [1] }]);
     await relay.query.call(1);
     await sleep(50);
     assert.equal(relay.query.calls.length, 2, 'two queries run, eight wait');
     const bystander = await relay.connect();
-    bystander.send(['REQ', 'b', { kinds: [1] }]);
+    bystander.sendJson(['REQ', 'b', { kinds: [1] }]);
     const call = await relay.query.call(2);
     assert.deepEqual(call.request.filters, [{ kinds: [1], limit: 500 }]);
     const stats = relay.gateway.stats();
@@ -25,7 +26,7 @@ test('a connection runs at most MAX_QUERIES_PER_CONNECTION stored queries; anoth
     await bystander.next(isEose('b'));
     // A queued REQ keeps its subscription and runs when one of the connection's queries ends;
     // a CLOSEd one leaves the queue.
-    flooder.send(['CLOSE', 'f2']);
+    flooder.sendJson(['CLOSE', 'f2']);
     await sleep(20);
     relay.query.calls[0]!.end();
     const next = await relay.query.call(3);
@@ -42,11 +43,11 @@ test('a stored stream the client does not read is aborted after STALLED_STREAM_T
   const relay = await startRelay({ SEND_HIGH_WATER_BYTES: 1024, STALLED_STREAM_TIMEOUT_MS: 300 });
   try {
     const stalled = await relay.connect();
-    stalled.send(['REQ', 'big', {}]);
+    stalled.sendJson(['REQ', 'big', {}]);
     const call = await relay.query.call(0);
     await sleep(20);
     stalled.ws.pause();
-    const big = signEvent({ content: 'x'.repeat(60_000) }).raw;
+    const big = signedRaw({ content: 'x'.repeat(60_000) }).raw;
     const started = Date.now();
     // Feed the stream while the gateway takes it; it stops taking once the socket is full.
     for (let i = 0; i < 2000 && !call.signal.aborted; i++) {
@@ -58,10 +59,10 @@ test('a stored stream the client does not read is aborted after STALLED_STREAM_T
     assert.ok(tookMs < 10_000, `aborted after ${tookMs} ms`);
     assert.equal(relay.gateway.stats().slowConsumerDisconnects, 1);
     stalled.ws.resume();
-    assert.equal(await stalled.closed(5000), 1008);
+    assert.equal((await stalled.waitClose(5000)).code, 1008);
     // The slot was given back: another client's REQ runs.
     const other = await relay.connect();
-    other.send(['REQ', 'o', { kinds: [1] }]);
+    other.sendJson(['REQ', 'o', { kinds: [1] }]);
     (await relay.query.call(1)).end();
     await other.next(isEose('o'));
   } finally {
@@ -82,8 +83,8 @@ test('2,000 identical COUNTs cost one count; COUNTs past MAX_SUBSCRIPTIONS are r
     };
     const client = await relay.connect();
     const others = await Promise.all([relay.connect(), relay.connect()]);
-    for (let i = 0; i < 2000; i++) client.send(['COUNT', `c${i}`, {}]);
-    for (const [i, other] of others.entries()) other.send(['COUNT', `o${i}`, {}]);
+    for (let i = 0; i < 2000; i++) client.sendJson(['COUNT', `c${i}`, {}]);
+    for (const [i, other] of others.entries()) other.sendJson(['COUNT', `o${i}`, {}]);
     await client.next((m) => m[0] === 'CLOSED' && m[1] === 'c1999', 0, 5000);
     await sleep(50);
     assert.equal(counts, 1, 'one count in flight for every identical COUNT');
@@ -98,7 +99,7 @@ test('2,000 identical COUNTs cost one count; COUNTs past MAX_SUBSCRIPTIONS are r
     assert.equal(refused.length, 2000 - 64);
     for (const m of refused) assert.match(String(m[2]), /^rate-limited: too many queries in flight/);
     // Kept for COUNT_CACHE_MS: the next identical COUNT is answered without a query.
-    client.send(['COUNT', 'again', {}]);
+    client.sendJson(['COUNT', 'again', {}]);
     assert.deepEqual(await client.next((m) => m[1] === 'again'), ['COUNT', 'again', { count: 7 }]);
     assert.equal(counts, 1);
   } finally {
@@ -111,9 +112,9 @@ test('COUNTs in flight count against MAX_SUBSCRIPTIONS for REQs too', async () =
   try {
     relay.query.countAnswer = () => new Promise(() => undefined);
     const client = await relay.connect();
-    client.send(['COUNT', 'c1', { kinds: [1] }]);
-    client.send(['COUNT', 'c2', { kinds: [2] }]);
-    client.send(['REQ', 'r', { kinds: [1] }]);
+    client.sendJson(['COUNT', 'c1', { kinds: [1] }]);
+    client.sendJson(['COUNT', 'c2', { kinds: [2] }]);
+    client.sendJson(['REQ', 'r', { kinds: [1] }]);
     const closed = await client.next((m) => m[0] === 'CLOSED' && m[1] === 'r');
     assert.match(String(closed[2]), /^restricted: too many subscriptions/);
   } finally {
@@ -127,11 +128,11 @@ test("the stored-phase live buffers of all of a connection's subscriptions share
     const client = await relay.connect();
     // Ten subscriptions in their stored phase (their queries never end), each buffering one
     // 20 KB event per publish: 10 x 20 KB = 200 KB in all, under 100 KB each.
-    for (let i = 0; i < 10; i++) client.send(['REQ', `s${i}`, { kinds: [1] }]);
+    for (let i = 0; i < 10; i++) client.sendJson(['REQ', `s${i}`, { kinds: [1] }]);
     await relay.query.call(3);
     await sleep(20);
-    await relay.publish(signEvent({ content: 'y'.repeat(20_000) }));
-    assert.equal(await client.closed(2000), 1008);
+    await relay.publish(signedRaw({ content: 'y'.repeat(20_000) }));
+    assert.equal((await client.waitClose(2000)).code, 1008);
     assert.equal(relay.gateway.stats().slowConsumerDisconnects, 1);
   } finally {
     await relay.close();

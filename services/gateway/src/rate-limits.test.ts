@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RATE_LIMIT_REASONS } from '@nrelay/access';
 import { loadConfig } from '@nrelay/config';
+import { signedRaw } from '@nrelay/testkit';
 import { WebSocket } from 'ws';
-import { signEvent, startRelay } from './fixtures.js';
+import { startRelay } from './fixtures.js';
 import { gatewayRateLimitHooks } from './rate-limits.js';
 
 /** A test relay with the built-in rate limits of `settings` (local buckets). */
@@ -16,7 +17,7 @@ test('EVENTs per IP: the burst passes, the next one is rate-limited before inges
   const relay = await limitedRelay({ RATE_EVENTS_PER_IP: 1, BURST_EVENTS_PER_IP: 3 });
   try {
     const client = await relay.connect();
-    const events = Array.from({ length: 4 }, (_, i) => signEvent({ content: `n${i}` }));
+    const events = Array.from({ length: 4 }, (_, i) => signedRaw({ content: `n${i}` }));
     for (const e of events) client.send(`["EVENT",${e.raw}]`);
     const answers = [];
     for (const e of events) answers.push(await client.next((m) => m[0] === 'OK' && m[1] === e.event.id));
@@ -32,7 +33,7 @@ test('EVENTs per IP: the burst passes, the next one is rate-limited before inges
     assert.equal(relay.ingest.requests.length, 3);
     // The budget is the IP's, not the connection's.
     const other = await relay.connect();
-    const more = signEvent({ content: 'other connection' });
+    const more = signedRaw({ content: 'other connection' });
     other.send(`["EVENT",${more.raw}]`);
     assert.equal((await other.next((m) => m[0] === 'OK'))[2], false);
   } finally {
@@ -45,9 +46,9 @@ test('REQs and COUNTs per connection: CLOSED rate-limited, other connections una
   try {
     relay.query.autoEnd = true;
     const client = await relay.connect();
-    client.send(['REQ', 'a', { kinds: [1] }]);
-    client.send(['COUNT', 'b', { kinds: [1] }]);
-    client.send(['REQ', 'c', { kinds: [1] }]);
+    client.sendJson(['REQ', 'a', { kinds: [1] }]);
+    client.sendJson(['COUNT', 'b', { kinds: [1] }]);
+    client.sendJson(['REQ', 'c', { kinds: [1] }]);
     assert.deepEqual(await client.next((m) => m[1] === 'c'), [
       'CLOSED',
       'c',
@@ -56,7 +57,7 @@ test('REQs and COUNTs per connection: CLOSED rate-limited, other connections una
     await client.next((m) => m[0] === 'EOSE' && m[1] === 'a');
     await client.next((m) => m[0] === 'COUNT' && m[1] === 'b');
     const other = await relay.connect();
-    other.send(['REQ', 'x', { kinds: [1] }]);
+    other.sendJson(['REQ', 'x', { kinds: [1] }]);
     await other.next((m) => m[0] === 'EOSE' && m[1] === 'x');
   } finally {
     await relay.close();

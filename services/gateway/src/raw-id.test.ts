@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { signedRaw } from '@nrelay/testkit';
 import fc from 'fast-check';
-import { signEvent } from './fixtures.js';
 import { rawEventId } from './raw-id.js';
 
 test('rawEventId finds the id whatever the key order and content', () => {
@@ -10,7 +10,7 @@ test('rawEventId finds the id whatever the key order and content', () => {
       fc.string(),
       fc.array(fc.array(fc.string(), { maxLength: 3 }), { maxLength: 3 }),
       (content, tags) => {
-        const { event } = signEvent({
+        const { event } = signedRaw({
           content: `"id":"${'a'.repeat(64)}" ${content}`,
           tags: [['id', 'b'.repeat(64)], ...tags],
         });

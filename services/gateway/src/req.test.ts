@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { signEvent, sleep, startRelay } from './fixtures.js';
+import { signedRaw } from '@nrelay/testkit';
+import { sleep, startRelay } from './fixtures.js';
 
-const isEose = (sub: string) => (m: unknown[]) => m[0] === 'EOSE' && m[1] === sub;
-const eventIds = (messages: unknown[][]) => messages.map((m) => (m[2] as { id: string }).id);
+const isEose = (sub: string) => (m: readonly unknown[]) => m[0] === 'EOSE' && m[1] === sub;
+const eventIds = (messages: (readonly unknown[])[]) => messages.map((m) => (m[2] as { id: string }).id);
 
 test('REQ ordering: stored, EOSE, buffered live once (deduped against stored), then live', async () => {
   const relay = await startRelay();
   try {
     const client = await relay.connect();
-    const stored = signEvent({ content: 'stored' });
-    const liveDuringStored = signEvent({ content: 'live during stored phase' });
-    const liveAfter = signEvent({ content: 'live after' });
-    client.send(['REQ', 's', { kinds: [1] }]);
+    const stored = signedRaw({ content: 'stored' });
+    const liveDuringStored = signedRaw({ content: 'live during stored phase' });
+    const liveAfter = signedRaw({ content: 'live after' });
+    client.sendJson(['REQ', 's', { kinds: [1] }]);
     const call = await relay.query.call(0);
     call.push(stored.raw);
     await client.next((m) => m[0] === 'EVENT' && (m[2] as { id: string }).id === stored.event.id);
@@ -26,7 +27,7 @@ test('REQ ordering: stored, EOSE, buffered live once (deduped against stored), t
     await client.next((m) => m[0] === 'EVENT' && (m[2] as { id: string }).id === liveDuringStored.event.id);
     await relay.publish(liveAfter);
     await client.next((m) => m[0] === 'EVENT' && (m[2] as { id: string }).id === liveAfter.event.id);
-    const verbs = client.received.filter((m) => m[0] !== 'AUTH').map((m) => m[0]);
+    const verbs = client.messages.filter((m) => m[0] !== 'AUTH').map((m) => m[0]);
     assert.deepEqual(verbs, ['EVENT', 'EOSE', 'EVENT', 'EVENT']);
     assert.deepEqual(eventIds(client.all('EVENT', 's')), [
       stored.event.id,
@@ -42,9 +43,9 @@ test('a fanout message arriving after EOSE for an event already sent from storag
   const relay = await startRelay();
   try {
     const client = await relay.connect();
-    const stored = signEvent({ content: 'committed just before the query' });
-    const fresh = signEvent({ content: 'new live event' });
-    client.send(['REQ', 's', { kinds: [1] }]);
+    const stored = signedRaw({ content: 'committed just before the query' });
+    const fresh = signedRaw({ content: 'new live event' });
+    client.sendJson(['REQ', 's', { kinds: [1] }]);
     const call = await relay.query.call(0);
     call.push(stored.raw);
     call.end();
@@ -63,17 +64,17 @@ test('REQ reusing an open id replaces it: the old query is aborted and not count
   const relay = await startRelay({ MAX_SUBSCRIPTIONS: 1 });
   try {
     const client = await relay.connect();
-    client.send(['REQ', 's', { kinds: [1] }]);
+    client.sendJson(['REQ', 's', { kinds: [1] }]);
     const first = await relay.query.call(0);
-    client.send(['REQ', 's', { kinds: [2] }]);
+    client.sendJson(['REQ', 's', { kinds: [2] }]);
     const second = await relay.query.call(1);
     assert.equal(first.signal.aborted, true);
     assert.equal(second.signal.aborted, false);
     assert.equal(relay.gateway.stats().subscriptions, 1);
     second.end();
     await client.next(isEose('s'));
-    await relay.publish(signEvent({ kind: 1 }));
-    const kind2 = signEvent({ kind: 2 });
+    await relay.publish(signedRaw({ kind: 1 }));
+    const kind2 = signedRaw({ kind: 2 });
     await relay.publish(kind2);
     await client.next((m) => m[0] === 'EVENT');
     assert.deepEqual(eventIds(client.all('EVENT')), [kind2.event.id]);
@@ -87,16 +88,16 @@ test('CLOSE aborts the query and drops the subscription; an unknown id is ignore
   const relay = await startRelay();
   try {
     const client = await relay.connect();
-    client.send(['REQ', 's', {}]);
+    client.sendJson(['REQ', 's', {}]);
     const call = await relay.query.call(0);
-    client.send(['CLOSE', 's']);
-    client.send(['CLOSE', 'never-opened']);
+    client.sendJson(['CLOSE', 's']);
+    client.sendJson(['CLOSE', 'never-opened']);
     client.send('not json');
     await client.next((m) => m[0] === 'NOTICE');
     assert.equal(call.signal.aborted, true);
     assert.equal(relay.gateway.stats().subscriptions, 0);
     assert.deepEqual(
-      client.received.filter((m) => m[0] !== 'AUTH').map((m) => m[0]),
+      client.messages.filter((m) => m[0] !== 'AUTH').map((m) => m[0]),
       ['NOTICE'],
     );
   } finally {
@@ -108,15 +109,15 @@ test('ids-only REQ whose ids were all found gets EOSE and no live part', async (
   const relay = await startRelay();
   try {
     const client = await relay.connect();
-    const a = signEvent({ content: 'a' });
-    const b = signEvent({ content: 'b' });
-    client.send(['REQ', 'found', { ids: [a.event.id] }]);
+    const a = signedRaw({ content: 'a' });
+    const b = signedRaw({ content: 'b' });
+    client.sendJson(['REQ', 'found', { ids: [a.event.id] }]);
     const call = await relay.query.call(0);
     call.push(a.raw);
     call.end();
     await client.next(isEose('found'));
     assert.equal(relay.gateway.stats().subscriptions, 0);
-    client.send(['REQ', 'missing', { ids: [a.event.id, b.event.id] }]);
+    client.sendJson(['REQ', 'missing', { ids: [a.event.id, b.event.id] }]);
     const second = await relay.query.call(1);
     second.push(a.raw);
     second.end();
@@ -136,7 +137,7 @@ test('limits are normalised; limit 0 filters skip the stored query but stay live
   try {
     const client = await relay.connect();
     relay.query.autoEnd = true;
-    client.send(['REQ', 'a', { kinds: [1], limit: 5000 }, { kinds: [2] }, { kinds: [3], limit: 0 }]);
+    client.sendJson(['REQ', 'a', { kinds: [1], limit: 5000 }, { kinds: [2] }, { kinds: [3], limit: 0 }]);
     await client.next(isEose('a'));
     const call = await relay.query.call(0);
     assert.deepEqual(
@@ -144,10 +145,10 @@ test('limits are normalised; limit 0 filters skip the stored query but stay live
       [100, 10],
     );
     // Kind 7, not 4: kind 4 is privileged and this connection is not authenticated.
-    client.send(['REQ', 'zero', { kinds: [7], limit: 0 }]);
+    client.sendJson(['REQ', 'zero', { kinds: [7], limit: 0 }]);
     await client.next(isEose('zero'));
     assert.equal(relay.query.calls.length, 1);
-    const live = signEvent({ kind: 7 });
+    const live = signedRaw({ kind: 7 });
     await relay.publish(live);
     await client.next((m) => m[0] === 'EVENT' && m[1] === 'zero');
   } finally {
@@ -159,9 +160,9 @@ test('too many subscriptions get CLOSED restricted; a failing query gets CLOSED 
   const relay = await startRelay({ MAX_SUBSCRIPTIONS: 2 });
   try {
     const client = await relay.connect();
-    client.send(['REQ', 'a', {}]);
-    client.send(['REQ', 'b', {}]);
-    client.send(['REQ', 'c', {}]);
+    client.sendJson(['REQ', 'a', {}]);
+    client.sendJson(['REQ', 'b', {}]);
+    client.sendJson(['REQ', 'c', {}]);
     const closed = await client.next((m) => m[0] === 'CLOSED');
     assert.deepEqual(closed, ['CLOSED', 'c', 'restricted: too many subscriptions (max 2)']);
     const b = await relay.query.call(1);
@@ -179,10 +180,10 @@ test('stored streaming pauses above SEND_HIGH_WATER_BYTES until the client reads
   try {
     const client = await relay.connect();
     client.ws.pause();
-    client.send(['REQ', 'big', {}]);
+    client.sendJson(['REQ', 'big', {}]);
     const call = await relay.query.call(0);
     const events = Array.from({ length: 600 }, (_, i) =>
-      signEvent({ content: `${i}:${'x'.repeat(50_000)}` }),
+      signedRaw({ content: `${i}:${'x'.repeat(50_000)}` }),
     );
     for (const e of events) call.push(e.raw);
     call.end();
@@ -202,9 +203,9 @@ test('COUNT answers with the count; a failing count is CLOSED', async () => {
     const client = await relay.connect();
     relay.query.countAnswer = async (request) =>
       request.filters[0]?.kinds?.[0] === 1 ? 42 : Promise.reject(new Error('x'));
-    client.send(['COUNT', 'c1', { kinds: [1] }]);
+    client.sendJson(['COUNT', 'c1', { kinds: [1] }]);
     assert.deepEqual(await client.next((m) => m[0] === 'COUNT'), ['COUNT', 'c1', { count: 42 }]);
-    client.send(['COUNT', 'c2', { kinds: [2] }]);
+    client.sendJson(['COUNT', 'c2', { kinds: [2] }]);
     const closed = await client.next((m) => m[0] === 'CLOSED');
     assert.equal(closed[1], 'c2');
     assert.match(closed[2] as string, /^error: /);

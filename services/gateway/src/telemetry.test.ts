@@ -4,8 +4,9 @@ import { loadConfig } from '@nrelay/config';
 import { createMemoryFanoutBus, type FanoutBus } from '@nrelay/seams/fanout';
 import { context, injectTrace, trace } from '@nrelay/telemetry';
 import { installMemoryTracing, type MemoryTracing } from '@nrelay/telemetry/testing';
+import { RawClient, signedRaw } from '@nrelay/testkit';
 import { pino } from 'pino';
-import { FakeIngest, FakeQuery, signEvent, TestClient } from './fixtures.js';
+import { FakeIngest, FakeQuery } from './fixtures.js';
 import type { Gateway } from './gateway.js';
 import { createObservedGateway, withGatewayTelemetry } from './observed.js';
 
@@ -15,7 +16,7 @@ interface Observed {
   ingest: FakeIngest;
   query: FakeQuery;
   fanout: FanoutBus;
-  client: TestClient;
+  client: RawClient;
 }
 
 const opened: Observed[] = [];
@@ -43,7 +44,7 @@ async function start(): Promise<Observed> {
     authChallenge: 'on-demand',
   });
   const { port } = await gateway.listen();
-  const client = await TestClient.connect(port);
+  const client = await RawClient.open(`ws://127.0.0.1:${port}/`);
   const o = { gateway, port, ingest, query, fanout, client };
   opened.push(o);
   return o;
@@ -81,14 +82,14 @@ test('with tracing off the seams are not wrapped for spans and /metrics moves wi
     r.event.event.content === 'slow'
       ? { ok: false, reason: 'rate-limited: slow down' }
       : { ok: true, reason: '' };
-  const ok = signEvent({ content: 'fine' });
-  const limited = signEvent({ content: 'slow' });
-  o.client.send(['EVENT', ok.event]);
-  o.client.send(['EVENT', limited.event]);
+  const ok = signedRaw({ content: 'fine' });
+  const limited = signedRaw({ content: 'slow' });
+  o.client.sendJson(['EVENT', ok.event]);
+  o.client.sendJson(['EVENT', limited.event]);
   await o.client.next((m) => m[0] === 'OK' && m[1] === limited.event.id);
   await o.client.next((m) => m[0] === 'OK' && m[1] === ok.event.id);
   o.query.autoEnd = true;
-  o.client.send(['REQ', 'r1', { kinds: [1] }]);
+  o.client.sendJson(['REQ', 'r1', { kinds: [1] }]);
   await o.client.next((m) => m[0] === 'EOSE');
   await o.fanout.publish({ v: 1, event: ok.event, raw: ok.raw, acceptedAt: Date.now() - 5 });
   await o.client.next((m) => m[0] === 'EVENT' && m[1] === 'r1');
@@ -111,7 +112,7 @@ test('with tracing off the seams are not wrapped for spans and /metrics moves wi
 test('CLOSED answers are counted by reason prefix', async () => {
   const o = await start();
   const before = await scrape(o.port);
-  o.client.send(['REQ', 'bad', { kinds: [1] }]);
+  o.client.sendJson(['REQ', 'bad', { kinds: [1] }]);
   const call = await o.query.call(0);
   call.fail(new Error('query service down'));
   await o.client.next((m) => m[0] === 'CLOSED' && m[1] === 'bad');
@@ -129,8 +130,8 @@ test('one EVENT and one REQ are each one trace; a delivery links to the publishe
   tracing = installMemoryTracing();
   try {
     const o = await start();
-    const e = signEvent({ content: 'secret words' });
-    o.client.send(['EVENT', e.event]);
+    const e = signedRaw({ content: 'secret words' });
+    o.client.sendJson(['EVENT', e.event]);
     await o.client.next((m) => m[0] === 'OK');
     const spans = () => tracing!.spans();
     const eventSpan = spans().find((s) => s.name === 'EVENT');
@@ -146,7 +147,7 @@ test('one EVENT and one REQ are each one trace; a delivery links to the publishe
     const carrier = o.ingest.requests[0]?.trace;
     assert.match(carrier?.traceparent ?? '', new RegExp(`-${submit.spanContext().spanId}-`));
 
-    o.client.send(['REQ', 'sub-1', { kinds: [1] }, { authors: [e.event.pubkey] }]);
+    o.client.sendJson(['REQ', 'sub-1', { kinds: [1] }, { authors: [e.event.pubkey] }]);
     const call = await o.query.call(0);
     call.push(e.raw);
     call.end();

@@ -4,22 +4,15 @@ import { describe, it } from 'node:test';
 import { type AccessState, EMPTY_ACCESS_STATE, proxyV1Header, proxyV2Header, REASONS } from '@nrelay/access';
 import { loadConfig } from '@nrelay/config';
 import type { RawEvent } from '@nrelay/protocol';
+import { type Message, type RawClient, signedRaw } from '@nrelay/testkit';
 import { WebSocket } from 'ws';
-import {
-  PUBKEY,
-  type Received,
-  signEvent,
-  sleep,
-  startRelay,
-  type TestClient,
-  type TestRelay,
-} from '../fixtures.js';
+import { PUBKEY, sleep, startRelay, type TestRelay } from '../fixtures.js';
 import type { ConnectionInfo } from '../hooks.js';
 import { accessAuthChallenge, createAccessHooks } from './hooks.js';
 
 const OTHER_KEY = Uint8Array.from({ length: 32 }, (_, i) => 100 - i);
 const THIRD_KEY = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
-const OTHER = signEvent({}, OTHER_KEY).event.pubkey;
+const OTHER = signedRaw({}, OTHER_KEY).event.pubkey;
 
 /** A gateway whose hooks are the built-in access hooks for `settings`; records connections. */
 async function accessRelay(settings: Record<string, unknown> = {}, state: AccessState = EMPTY_ACCESS_STATE) {
@@ -35,27 +28,27 @@ async function accessRelay(settings: Record<string, unknown> = {}, state: Access
 }
 
 /** Answers the connection's challenge (waiting for it) as the key's pubkey. */
-async function authenticate(client: TestClient, key?: Uint8Array): Promise<void> {
+async function authenticate(client: RawClient, key?: Uint8Array): Promise<void> {
   const challenge = (await client.next((m) => m[0] === 'AUTH'))[1] as string;
   const tags = [
     ['relay', client.ws.url],
     ['challenge', challenge],
   ];
-  const auth = signEvent({ kind: 22242, tags }, key);
+  const auth = signedRaw({ kind: 22242, tags }, key);
   client.send(`["AUTH",${auth.raw}]`);
   const ok = await client.next((m) => m[0] === 'OK' && m[1] === auth.event.id);
   assert.equal(ok[2], true, JSON.stringify(ok));
 }
 
-async function okOf(client: TestClient, raw: RawEvent): Promise<Received> {
-  const from = client.received.length;
+async function okOf(client: RawClient, raw: RawEvent): Promise<Message> {
+  const from = client.mark();
   client.send(`["EVENT",${raw.raw}]`);
   return client.next((m) => m[0] === 'OK' && m[1] === raw.event.id, from);
 }
 
-async function reqEnd(client: TestClient, subId: string, ...filters: unknown[]): Promise<Received> {
-  const from = client.received.length;
-  client.send(['REQ', subId, ...filters]);
+async function reqEnd(client: RawClient, subId: string, ...filters: unknown[]): Promise<Message> {
+  const from = client.mark();
+  client.sendJson(['REQ', subId, ...filters]);
   return client.next((m) => (m[0] === 'EOSE' || m[0] === 'CLOSED') && m[1] === subId, from);
 }
 
@@ -180,14 +173,14 @@ describe('access hooks: modes, NIP-70, privileged REQs', () => {
       const client = await relay.connect();
       await client.next((m) => m[0] === 'AUTH');
       assert.deepEqual(await reqEnd(client, 'r', { kinds: [1] }), ['CLOSED', 'r', REASONS.authToRead]);
-      client.send(['COUNT', 'c', { kinds: [1] }]);
+      client.sendJson(['COUNT', 'c', { kinds: [1] }]);
       assert.deepEqual(await client.next((m) => m[1] === 'c'), ['CLOSED', 'c', REASONS.authToRead]);
-      const note = signEvent({ content: 'hi' });
+      const note = signedRaw({ content: 'hi' });
       assert.deepEqual(await okOf(client, note), ['OK', note.event.id, false, REASONS.authToWrite]);
       assert.equal(relay.ingest.requests.length, 0);
       await authenticate(client);
       assert.equal((await reqEnd(client, 'r2', { kinds: [1] }))[0], 'EOSE');
-      assert.equal((await okOf(client, signEvent({ content: 'authed' })))[2], true);
+      assert.equal((await okOf(client, signedRaw({ content: 'authed' })))[2], true);
     });
   });
 
@@ -199,14 +192,14 @@ describe('access hooks: modes, NIP-70, privileged REQs', () => {
     const relay = await accessRelay({ ACCESS_MODE: 'allowlist', ADMIN_PUBKEYS: [PUBKEY] }, state);
     await withRelay(relay, async () => {
       const client = await relay.connect();
-      const stranger = signEvent({ content: 'who?' }, THIRD_KEY);
+      const stranger = signedRaw({ content: 'who?' }, THIRD_KEY);
       assert.deepEqual(await okOf(client, stranger), [
         'OK',
         stranger.event.id,
         false,
         REASONS.notAllowedAuthor,
       ]);
-      assert.equal((await okOf(client, signEvent({ content: 'allowed author' }, OTHER_KEY)))[2], true);
+      assert.equal((await okOf(client, signedRaw({ content: 'allowed author' }, OTHER_KEY)))[2], true);
       await authenticate(client, THIRD_KEY);
       assert.deepEqual(await reqEnd(client, 'r', {}), ['CLOSED', 'r', REASONS.notAllowedReader]);
       await authenticate(client);
@@ -218,12 +211,12 @@ describe('access hooks: modes, NIP-70, privileged REQs', () => {
     const relay = await accessRelay({ AUTH_CHALLENGE: 'on-demand' });
     await withRelay(relay, async () => {
       const client = await relay.connect();
-      const protectedNote = signEvent({ tags: [['-']], content: 'mine only' });
+      const protectedNote = signedRaw({ tags: [['-']], content: 'mine only' });
       const first = await okOf(client, protectedNote);
       assert.deepEqual(first, ['OK', protectedNote.event.id, false, REASONS.protectedNoAuth]);
-      const challengeIndex = client.received.findIndex((m) => m[0] === 'AUTH');
+      const challengeIndex = client.messages.findIndex((m) => m[0] === 'AUTH');
       assert.ok(
-        challengeIndex >= 0 && challengeIndex < client.received.indexOf(first),
+        challengeIndex >= 0 && challengeIndex < client.messages.indexOf(first),
         'challenge before the OK',
       );
       await authenticate(client, OTHER_KEY);
@@ -259,7 +252,7 @@ describe('access hooks: modes, NIP-70, privileged REQs', () => {
         REASONS.privilegedOnly,
       ]);
       assert.equal(client.all('AUTH').length, 1, 'challenge sent with the first auth-required');
-      client.send(['COUNT', 'c', { kinds: [4] }]);
+      client.sendJson(['COUNT', 'c', { kinds: [4] }]);
       assert.deepEqual(await client.next((m) => m[1] === 'c'), ['CLOSED', 'c', REASONS.privilegedOnly]);
       assert.equal((await reqEnd(client, 'mixed', { kinds: [4] }, { kinds: [1] }))[0], 'EOSE');
       assert.equal((await reqEnd(client, 'ids', { ids: ['a'.repeat(64)] }))[0], 'EOSE');
@@ -296,14 +289,14 @@ describe('live fanout of privileged events', () => {
       for (const c of [author, recipient, other, both]) {
         assert.equal((await reqEnd(c, 'live', { kinds: [4, 1] })).at(0), 'EOSE');
       }
-      const dm = signEvent({ kind: 4, tags: [['p', OTHER]], content: 'secret' });
-      const note = signEvent({ kind: 1, content: 'public' });
+      const dm = signedRaw({ kind: 4, tags: [['p', OTHER]], content: 'secret' });
+      const note = signedRaw({ kind: 1, content: 'public' });
       await relay.publish(dm);
       await relay.publish(note);
       for (const c of [author, recipient, other, both]) {
         await c.next((m) => m[0] === 'EVENT' && (m[2] as { id: string }).id === note.event.id);
       }
-      const got = (c: TestClient) =>
+      const got = (c: RawClient) =>
         c.all('EVENT', 'live').some((m) => (m[2] as { id: string }).id === dm.event.id);
       assert.deepEqual([author, recipient, other, both].map(got), [true, true, false, true]);
     });
@@ -314,10 +307,10 @@ describe('live fanout of privileged events', () => {
     await withRelay(relay, async () => {
       relay.query.autoEnd = false;
       const client = await relay.connect();
-      client.send(['REQ', 's', { kinds: [4, 1] }]);
+      client.sendJson(['REQ', 's', { kinds: [4, 1] }]);
       const call = await relay.query.call(0);
-      const dm = signEvent({ kind: 4, tags: [['p', OTHER]], content: 'secret' });
-      const note = signEvent({ kind: 1, content: 'public' });
+      const dm = signedRaw({ kind: 4, tags: [['p', OTHER]], content: 'secret' });
+      const note = signedRaw({ kind: 1, content: 'public' });
       await relay.publish(dm);
       await relay.publish(note);
       call.end();

@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
+import { type Message, signedRaw } from '@nrelay/testkit';
 import type { Connection } from '../connection.js';
-import { type Received, signEvent, sleep, startRelay, type TestRelay } from '../fixtures.js';
+import { sleep, startRelay, type TestRelay } from '../fixtures.js';
 import type { ConnectionInfo } from '../hooks.js';
 import { LIVE_DEDUPE_WINDOW_MS, type Subscription } from './subscription.js';
 
 // One test per transition of a Subscription (registered → stored → live → closed) and the races
 // between them, driven through the gateway with a query stream the test controls.
 
-const isEose = (sub: string) => (m: Received) => m[0] === 'EOSE' && m[1] === sub;
-const isEvent = (sub: string, id: string) => (m: Received) =>
+const isEose = (sub: string) => (m: Message) => m[0] === 'EOSE' && m[1] === sub;
+const isEvent = (sub: string, id: string) => (m: Message) =>
   m[0] === 'EVENT' && m[1] === sub && (m[2] as { id: string }).id === id;
-const eventIds = (messages: Received[]) => messages.map((m) => (m[2] as { id: string }).id);
+const eventIds = (messages: Message[]) => messages.map((m) => (m[2] as { id: string }).id);
 
 /** A relay whose connections the test can look into. */
 async function relayWithConnections(settings: Record<string, unknown> = {}, hooks = {}) {
@@ -51,7 +52,7 @@ test('registered → stored → live: held while its hooks run, in the index fro
   withRelay(
     async (relay, connections) => {
       const client = await relay.connect();
-      client.send(['REQ', 's', { kinds: [1] }]);
+      client.sendJson(['REQ', 's', { kinds: [1] }]);
       const sub = await subscriptionOf(connections, 's');
       assert.equal(sub.state, 'registered');
       assert.equal(relay.gateway.stats().subscriptions, 0, 'not in the live index while hooks run');
@@ -62,7 +63,7 @@ test('registered → stored → live: held while its hooks run, in the index fro
       call.end();
       await client.next(isEose('s'));
       assert.equal(sub.state, 'live');
-      const live = signEvent({ content: 'live' });
+      const live = signedRaw({ content: 'live' });
       await relay.publish(live);
       await client.next(isEvent('s', live.event.id));
     },
@@ -73,9 +74,9 @@ test('registered → stored → live: held while its hooks run, in the index fro
 test('a live event during the stored phase is buffered, then flushed once after EOSE, not duplicated when the query also returned it', () =>
   withRelay(async (relay, connections) => {
     const client = await relay.connect();
-    const both = signEvent({ content: 'stored and live' });
-    const liveOnly = signEvent({ content: 'live only' });
-    client.send(['REQ', 's', { kinds: [1] }]);
+    const both = signedRaw({ content: 'stored and live' });
+    const liveOnly = signedRaw({ content: 'live only' });
+    client.sendJson(['REQ', 's', { kinds: [1] }]);
     const call = await relay.query.call(0);
     await relay.publish(both);
     await relay.publish(liveOnly);
@@ -91,7 +92,7 @@ test('a live event during the stored phase is buffered, then flushed once after 
     assert.equal(conn.storedPhaseBytes, 0, 'the buffer gave its bytes back');
     // In the dedupe window a late copy of an event already sent is skipped.
     await relay.publish(both);
-    const after = signEvent({ content: 'after' });
+    const after = signedRaw({ content: 'after' });
     await relay.publish(after);
     await client.next(isEvent('s', after.event.id));
     assert.deepEqual(eventIds(client.all('EVENT', 's')), [both.event.id, liveOnly.event.id, after.event.id]);
@@ -100,19 +101,19 @@ test('a live event during the stored phase is buffered, then flushed once after 
 test('CLOSE during the stored phase aborts the query, gives back its buffer and nothing is sent after', () =>
   withRelay(async (relay, connections) => {
     const client = await relay.connect();
-    client.send(['REQ', 's', { kinds: [1] }]);
+    client.sendJson(['REQ', 's', { kinds: [1] }]);
     const call = await relay.query.call(0);
     const sub = await subscriptionOf(connections, 's');
-    await relay.publish(signEvent({ content: 'buffered' }));
+    await relay.publish(signedRaw({ content: 'buffered' }));
     assert.ok(connections[0]!.storedPhaseBytes > 0);
-    client.send(['CLOSE', 's']);
+    client.sendJson(['CLOSE', 's']);
     while (!call.signal.aborted) await sleep(5);
     assert.equal(sub.state, 'closed');
     assert.equal(connections[0]!.storedPhaseBytes, 0);
-    call.push(signEvent({ content: 'too late' }).raw);
+    call.push(signedRaw({ content: 'too late' }).raw);
     call.end();
-    await relay.publish(signEvent({ content: 'live, too late' }));
-    client.send(['REQ', 'probe', { kinds: [2], limit: 0 }]);
+    await relay.publish(signedRaw({ content: 'live, too late' }));
+    client.sendJson(['REQ', 'probe', { kinds: [2], limit: 0 }]);
     await client.next(isEose('probe'));
     assert.deepEqual(client.all('EVENT'), []);
     assert.deepEqual(client.all('EOSE', 's'), []);
@@ -122,18 +123,18 @@ test('CLOSE during the stored phase aborts the query, gives back its buffer and 
 test('a REQ replacing a REQ mid-stream: the old results stop, the new EOSE comes once', () =>
   withRelay(async (relay, connections) => {
     const client = await relay.connect();
-    const old = signEvent({ content: 'old' });
-    const fresh = signEvent({ kind: 2, content: 'new' });
-    client.send(['REQ', 's', { kinds: [1] }]);
+    const old = signedRaw({ content: 'old' });
+    const fresh = signedRaw({ kind: 2, content: 'new' });
+    client.sendJson(['REQ', 's', { kinds: [1] }]);
     const first = await relay.query.call(0);
     const firstSub = await subscriptionOf(connections, 's');
     first.push(old.raw);
     await client.next(isEvent('s', old.event.id));
-    client.send(['REQ', 's', { kinds: [2] }]);
+    client.sendJson(['REQ', 's', { kinds: [2] }]);
     const second = await relay.query.call(1);
     assert.equal(first.signal.aborted, true);
     assert.equal(firstSub.state, 'closed');
-    first.push(signEvent({ content: 'old, after replacement' }).raw);
+    first.push(signedRaw({ content: 'old, after replacement' }).raw);
     first.end();
     second.push(fresh.raw);
     second.end();
@@ -148,13 +149,13 @@ test('a REQ queued for a query slot, then closed, leaves the queue and never que
   withRelay(
     async (relay, connections) => {
       const client = await relay.connect();
-      client.send(['REQ', 'a', { kinds: [1] }]);
-      client.send(['REQ', 'b', { kinds: [1] }]);
+      client.sendJson(['REQ', 'a', { kinds: [1] }]);
+      client.sendJson(['REQ', 'b', { kinds: [1] }]);
       const a = await relay.query.call(0);
       const b = await subscriptionOf(connections, 'b');
       while (relay.gateway.stats().queriesWaiting < 1) await sleep(5);
       assert.equal(b.state, 'stored', 'registered live while it waits');
-      client.send(['CLOSE', 'b']);
+      client.sendJson(['CLOSE', 'b']);
       while (relay.gateway.stats().queriesWaiting > 0) await sleep(5);
       assert.equal(b.state, 'closed');
       a.end();
@@ -169,8 +170,8 @@ test('a REQ queued for a query slot, then closed, leaves the queue and never que
 test('an ids-only REQ that found everything ends at EOSE and gives back the bytes it buffered', () =>
   withRelay(async (relay, connections) => {
     const client = await relay.connect();
-    const wanted = signEvent({ content: 'wanted' });
-    client.send(['REQ', 'ids', { ids: [wanted.event.id] }]);
+    const wanted = signedRaw({ content: 'wanted' });
+    client.sendJson(['REQ', 'ids', { ids: [wanted.event.id] }]);
     const call = await relay.query.call(0);
     const sub = await subscriptionOf(connections, 'ids');
     // Its own fanout message arrives during the stored phase and is buffered.
@@ -189,10 +190,10 @@ test('an ids-only REQ that found everything ends at EOSE and gives back the byte
 test('a failed stored phase closes the subscription with CLOSED error:', () =>
   withRelay(async (relay, connections) => {
     const client = await relay.connect();
-    client.send(['REQ', 's', { kinds: [1] }]);
+    client.sendJson(['REQ', 's', { kinds: [1] }]);
     const call = await relay.query.call(0);
     const sub = await subscriptionOf(connections, 's');
-    await relay.publish(signEvent({ content: 'buffered' }));
+    await relay.publish(signedRaw({ content: 'buffered' }));
     call.fail(new Error('database down'));
     const closed = await client.next((m) => m[0] === 'CLOSED' && m[1] === 's');
     assert.match(String(closed[2]), /^error: /);
@@ -204,7 +205,7 @@ test('a failed stored phase closes the subscription with CLOSED error:', () =>
 test('a disconnect during the stored phase aborts the query and closes the subscription', () =>
   withRelay(async (relay, connections) => {
     const client = await relay.connect();
-    client.send(['REQ', 's', { kinds: [1] }]);
+    client.sendJson(['REQ', 's', { kinds: [1] }]);
     const call = await relay.query.call(0);
     const sub = await subscriptionOf(connections, 's');
     client.ws.close();
@@ -227,14 +228,14 @@ function heldStructures(sub: Subscription): string[] {
 test('a live subscription keeps no query controller or buffer; the ids sent only while they can matter', () =>
   withRelay(async (relay, connections) => {
     const client = await relay.connect();
-    client.send(['REQ', 'empty', { kinds: [1] }]);
+    client.sendJson(['REQ', 'empty', { kinds: [1] }]);
     (await relay.query.call(0)).end();
     await client.next(isEose('empty'));
     assert.deepEqual(heldStructures(await subscriptionOf(connections, 'empty')), []);
-    client.send(['REQ', 'found', { kinds: [1] }]);
+    client.sendJson(['REQ', 'found', { kinds: [1] }]);
     const call = await relay.query.call(1);
-    await relay.publish(signEvent({ content: 'buffered' }));
-    call.push(signEvent({ content: 'stored' }).raw);
+    await relay.publish(signedRaw({ content: 'buffered' }));
+    call.push(signedRaw({ content: 'stored' }).raw);
     call.end();
     await client.next(isEose('found'));
     const found = await subscriptionOf(connections, 'found');
@@ -244,8 +245,8 @@ test('a live subscription keeps no query controller or buffer; the ids sent only
 test('after the dedupe window a live event is no longer checked against the ids sent, which are dropped', () =>
   withRelay(async (relay, connections) => {
     const client = await relay.connect();
-    const stored = signEvent({ content: 'stored' });
-    client.send(['REQ', 's', { kinds: [1] }]);
+    const stored = signedRaw({ content: 'stored' });
+    client.sendJson(['REQ', 's', { kinds: [1] }]);
     const call = await relay.query.call(0);
     call.push(stored.raw);
     call.end();
