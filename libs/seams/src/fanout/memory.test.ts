@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import { createMemoryFanoutBus } from './memory.js';
 import type { FanoutMessage } from './seam.js';
 
+/** Publishes here are never abandoned. */
+const live = new AbortController().signal;
+
 const message = (id: string): FanoutMessage => ({
   v: 1,
   raw: '{}',
@@ -16,9 +19,9 @@ test('every handler receives each message; unsubscribe stops delivery', async ()
   const b: string[] = [];
   const offA = bus.subscribe((m) => a.push(m.event.id));
   bus.subscribe((m) => b.push(m.event.id));
-  await bus.publish(message('1'));
+  await bus.publish(message('1'), live);
   offA();
-  await bus.publish(message('2'));
+  await bus.publish(message('2'), live);
   assert.deepEqual(a, ['1']);
   assert.deepEqual(b, ['1', '2']);
 });
@@ -31,7 +34,7 @@ test('a throwing handler does not stop the others and is reported', async () => 
     throw new Error('boom');
   });
   bus.subscribe((m) => got.push(m.event.id));
-  await bus.publish(message('x'));
+  await bus.publish(message('x'), live);
   assert.deepEqual(got, ['x']);
   assert.equal(errors.length, 1);
 });

@@ -1,4 +1,4 @@
-import type { FanoutBus, FanoutMessage } from './seam.js';
+import { FANOUT_CLOSED_MESSAGE, type FanoutBus, type FanoutMessage } from './seam.js';
 
 /**
  * The standalone FanoutBus: delivers each published message synchronously to every handler of
@@ -6,8 +6,11 @@ import type { FanoutBus, FanoutMessage } from './seam.js';
  */
 export function createMemoryFanoutBus(onHandlerError?: (err: unknown) => void): FanoutBus {
   const handlers = new Set<(message: FanoutMessage) => void>();
+  let closed = false;
   return {
-    async publish(message) {
+    async publish(message, signal) {
+      signal.throwIfAborted();
+      if (closed) throw new Error(FANOUT_CLOSED_MESSAGE);
       for (const handler of handlers) {
         try {
           handler(message);
@@ -21,6 +24,7 @@ export function createMemoryFanoutBus(onHandlerError?: (err: unknown) => void): 
       return () => handlers.delete(handler);
     },
     async close() {
+      closed = true;
       handlers.clear();
     },
   };

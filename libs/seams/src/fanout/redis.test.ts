@@ -13,6 +13,9 @@ import type { Redis } from 'ioredis';
 import { createRedisFanoutBus } from './redis.js';
 import type { FanoutMessage } from './seam.js';
 
+/** Publishes here are never abandoned. */
+const live = new AbortController().signal;
+
 const prefix = uniquePrefix();
 const channel = `${prefix}:fanout`;
 let admin: Redis;
@@ -55,12 +58,12 @@ test('a message published on one bus reaches the handlers of every bus on the ch
     const gotB: FanoutMessage[] = [];
     a.subscribe((m) => gotA.push(m));
     const offB = b.subscribe((m) => gotB.push(m));
-    await a.publish(message(1));
+    await a.publish(message(1), live);
     await eventually(() => gotA.length === 1 && gotB.length === 1, 2_000, 'delivery');
     assert.deepEqual(gotB[0], message(1));
     assert.equal(gotB[0]?.raw, message(1).raw);
     offB();
-    await a.publish(message(2));
+    await a.publish(message(2), live);
     await eventually(() => gotA.length === 2, 2_000, 'second delivery');
     assert.equal(gotB.length, 1);
   } finally {
@@ -79,16 +82,16 @@ test('publishes of one turn leave as one Redis message and arrive as separate me
     const got: FanoutMessage[] = [];
     b.subscribe((m) => got.push(m));
     const sent = Array.from({ length: 300 }, (_, i) => message(1_000 + i));
-    await Promise.all(sent.map((m) => a.publish(m)));
+    await Promise.all(sent.map((m) => a.publish(m, live)));
     await eventually(() => got.length === 300, 2_000, 'all delivered');
     assert.deepEqual(got, sent);
     // 300 publishes in one turn: at most MAX_COALESCED (256) per Redis message.
     assert.equal(payloads.length, 2);
     // A lone publish is a plain message, as an older publisher would send it.
-    await a.publish(message(7));
+    await a.publish(message(7), live);
     await eventually(() => got.length === 301, 2_000, 'lone delivery');
     assert.equal(payloads.at(-1)?.includes('\0'), false);
-    await assert.rejects(a.publish({ ...message(8), raw: '{"id":"\0"}' }), /NUL/);
+    await assert.rejects(a.publish({ ...message(8), raw: '{"id":"\0"}' }, live), /NUL/);
   } finally {
     spy.disconnect();
     await Promise.all([a.close(), b.close()]);
@@ -108,7 +111,7 @@ test('after its subscriber connection is killed, a bus reconnects, re-subscribes
     await eventually(
       async () => {
         last = message(++n);
-        await a.publish(last);
+        await a.publish(last, live);
         await new Promise((r) => setTimeout(r, 30));
         return got.has(last.event.id);
       },
@@ -133,7 +136,7 @@ test('an undecodable message is dropped with a warning; a throwing handler does 
     });
     b.subscribe((m) => got.push(m.event.id));
     await admin.publish(channel, '{"v":9,"a":1}\n{}');
-    await a.publish(message(7));
+    await a.publish(message(7), live);
     await eventually(() => got.length === 1, 2_000, 'delivery');
     assert.ok(
       logB.entries.some((e) => e.level === 'warn' && e.msg === 'dropped an undecodable fanout message'),

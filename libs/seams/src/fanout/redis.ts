@@ -1,7 +1,7 @@
 import type { RedisLogger } from '@nrelay/redis';
 import { openPubSubChannel } from '@nrelay/redis';
 import { decodeFanout, encodeFanout } from './codec.js';
-import type { FanoutBus, FanoutMessage } from './seam.js';
+import { FANOUT_CLOSED_MESSAGE, type FanoutBus, type FanoutMessage } from './seam.js';
 
 /** Options of the Redis FanoutBus. */
 export interface RedisFanoutBusOptions {
@@ -40,11 +40,18 @@ export function createRedisFanoutBus(options: RedisFanoutBusOptions): RedisFanou
     // neither can hold a raw NUL.
     coalesce: true,
   });
+  let closed = false;
   return {
     ...bus,
     async publish(message, signal) {
-      signal?.throwIfAborted();
+      signal.throwIfAborted();
+      // The same refusal as the memory bus, rather than whatever the quit connection says.
+      if (closed) throw new Error(FANOUT_CLOSED_MESSAGE);
       await bus.publish(message);
+    },
+    close() {
+      closed = true;
+      return bus.close();
     },
   };
 }

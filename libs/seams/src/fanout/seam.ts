@@ -10,10 +10,24 @@ export interface FanoutMessage {
   trace?: Record<string, string>;
 }
 
-/** Publish accepted events; receive every accepted event of the cluster. */
+/**
+ * Publish accepted events; receive every accepted event of the cluster. The contract both
+ * implementations keep (checked by ./conformance.ts):
+ * - a published message reaches every handler of every bus on the medium with `raw`
+ *   byte-identical and `event`, `acceptedAt` and `trace` preserved; one publisher's messages
+ *   arrive in the order it published them;
+ * - a handler removed by its unsubscribe function gets nothing more; a handler that throws does
+ *   not stop delivery to the others (the bus reports the error);
+ * - `publish` with an aborted `signal` rejects with `signal.reason` and delivers nothing;
+ * - once `close()` began, `publish` rejects (the message is not delivered) and handlers are
+ *   dropped.
+ */
 export interface FanoutBus {
-  publish(message: FanoutMessage, signal?: AbortSignal): Promise<void>;
+  publish(message: FanoutMessage, signal: AbortSignal): Promise<void>;
   /** Registers a handler; returns a function that removes it. Handlers must not throw. */
   subscribe(handler: (message: FanoutMessage) => void): () => void;
   close(): Promise<void>;
 }
+
+/** Why `publish` rejects after `close()`, in both implementations. */
+export const FANOUT_CLOSED_MESSAGE = 'fanout bus is closed';

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeFanout, encodeFanout } from '../fanout/codec.js';
-import type { FanoutMessage } from '../fanout/seam.js';
 import { WireFormatError } from '../wire.js';
 import { decodeJobData, decodeReplies, encodeReplies, requestFromJobEntry, toJobEntry } from './codec.js';
 import type { IngestRequest } from './seam.js';
@@ -17,37 +15,6 @@ const event = {
 };
 // Pretty-printed on purpose: the original text, newlines and all, must survive untouched.
 const raw = JSON.stringify(event, null, 2);
-
-test('fanout: the raw event text travels verbatim after a one-line header', () => {
-  const message: FanoutMessage = { v: 1, event, raw, acceptedAt: 1234, trace: { traceparent: '00-x-y-01' } };
-  const payload = encodeFanout(message);
-  assert.equal(payload, '{"v":1,"a":1234,"t":{"traceparent":"00-x-y-01"}}\n' + raw);
-  const decoded = decodeFanout(payload);
-  assert.equal(decoded.raw, raw);
-  assert.deepEqual(decoded, message);
-});
-
-test('fanout: no trace, no "t"', () => {
-  const payload = encodeFanout({ v: 1, event, raw, acceptedAt: 5 });
-  assert.ok(payload.startsWith('{"v":1,"a":5}\n'));
-  assert.equal(decodeFanout(payload).trace, undefined);
-});
-
-test('fanout: malformed or unknown-version payloads are refused', () => {
-  const bad = [
-    raw, // no header
-    '{"v":2,"a":1}\n' + raw,
-    '{"a":1}\n' + raw,
-    '{"v":1,"a":"1"}\n' + raw,
-    '{"v":1,"a":1,"t":{"x":1}}\n' + raw,
-    'nope\n' + raw,
-    '{"v":1,"a":1}\n{"id":"x"}',
-    '{"v":1,"a":1}\n[1,2]',
-    '{"v":1,"a":1}\n{not json',
-  ];
-  for (const payload of bad)
-    assert.throws(() => decodeFanout(payload), WireFormatError, payload.slice(0, 40));
-});
 
 test('replies: round trip of a batch, malformed and unknown versions refused', () => {
   const replies = [

@@ -1,6 +1,9 @@
 import type { RawEvent } from '@nrelay/protocol';
 import type { FanoutBus } from '@nrelay/seams/fanout';
 
+/** A publish runs after the commit, for no caller that could stop waiting for it: never aborted. */
+const PUBLISH_AFTER_COMMIT = new AbortController().signal;
+
 /**
  * Publish stage: hands an accepted event to every gateway. A failed publish does not undo the
  * commit (the event is durable and queryable); it is reported to the caller for logging.
@@ -15,5 +18,6 @@ export async function publishStage(
     trace
       ? { v: 1, event: event.event, raw: event.raw, acceptedAt, trace }
       : { v: 1, event: event.event, raw: event.raw, acceptedAt },
+    PUBLISH_AFTER_COMMIT,
   );
 }
