@@ -1,8 +1,13 @@
 /**
  * The ingest seam: EVENT in, OK out. The interface (./seam.ts), the in-process client
  * (standalone), the BullMQ client (gateway side of the cluster) and its server half (the worker,
- * the job and reply codec, the reply publisher, job claims and the heartbeat), and the
- * conformance suite both clients pass (./conformance.ts). docs/architecture.md has the tour.
+ * the job and reply codec, the reply publisher, job claims and the heartbeat). docs/architecture.md
+ * has the tour.
+ *
+ * Conformance: `ingestConformance` (`@nrelay/seams/ingest/conformance`, ./conformance.ts) checks
+ * the IngestClient contract of ./seam.ts against a client wired to the real ingest pipeline on a
+ * real store; services/ingest/src/conformance.test.ts runs it, unchanged, on the in-process
+ * client (PGlite) and on the BullMQ client with its worker (real Redis, fresh Postgres database).
  */
 
 export { type TraceCarrier, WireFormatError } from '../wire.js';
