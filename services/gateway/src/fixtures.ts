@@ -166,7 +166,11 @@ export async function startRelay(
     ingest,
     query,
     fanout,
-    publish: (raw) => fanout.publish({ v: 1, event: raw.event, raw: raw.raw, acceptedAt: Date.now() }),
+    publish: (raw) =>
+      fanout.publish(
+        { v: 1, event: raw.event, raw: raw.raw, acceptedAt: Date.now() },
+        new AbortController().signal,
+      ),
     async connect() {
       const client = await RawClient.open(url);
       clients.push(client);

@@ -91,7 +91,10 @@ test('with tracing off the seams are not wrapped for spans and /metrics moves wi
   o.query.autoEnd = true;
   o.client.sendJson(['REQ', 'r1', { kinds: [1] }]);
   await o.client.next((m) => m[0] === 'EOSE');
-  await o.fanout.publish({ v: 1, event: ok.event, raw: ok.raw, acceptedAt: Date.now() - 5 });
+  await o.fanout.publish(
+    { v: 1, event: ok.event, raw: ok.raw, acceptedAt: Date.now() - 5 },
+    new AbortController().signal,
+  );
   await o.client.next((m) => m[0] === 'EVENT' && m[1] === 'r1');
   assert.equal(o.ingest.requests[0]?.trace, undefined, 'no trace carrier when tracing is off');
 
@@ -167,13 +170,16 @@ test('one EVENT and one REQ are each one trace; a delivery links to the publishe
     const publisher = trace.getTracer('test').startSpan('publish');
     const publishCarrier = injectTrace(trace.setSpan(context.active(), publisher));
     publisher.end();
-    await o.fanout.publish({
-      v: 1,
-      event: e.event,
-      raw: e.raw,
-      acceptedAt: Date.now(),
-      trace: publishCarrier,
-    });
+    await o.fanout.publish(
+      {
+        v: 1,
+        event: e.event,
+        raw: e.raw,
+        acceptedAt: Date.now(),
+        trace: publishCarrier,
+      },
+      new AbortController().signal,
+    );
     await o.client.next((m) => m[0] === 'EVENT' && m[1] === 'sub-1', 1);
     const deliver = spans().find((s) => s.name === 'fanout deliver');
     assert.ok(deliver, 'fanout deliver span');
