@@ -55,7 +55,7 @@ test('filters run concurrently, each with its own limit, and events are deduplic
   assert.ok(out.indexOf('c') < out.indexOf('b'), `order was ${out.join(',')}`);
 });
 
-test('an aborted request stops streaming', async () => {
+test('an aborted request stops streaming: the iteration rejects with the reason', async () => {
   const { reader } = fakeReader();
   const engine = createQueryEngine({ store: reader, limits: { ...limits, defaultLimit: 5 } });
   const controller = new AbortController();
@@ -65,10 +65,16 @@ test('an aborted request stops streaming', async () => {
     filters: [{ ids: ['a', 'b', 'c', 'd', 'e'] }],
     viewer: { authedPubkeys: [] },
   };
-  for await (const batch of engine.query(request, controller.signal)) {
-    out.push(...batch);
-    if (out.length === 2) controller.abort();
-  }
+  const reason = new Error('CLOSE');
+  await assert.rejects(
+    (async () => {
+      for await (const batch of engine.query(request, controller.signal)) {
+        out.push(...batch);
+        if (out.length === 2) controller.abort(reason);
+      }
+    })(),
+    (err) => err === reason,
+  );
   assert.equal(out.length, 2);
 });
 

@@ -51,7 +51,10 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
       ? { pubkeys: [...request.viewer.authedPubkeys], privilegedKinds: [...privilegedKinds] }
       : undefined;
 
+  let closed = false;
+
   async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<readonly string[]> {
+    if (closed) throw new Error('query engine is closed');
     const viewer = viewerOf(request);
     const streams = request.filters.map((filter) =>
       store.query(filter, {
@@ -67,14 +70,18 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
     const pages = streams.length === 1 ? streams[0]! : mergeAsync(streams);
     try {
       for await (const page of pages) {
-        if (signal.aborted) return;
+        // An abort rejects with its reason, wherever it lands (the seam's contract).
+        signal.throwIfAborted();
         const batch: string[] = [];
         for (const row of page) {
           if (seen.has(row.id)) continue;
           seen.add(row.id);
           batch.push(row.raw);
         }
-        if (batch.length > 0) yield batch;
+        if (batch.length > 0) {
+          yield batch;
+          signal.throwIfAborted();
+        }
       }
     } catch (err) {
       throw asInvalidQuery(err);
@@ -87,12 +94,15 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
       query,
       async count(request, signal) {
         signal.throwIfAborted();
+        if (closed) throw new Error('query engine is closed');
         const search = limits.search === undefined ? {} : { search: limits.search };
         return store.count(request.filters, { viewer: viewerOf(request), signal, ...search }).catch((err) => {
           throw asInvalidQuery(err);
         });
       },
-      async close() {},
+      async close() {
+        closed = true;
+      },
     },
     relayTracer(),
   );

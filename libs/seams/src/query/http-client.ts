@@ -143,8 +143,12 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
     return new QueryServiceError('status', `query service answered ${res.statusCode}${detail}`);
   }
 
+  let closed = false;
+
   async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<readonly string[]> {
     signal.throwIfAborted();
+    // A destroyed agent would still open new sockets.
+    if (closed) throw new Error('query client is closed');
     const { req, res } = await post('/query', request, signal);
     let complete = false;
     try {
@@ -166,7 +170,11 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
         }
         lines.length = events;
         // Events before an error line are still delivered, then the failure.
-        if (events > 0) yield lines;
+        if (events > 0) {
+          yield lines;
+          // An abort rejects with its reason even when the rest had already arrived.
+          signal.throwIfAborted();
+        }
         if (failed) throw failed;
         // Done at the marker, without waiting for the response's end: the consumer's next step
         // (EOSE) then follows the last batch in the same tick, and leaves in the same write.
@@ -185,6 +193,7 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
     query,
     async count(request, signal) {
       signal.throwIfAborted();
+      if (closed) throw new Error('query client is closed');
       const { req, res } = await post('/count', request, signal);
       try {
         if (res.statusCode !== 200) throw await statusError(res);
@@ -197,6 +206,7 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
       }
     },
     async close() {
+      closed = true;
       agent.destroy();
     },
   };

@@ -2,7 +2,12 @@
  * The query seam: filters in, stored events out. The interface (./seam.ts), the in-process
  * client (standalone: the query engine called directly), the HTTP client (gateway side of the
  * cluster, balanced over several query services) and its server half (the HTTP server, NDJSON
- * framing, the shared secret), and the conformance suite both pass (./conformance.ts).
+ * framing, the shared secret).
+ *
+ * Conformance: `queryConformance` (`@nrelay/seams/query/conformance`, ./conformance.ts) checks the
+ * QueryClient contract of ./seam.ts over a seeded real store; services/query/src/conformance.test.ts
+ * runs it, unchanged, on the query engine itself and on the HTTP client talking to the query
+ * service's HTTP server on 127.0.0.1 (each on a fresh Postgres database).
  */
 export { createBalancedQueryClient } from './balanced-client.js';
 export { InvalidQueryError } from './errors.js';

@@ -18,6 +18,16 @@ export interface QueryRequest {
  * and capped by its own limit, no event twice. The stream ends after the last filter.
  * Results come in non-empty batches of what arrived together (a page of rows, a chunk of the
  * HTTP stream), so the per-result cost of the async hand-offs is paid once per batch (ADR 0009).
+ * The contract both implementations keep (checked by ./conformance.ts):
+ * - each raw text is the stored one, byte for byte (over HTTP a literal newline, JSON
+ *   whitespace, arrives as a space: ./ndjson.ts);
+ * - `count` is the number of distinct events matching any filter, limits ignored;
+ * - privileged kinds reach only their author and p-tagged pubkeys among `viewer.authedPubkeys`;
+ * - a request the query itself makes impossible (a search over the limits) rejects with
+ *   `InvalidQueryError`, from `query` and `count` alike;
+ * - an abort, before or during the stream, rejects with `signal.reason` at the next step (the
+ *   iteration never just ends early), and the query's work is cancelled;
+ * - after `close()`, `query` and `count` reject.
  */
 export interface QueryClient {
   query(request: QueryRequest, signal: AbortSignal): AsyncIterable<readonly string[]>;
