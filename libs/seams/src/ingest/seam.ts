@@ -27,8 +27,10 @@ export interface IngestResult {
  * - `submit` answers with an `IngestResult`, never throws for a refused or failed event;
  * - an aborted `signal` (before or while waiting) rejects with `signal.reason`: the caller stops
  *   waiting, the event may still be stored;
- * - once `close()` began, every submit is answered `SHUTTING_DOWN`; `close()` waits for the
- *   submits in flight.
+ * - once `close()` began, every new submit is answered `SHUTTING_DOWN`. Submits still in
+ *   flight then are not the seam's to wait for: the in-process client lets them finish, the
+ *   BullMQ client answers them `SHUTTING_DOWN` (the worker may still store them). Callers that
+ *   need every OK (the gateway) drain their submits before they close the client.
  */
 export interface IngestClient {
   submit(request: IngestRequest, signal: AbortSignal): Promise<IngestResult>;

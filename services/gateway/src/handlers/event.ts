@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { hasValidId, okFrame, type RawEvent } from '@nrelay/protocol';
 import type { Connection } from '../connection.js';
 import type { GatewayContext } from '../context.js';
@@ -80,9 +81,11 @@ async function submitAfter(
 
 /**
  * The gateway waits for the answer of every EVENT it submitted, even once its connection is gone:
- * the event may be stored, and a drain counts it (ctx.pending). So nothing aborts a submit.
+ * the event may be stored, and a drain counts it (ctx.pending). So nothing aborts a submit. Every
+ * submit in flight listens on this one signal, so it may have any number of listeners.
  */
 const AWAIT_EVERY_OK = new AbortController().signal;
+setMaxListeners(0, AWAIT_EVERY_OK);
 
 async function submit(
   ctx: GatewayContext,
