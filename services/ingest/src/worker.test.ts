@@ -1,153 +1,30 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { RawEvent } from '@nrelay/protocol';
-import { signedRaw } from '@nrelay/protocol/testing';
+import { eventually } from '@nrelay/redis/testing';
+import { cancelJob, type IngestJobData, toJobEntry } from '@nrelay/seams/ingest';
 import {
-  connectTestRedis,
-  deleteKeys,
-  eventually,
-  TEST_REDIS_URL,
-  uniquePrefix,
-} from '@nrelay/redis/testing';
-import type { FanoutMessage } from '@nrelay/seams/fanout';
-import { createRedisFanoutBus, type RedisFanoutBus } from '@nrelay/seams/fanout';
-import type { IngestRequest } from '@nrelay/seams/ingest';
-import {
-  cancelJob,
-  createBullmqIngestClient,
-  type IngestJobData,
-  startIngestWorker,
-  toJobEntry,
-} from '@nrelay/seams/ingest';
-import {
-  createDatabase,
-  createEventStore,
-  type EventStore,
-  migrateToLatest,
-  type SaveOutcome,
-} from '@nrelay/store';
-import { Queue } from 'bullmq';
-import { generateSecretKey } from 'nostr-tools/pure';
-import { pino } from 'pino';
-import { createIngestPipeline } from './pipeline.js';
-
-/** Submits here wait for their answer: nothing aborts them. */
-const live = new AbortController().signal;
+  admin,
+  badSig,
+  gate,
+  jobCount,
+  live,
+  prefix,
+  published,
+  publishedIds,
+  queue,
+  request,
+  setSaveHook,
+  setup,
+  signed,
+  startWorkerRig,
+  store,
+} from './worker-fixtures.js';
 
 // End to end over the real Redis and BullMQ: gateway-side ingest client → queue → this worker
-// → the real pipeline over an in-memory PGlite store → reply, and fanout on a Redis bus.
-const prefix = uniquePrefix();
-const queueName = 'ingest';
-const logger = pino({ level: 'silent' });
-const sk = generateSecretKey();
-let admin: Awaited<ReturnType<typeof connectTestRedis>>;
-let queue: Queue;
-let store: EventStore;
-let fanout: RedisFanoutBus;
-let listener: RedisFanoutBus;
-const published: FanoutMessage[] = [];
-
-/** What the fake-able part of the store does on the next save: pass through, wait, or fail. */
-let saveHook: (() => Promise<void>) | undefined;
-const writer = {
-  async save(events: RawEvent[]): Promise<SaveOutcome[]> {
-    await saveHook?.();
-    return store.save(events);
-  },
-};
-
-before(async () => {
-  admin = await connectTestRedis();
-  queue = new Queue(queueName, { connection: { url: TEST_REDIS_URL }, prefix });
-  const database = await createDatabase({ dataDir: 'memory://' });
-  await migrateToLatest(database.db);
-  store = createEventStore(database.db);
-  fanout = createRedisFanoutBus({ redisUrl: TEST_REDIS_URL, channel: `${prefix}:fanout`, logger });
-  listener = createRedisFanoutBus({ redisUrl: TEST_REDIS_URL, channel: `${prefix}:fanout`, logger });
-  listener.subscribe((m) => published.push(m));
-  await Promise.all([fanout.ready(), listener.ready()]);
-});
-after(async () => {
-  await Promise.all([fanout.close(), listener.close(), queue.close(), store.close()]);
-  await deleteKeys(admin, prefix);
-  admin.disconnect();
-});
-
-function signed(content: string): RawEvent {
-  return signedRaw({ content }, sk);
-}
-
-function badSig(e: RawEvent): RawEvent {
-  const sig = (e.event.sig[0] === 'a' ? 'b' : 'a') + e.event.sig.slice(1);
-  const event = { ...e.event, sig };
-  return { event, raw: JSON.stringify(event) };
-}
-
-function request(event: RawEvent, gatewayId: string): IngestRequest {
-  return { v: 1, event, receivedAt: Date.now(), gatewayId, connectionId: 'c1', authedPubkeys: [] };
-}
-
-function setup() {
-  const pipeline = createIngestPipeline({
-    store: writer,
-    fanout,
-    logger,
-    policy: { createdAtLowerLimit: 0, createdAtUpperLimit: 900, minPowDifficulty: 0 },
-  });
-  const worker = startIngestWorker({
-    redisUrl: TEST_REDIS_URL,
-    queueName,
-    prefix,
-    concurrency: 8,
-    pipeline,
-    logger,
-  });
-  const client = (gatewayId: string, replyTimeoutMs = 10_000) =>
-    createBullmqIngestClient({
-      redisUrl: TEST_REDIS_URL,
-      queueName,
-      prefix,
-      gatewayId,
-      logger,
-      replyTimeoutMs,
-      jobAttempts: 3,
-      jobBackoffMs: 20,
-    });
-  return { pipeline, worker, client };
-}
-
-async function jobCount(): Promise<number> {
-  const counts = await queue.getJobCounts(
-    'waiting',
-    'active',
-    'delayed',
-    'completed',
-    'failed',
-    'prioritized',
-  );
-  return Object.values(counts).reduce((a, b) => a + b, 0);
-}
-
-const publishedIds = (id: string) => published.filter((m) => m.event.id === id).length;
-
-function gate() {
-  let release!: () => void;
-  const opened = new Promise<void>((r) => {
-    release = r;
-  });
-  let entered!: () => void;
-  const reached = new Promise<void>((r) => {
-    entered = r;
-  });
-  return {
-    hook: async () => {
-      entered();
-      await opened;
-    },
-    reached,
-    release,
-  };
-}
+// → the real pipeline over an in-memory PGlite store → reply, and fanout on a Redis bus (the
+// rig: worker-fixtures.ts).
+startWorkerRig();
 
 test('a valid event is stored, answered OK true, published once; a bad signature is refused', async () => {
   const { worker, client } = setup();
@@ -178,7 +55,7 @@ test('concurrent submits of one event from two gateways: one OK each, stored and
   const g1 = client('gw-1');
   const g2 = client('gw-2');
   const g = gate();
-  saveHook = g.hook;
+  setSaveHook(g.hook);
   try {
     await Promise.all([g1.ready(), g2.ready()]);
     const e = signed('twice');
@@ -196,7 +73,7 @@ test('concurrent submits of one event from two gateways: one OK each, stored and
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(publishedIds(e.event.id), 1);
   } finally {
-    saveHook = undefined;
+    setSaveHook(undefined);
     await Promise.all([g1.close(), g2.close()]);
     await worker.close();
   }
@@ -235,9 +112,9 @@ test('transient store errors are retried; after the last attempt the error is th
   const { worker, client } = setup();
   const gw = client('gw-r');
   let failures = 2;
-  saveHook = async () => {
+  setSaveHook(async () => {
     if (failures-- > 0) throw Object.assign(new Error('connection terminated'), { code: '08006' });
-  };
+  });
   try {
     await gw.ready();
     const e = signed('retried');
@@ -265,7 +142,7 @@ test('transient store errors are retried; after the last attempt the error is th
     assert.equal(await store.count([{ ids: [lost.event.id] }]), 0);
     await eventually(async () => (await jobCount()) === 0, 2_000, 'jobs removed');
   } finally {
-    saveHook = undefined;
+    setSaveHook(undefined);
     await gw.close();
     await worker.close();
   }
@@ -318,7 +195,7 @@ test('close() lets the job in flight finish and answer before disconnecting', as
   const { worker, client } = setup();
   const gw = client('gw-c');
   const g = gate();
-  saveHook = g.hook;
+  setSaveHook(g.hook);
   try {
     await gw.ready();
     const e = signed('draining');
@@ -335,7 +212,7 @@ test('close() lets the job in flight finish and answer before disconnecting', as
     await closing;
     assert.equal(worker.isReady(), false);
   } finally {
-    saveHook = undefined;
+    setSaveHook(undefined);
     await gw.close();
   }
 });
