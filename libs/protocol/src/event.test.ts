@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getEventHash, serializeEvent as ntSerialize } from 'nostr-tools/pure';
+import {
+  finalizeEvent,
+  generateSecretKey,
+  getEventHash,
+  serializeEvent as ntSerialize,
+} from 'nostr-tools/pure';
 import {
   computeEventId,
   hasValidId,
@@ -10,11 +15,12 @@ import {
   serializeEvent,
   verifyEvent,
 } from './event.js';
-import { signedRaw } from './testing.js';
 import type { NostrEvent } from './types.js';
 
+/** An event signed by nostr-tools (not `@nrelay/testkit`, which depends on this package). */
 function sign(content: string, tags: string[][] = [], kind = 1, created_at = 1700000000): NostrEvent {
-  return signedRaw({ kind, created_at, tags, content }).event;
+  const { id, pubkey, sig } = finalizeEvent({ kind, created_at, tags, content }, generateSecretKey());
+  return { id, pubkey, created_at, kind, tags, content, sig };
 }
 
 const tricky = [

@@ -7,10 +7,10 @@ import {
   managementIngestHooks,
 } from '@nrelay/access';
 import type { RawEvent } from '@nrelay/protocol';
-import { signedRaw } from '@nrelay/protocol/testing';
 import { createMemoryFanoutBus } from '@nrelay/seams/fanout';
 import type { IngestRequest } from '@nrelay/seams/ingest';
 import type { SaveOutcome } from '@nrelay/store';
+import { signedRaw } from '@nrelay/testkit';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { pino } from 'pino';
 import { createIngestPipeline } from './pipeline.js';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RawEvent } from '@nrelay/protocol';
-import { type EventTemplate, signedRaw } from '@nrelay/protocol/testing';
 import { createMemoryFanoutBus, type FanoutMessage } from '@nrelay/seams/fanout';
 import type { IngestRequest } from '@nrelay/seams/ingest';
 import type { SaveOutcome } from '@nrelay/store';
+import { type Draft, signedRaw } from '@nrelay/testkit';
 import { generateSecretKey } from 'nostr-tools/pure';
 import { pino } from 'pino';
 import { createIngestPipeline, type IngestDeps } from './pipeline.js';
@@ -13,7 +13,7 @@ const sk = generateSecretKey();
 const now = () => 1_700_000_000_000;
 const nowSec = 1_700_000_000;
 
-function raw(template: EventTemplate & { kind: number }): RawEvent {
+function raw(template: Draft & { kind: number }): RawEvent {
   return signedRaw({ created_at: nowSec, ...template }, sk);
 }
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RawEvent } from '@nrelay/protocol';
-import { signedRaw } from '@nrelay/protocol/testing';
 import { createMemoryFanoutBus, type FanoutMessage } from '@nrelay/seams/fanout';
 import type { IngestRequest } from '@nrelay/seams/ingest';
 import type { SaveOutcome } from '@nrelay/store';
 import { context, injectTrace, metricsText, trace } from '@nrelay/telemetry';
 import { installMemoryTracing } from '@nrelay/telemetry/testing';
+import { signedRaw } from '@nrelay/testkit';
 import { generateSecretKey } from 'nostr-tools/pure';
 import { pino } from 'pino';
 import { createIngestPipeline } from './pipeline.js';

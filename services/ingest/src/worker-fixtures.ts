@@ -1,6 +1,5 @@
 import { after, before } from 'node:test';
 import type { RawEvent } from '@nrelay/protocol';
-import { signedRaw } from '@nrelay/protocol/testing';
 import { connectTestRedis, deleteKeys, TEST_REDIS_URL, uniquePrefix } from '@nrelay/redis/testing';
 import type { FanoutMessage } from '@nrelay/seams/fanout';
 import { createRedisFanoutBus, type RedisFanoutBus } from '@nrelay/seams/fanout';
@@ -13,6 +12,7 @@ import {
   migrateToLatest,
   type SaveOutcome,
 } from '@nrelay/store';
+import { signedRaw } from '@nrelay/testkit';
 import { Queue } from 'bullmq';
 import { generateSecretKey } from 'nostr-tools/pure';
 import { pino } from 'pino';

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { newKeys, RawClient, randomWord, signEvent } from '@nrelay/testkit';
 import type { NostrEvent } from 'nostr-tools/pure';
 import { badInputComparisonTests } from './cross/bad-input.js';
 import { type ClusterRelay, startClusterRelay } from './harness/cluster.js';
-import { newKeys, randomWord, signEvent } from './harness/events.js';
-import { RawClient } from './harness/raw-client.js';
 import { FrameTally } from './harness/tally.js';
 import { waitUntil } from './harness/wait.js';
 

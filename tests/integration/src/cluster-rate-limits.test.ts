@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { newKeys, RawClient, randomWord, signEvent } from '@nrelay/testkit';
 import { WebSocket } from 'ws';
 import { type ClusterRelay, startClusterRelay } from './harness/cluster.js';
-import { newKeys, randomWord, signEvent } from './harness/events.js';
-import { RawClient } from './harness/raw-client.js';
 import { assertPrefix } from './suite/context.js';
 
 // Rate limits in a two-gateway cluster: the per-pubkey bucket (ingest) and the per-IP

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '@nrelay/telemetry/testing';
+import { newKeys, RawClient, randomWord, signEvent } from '@nrelay/testkit';
 import { type ClusterRelay, startClusterRelay } from './harness/cluster.js';
-import { newKeys, randomWord, signEvent } from './harness/events.js';
-import { RawClient } from './harness/raw-client.js';
 import { startStandalone } from './harness/standalone.js';
 
 // Observability of a real cluster: every process exports its spans to a local OTLP/HTTP

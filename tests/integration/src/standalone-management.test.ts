@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newKeys, signEvent } from './harness/events.js';
+import { newKeys, signEvent } from '@nrelay/testkit';
 import { startStandalone } from './harness/standalone.js';
 import type { RelayUnderTest } from './harness/types.js';
 import { assertPrefix, T, withClient } from './suite/context.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, suite, test } from 'node:test';
 import type { RawEvent } from '@nrelay/protocol';
-import { signedRaw } from '@nrelay/protocol/testing';
+import { signedRaw } from '@nrelay/testkit';
 import { type IngestClient, type IngestRequest, type IngestResult, SHUTTING_DOWN } from './seam.js';
 
 /** A client wired to the real pipeline on a fresh store, and a way to read that store. */

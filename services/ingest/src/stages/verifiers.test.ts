@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type NostrEvent, nobleVerifier, type SignatureVerifier } from '@nrelay/protocol';
-import { signedRaw } from '@nrelay/protocol/testing';
+import { signedRaw } from '@nrelay/testkit';
 import { nativeVerifier } from './native-verifier.js';
 import { chooseVerifier } from './verifiers.js';
 import { wasmVerifier } from './wasm-verifier.js';

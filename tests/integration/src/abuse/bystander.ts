@@ -1,5 +1,4 @@
-import { randomHex } from '../harness/events.js';
-import { RawClient } from '../harness/raw-client.js';
+import { RawClient, randomHex } from '@nrelay/testkit';
 import type { RelayUnderTest } from '../harness/types.js';
 import { httpStatus } from '../harness/wait.js';
 

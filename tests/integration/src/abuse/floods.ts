@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it, type TestContext } from 'node:test';
-import { newKeys, randomWord, signEvent } from '../harness/events.js';
-import { type Message, RawClient } from '../harness/raw-client.js';
+import { type Message, newKeys, RawClient, randomWord, signEvent } from '@nrelay/testkit';
 import type { RelayUnderTest, StartRelay } from '../harness/types.js';
 import { relayForBlock } from '../suite/context.js';
 import { Bystander, type BystanderReport } from './bystander.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { RawClient } from '@nrelay/testkit';
 import type { NostrEvent } from 'nostr-tools/pure';
 import { WebSocket } from 'ws';
 import type { ClusterRelay } from '../harness/cluster.js';
-import { RawClient } from '../harness/raw-client.js';
 import type { RelayUnderTest } from '../harness/types.js';
 
 /**

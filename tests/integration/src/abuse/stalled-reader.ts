@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newKeys, randomHex, signEvent } from '../harness/events.js';
-import { RawClient } from '../harness/raw-client.js';
+import { newKeys, RawClient, randomHex, signEvent } from '@nrelay/testkit';
 import type { StartRelay } from '../harness/types.js';
 import { relayForBlock } from '../suite/context.js';
 import { mib, NonReader, publishAll, RssSampler, readPathPids, settled } from './load.js';

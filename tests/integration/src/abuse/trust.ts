@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NostrEvent } from '@nrelay/protocol';
+import { type Keys, newKeys, RawClient, signEvent } from '@nrelay/testkit';
 import { makeAuthEvent } from 'nostr-tools/nip42';
 import { finalizeEvent } from 'nostr-tools/pure';
-import { type Keys, newKeys, signEvent } from '../harness/events.js';
-import { RawClient } from '../harness/raw-client.js';
 import type { StartRelay } from '../harness/types.js';
 import { assertPrefix, relayForBlock } from '../suite/context.js';
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { flipHex, newKeys, nowSec, RawClient, signEvent } from '@nrelay/testkit';
 import type { ClusterRelay } from '../harness/cluster.js';
-import { flipHex, newKeys, nowSec, signEvent } from '../harness/events.js';
-import { RawClient } from '../harness/raw-client.js';
 import { startStandalone } from '../harness/standalone.js';
 import type { RelayUnderTest } from '../harness/types.js';
 

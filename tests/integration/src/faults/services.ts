@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { newKeys, RawClient, signEvent } from '@nrelay/testkit';
 import type { NostrEvent } from 'nostr-tools/pure';
 import { storedIds, eventStream as stream, summarizeOks as summarize } from '../harness/accounting.js';
-import { newKeys, signEvent } from '../harness/events.js';
-import { RawClient } from '../harness/raw-client.js';
 import { FrameTally } from '../harness/tally.js';
 import { waitUntil } from '../harness/wait.js';
 import { ensureRunning, type FaultCluster, REPLY_TIMEOUT_MS } from './cluster.js';

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
+import { newKeys, RawClient, randomWord, signEvent } from '@nrelay/testkit';
 import type { NostrEvent } from 'nostr-tools/pure';
-import { newKeys, randomWord, signEvent } from './events.js';
-import { RawClient } from './raw-client.js';
 import type { FrameTally } from './tally.js';
 
 /** Every event a filter matches, read through `url` (one REQ, limit above what a test publishes). */

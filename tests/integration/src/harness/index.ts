@@ -1,35 +1,33 @@
 export {
+  type CloseInfo,
+  type Draft,
+  eventTextOf,
+  eventWithoutPow,
+  type Frame,
+  flipHex,
+  idOf,
+  type Keys,
+  type Message,
+  mineEvent,
+  newKeys,
+  nowSec,
+  type OkReply,
+  type QueryResult,
+  RawClient,
+  randomHex,
+  randomWord,
+  signEvent,
+  type WaitOptions,
+} from '@nrelay/testkit';
+export {
   type ClusterRelay,
   type ClusterRelayOptions,
   clusterProcesses,
   freePortBlock,
   startClusterRelay,
 } from './cluster.js';
-export {
-  type Draft,
-  eventWithoutPow,
-  flipHex,
-  idOf,
-  type Keys,
-  mineEvent,
-  newKeys,
-  nowSec,
-  randomHex,
-  randomWord,
-  signEvent,
-} from './events.js';
 export { connectRelay, newPool, storedEvents } from './nostr.js';
 export { ADMIN_DATABASE_URL, createTestDatabase, type TestDatabase } from './postgres.js';
-export {
-  type CloseInfo,
-  eventTextOf,
-  type Frame,
-  type Message,
-  type OkReply,
-  type QueryResult,
-  RawClient,
-  type WaitOptions,
-} from './raw-client.js';
 export {
   deleteRedisPrefix,
   type OwnRedis,

@@ -1,4 +1,4 @@
-import type { RawClient } from './raw-client.js';
+import type { RawClient } from '@nrelay/testkit';
 
 /**
  * Counts, incrementally, what one RawClient received: EVENT frames per subscription and event

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
+import { type Keys, type Message, newKeys, RawClient } from '@nrelay/testkit';
 import { makeAuthEvent } from 'nostr-tools/nip42';
 import { finalizeEvent } from 'nostr-tools/pure';
 import { WebSocket } from 'ws';
-import { type Keys, newKeys } from '../harness/events.js';
-import { type Message, RawClient } from '../harness/raw-client.js';
 
 const isChallenge = (m: Message) => m[0] === 'AUTH' && typeof m[1] === 'string';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { RawClient } from '@nrelay/testkit';
+import { newKeys } from '@nrelay/testkit';
 import { makeAuthEvent } from 'nostr-tools/nip42';
 import { finalizeEvent } from 'nostr-tools/pure';
-import { newKeys } from '../harness/events.js';
-import type { RawClient } from '../harness/raw-client.js';
 import { type SuiteContext, T, withClient } from './context.js';
 
 /** The relay's AUTH challenge, if it sends one on connect or after a first REQ. */

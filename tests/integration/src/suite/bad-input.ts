@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { RawClient } from '@nrelay/testkit';
+import { flipHex, idOf, newKeys, nowSec, signEvent } from '@nrelay/testkit';
 import type { NostrEvent } from 'nostr-tools/pure';
-import { flipHex, idOf, newKeys, nowSec, signEvent } from '../harness/events.js';
-import type { RawClient } from '../harness/raw-client.js';
 import { assertPrefix, assertRefused, assertUsable, type SuiteContext, T, withClient } from './context.js';
 import { DEFAULT_LIMITATION } from './nip11.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
+import { type OkReply, RawClient } from '@nrelay/testkit';
 import type { NostrEvent } from 'nostr-tools/pure';
-import { type OkReply, RawClient } from '../harness/raw-client.js';
 import type { RelayUnderTest, StartOptions, StartRelay } from '../harness/types.js';
 
 /** Per-test bound: no test waits longer than this for anything. */

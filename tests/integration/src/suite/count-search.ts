@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newKeys, nowSec, randomWord, signEvent } from '../harness/events.js';
+import { newKeys, nowSec, randomWord, signEvent } from '@nrelay/testkit';
 import { connectRelay } from '../harness/nostr.js';
 import { idSet, publishAll, type SuiteContext, T, withClient } from './context.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newKeys, nowSec, signEvent } from '../harness/events.js';
+import { newKeys, nowSec, signEvent } from '@nrelay/testkit';
 import {
   assertAccepted,
   assertRefused,

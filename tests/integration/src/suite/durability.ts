@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { newKeys, nowSec, signEvent } from '../harness/events.js';
+import { newKeys, nowSec, signEvent } from '@nrelay/testkit';
 import type { RelayUnderTest, StartRelay } from '../harness/types.js';
 import { idSet, publishAll, withClient } from './context.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newKeys, nowSec, randomHex, randomWord, signEvent } from '../harness/events.js';
+import { newKeys, nowSec, randomHex, randomWord, signEvent } from '@nrelay/testkit';
 import { idSet, publishAll, type SuiteContext, T, withClient } from './context.js';
 
 /** Each NIP-01 filter field on stored events. */

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { type Keys, newKeys, RawClient, randomWord, signEvent } from '@nrelay/testkit';
 import { getToken } from 'nostr-tools/nip98';
 import { finalizeEvent, type NostrEvent } from 'nostr-tools/pure';
-import { type Keys, newKeys, randomWord, signEvent } from '../harness/events.js';
-import { RawClient } from '../harness/raw-client.js';
 import type { RelayUnderTest, StartRelay } from '../harness/types.js';
 import { waitUntil } from '../harness/wait.js';
 import { assertAccepted, assertPrefix, idSet, publishAll, relayForBlock, T, withClient } from './context.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { eventWithoutPow, newKeys, nowSec } from '@nrelay/testkit';
 import { getPow, minePow } from 'nostr-tools/nip13';
 import { finalizeEvent } from 'nostr-tools/pure';
-import { eventWithoutPow, newKeys, nowSec } from '../harness/events.js';
 import type { StartRelay } from '../harness/types.js';
 import { assertAccepted, assertRefused, idsOf, relayForBlock, T, withClient } from './context.js';
 import { assertLimitation, fetchNip11 } from './nip11.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { RawClient } from '@nrelay/testkit';
+import { type Keys, newKeys, nowSec, randomWord, signEvent } from '@nrelay/testkit';
 import type { NostrEvent } from 'nostr-tools/pure';
-import { type Keys, newKeys, nowSec, randomWord, signEvent } from '../harness/events.js';
-import type { RawClient } from '../harness/raw-client.js';
 import { countOf, openAs } from './access-helpers.js';
 import { assertAccepted, assertPrefix, idSet } from './context.js';
 

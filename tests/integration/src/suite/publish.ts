@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newKeys, nowSec, signEvent } from '../harness/events.js';
+import { newKeys, nowSec, signEvent } from '@nrelay/testkit';
 import { connectRelay, newPool, storedEvents } from '../harness/nostr.js';
 import { assertAccepted, assertPrefix, type SuiteContext, T, withClient } from './context.js';
 

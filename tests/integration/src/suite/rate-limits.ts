@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { RawClient } from '@nrelay/testkit';
+import { newKeys, randomWord, signEvent } from '@nrelay/testkit';
 import { WebSocket } from 'ws';
-import { newKeys, randomWord, signEvent } from '../harness/events.js';
-import type { RawClient } from '../harness/raw-client.js';
 import type { StartRelay } from '../harness/types.js';
 import { assertAccepted, assertPrefix, assertRefused, relayForBlock, T, withClient } from './context.js';
 import { fetchNip11 } from './nip11.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { RawClient } from '@nrelay/testkit';
+import { type Keys, newKeys, nowSec, signEvent } from '@nrelay/testkit';
 import type { NostrEvent } from 'nostr-tools/pure';
-import { type Keys, newKeys, nowSec, signEvent } from '../harness/events.js';
-import type { RawClient } from '../harness/raw-client.js';
 import { assertAccepted, idSet, idsOf, publishAll, type SuiteContext, T, withClient } from './context.js';
 
 /** Two events of one key, kind and created_at, ordered by id: [lower, higher]. */

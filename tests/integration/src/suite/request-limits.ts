@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newKeys, signEvent } from '../harness/events.js';
-import { RawClient } from '../harness/raw-client.js';
+import { newKeys, RawClient, signEvent } from '@nrelay/testkit';
 import {
   assertMachinePrefix,
   assertPrefix,

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newKeys, nowSec, randomWord, signEvent } from '../harness/events.js';
+import { newKeys, nowSec, RawClient, randomWord, signEvent } from '@nrelay/testkit';
 import { connectRelay } from '../harness/nostr.js';
-import { RawClient } from '../harness/raw-client.js';
 import { assertAccepted, idSet, idsOf, publishAll, type SuiteContext, T, withClient } from './context.js';
 
 /** Live delivery, CLOSE, sub id replacement, OR-ed filters, limits and ordering. */

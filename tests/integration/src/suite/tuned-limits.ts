@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newKeys, nowSec, signEvent } from '../harness/events.js';
+import { newKeys, nowSec, signEvent } from '@nrelay/testkit';
 import type { StartRelay } from '../harness/types.js';
 import {
   assertAccepted,
