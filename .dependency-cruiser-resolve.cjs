@@ -20,7 +20,7 @@ function workspaceAliases() {
       for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
         const file = typeof target === 'string' ? target : target.default;
         if (typeof file !== 'string') continue;
-        const source = file.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts');
+        const source = file.replace(/^\.\/dist(-test)?\//, './src/').replace(/\.js$/, '.ts');
         alias[`${pkg.name}${subpath.slice(1)}$`] = join(ROOT, group, dir, source);
       }
     }

@@ -24,13 +24,11 @@ COPY --from=build /app/services ./services
 COPY --from=build /app/apps ./apps
 COPY --from=build /app/tools/bench/package.json ./tools/bench/package.json
 COPY --from=build /app/tests/integration/package.json ./tests/integration/package.json
-# Tests and what only tests use (fixtures, `testing` helpers, conformance suites, store tools/)
-# are built into dist/ beside the code and removed here; nothing the services run imports them.
+# dist/ holds only what the services run: tests and what only tests use (fixtures, `testing`
+# helpers, conformance suites, store tools/) compile into dist-test/ (ADR 0015), which the build
+# stage never builds and .dockerignore keeps out. Only the TypeScript sources are removed here.
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
- && find libs services apps -type d \( -name src -o -name .turbo \) -prune -exec rm -rf {} + \
- && find libs services apps -path '*/node_modules' -prune -o -path '*/dist/*' \( -name '*.test.js*' -o -name '*.test.d.ts*' \
-      -o -name 'testing' -o -name 'testing.*' -o -name 'fixtures' -o -name 'fixtures.*' -o -name '*-fixtures.*' \
-      -o -name '*-conformance.*' -o -name 'tools' \) -prune -exec rm -rf {} +
+ && find libs services apps -type d \( -name src -o -name .turbo \) -prune -exec rm -rf {} +
 # The addon built in the build stage (this stage skips install scripts and has no compiler).
 COPY --from=build /app/node_modules/bcrypto/build/Release/bcrypto.node ./node_modules/bcrypto/build/Release/bcrypto.node
 

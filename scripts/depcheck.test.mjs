@@ -25,13 +25,13 @@ function manifest(name) {
 const PACKAGES = {
   'libs/protocol': '@nrelay/protocol',
   'libs/store': '@nrelay/store',
+  'libs/testkit': '@nrelay/testkit',
   'services/gateway': '@nrelay/gateway',
   'services/ingest': '@nrelay/ingest',
   'apps/standalone': '@nrelay/standalone',
   'tests/integration': '@nrelay/integration-tests',
   'tools/bench': '@nrelay/bench',
 };
-  'libs/testkit': '@nrelay/testkit',
 
 /** Source files of the fixture: path → its imports (one `import` line each). */
 const SOURCES = {
@@ -43,26 +43,26 @@ const SOURCES = {
   'apps/standalone/src/index.ts': ['@nrelay/ingest', '@nrelay/store'],
   'tests/integration/src/index.ts': ['@nrelay/standalone', '@nrelay/gateway'],
   'libs/protocol/src/testing.ts': ['./index.js'],
+  'libs/testkit/src/index.ts': [],
+  'services/ingest/src/index.test.ts': ['@nrelay/testkit'],
+  'services/ingest/src/fixtures.ts': ['@nrelay/testkit'],
+  'tests/integration/src/harness.ts': ['@nrelay/testkit'],
   // Forbidden, one per rule.
   'libs/protocol/src/index.ts': ['@nrelay/store'],
   'services/gateway/src/index.ts': ['@nrelay/ingest', '../../../libs/store/src/internal.js', './a.js'],
   'services/gateway/src/a.ts': ['./b.js'],
   'services/gateway/src/b.ts': ['./a.js'],
   'services/gateway/src/testing.ts': ['@nrelay/store/src/internal.js', '@nrelay/standalone'],
-  'libs/testkit/src/index.ts': [],
-  'services/ingest/src/index.test.ts': ['@nrelay/testkit'],
-  'services/ingest/src/fixtures.ts': ['@nrelay/testkit'],
-  'tests/integration/src/harness.ts': ['@nrelay/testkit'],
   'libs/store/src/uses-service.ts': ['@nrelay/gateway'],
   'apps/standalone/src/testing.ts': ['@nrelay/integration-tests'],
   'tools/bench/src/index.ts': ['@nrelay/standalone', '@nrelay/integration-tests'],
+  'services/ingest/src/pipeline.ts': ['@nrelay/testkit'],
 };
 
 function writeFixture(dir) {
   for (const [path, name] of Object.entries(PACKAGES)) {
     mkdirSync(join(dir, path, 'src'), { recursive: true });
     writeFileSync(join(dir, path, 'package.json'), manifest(name));
-  'services/ingest/src/pipeline.ts': ['@nrelay/testkit'],
   }
   for (const [path, imports] of Object.entries(SOURCES)) {
     const lines = imports.map((spec, i) => `import * as m${i} from '${spec}';`);
@@ -107,11 +107,11 @@ test('each dependency rule reports its forbidden import, and allowed imports pas
       'protocol-imports-nothing-of-ours: libs/protocol/src/index.ts -> libs/store/src/index.ts',
       'service-imports-no-other-service: services/gateway/src/index.ts -> services/ingest/src/index.ts',
       'services-import-no-apps-tools-tests: services/gateway/src/testing.ts -> apps/standalone/src/index.ts',
+      'testkit-only-in-tests: services/ingest/src/pipeline.ts -> libs/testkit/src/index.ts',
       'tools-and-tests-do-not-import-each-other: tools/bench/src/index.ts -> tests/integration/src/index.ts',
     ]);
     assert.ok(report.summary.totalCruised >= Object.keys(SOURCES).length, 'every fixture file was read');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-      'testkit-only-in-tests: services/ingest/src/pipeline.ts -> libs/testkit/src/index.ts',
 });

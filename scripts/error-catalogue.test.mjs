@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { testOnlySource } from './build-split.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DOC = join(ROOT, 'docs/errors.md');
@@ -14,8 +15,8 @@ const CATALOGUE_HEADING = '## Catalogue of rejection reasons';
 const PREFIX =
   /^(invalid|blocked|rate-limited|auth-required|restricted|pow|duplicate|error|unauthorized|forbidden): /;
 const WILDCARD = '…';
-/** Test code and test helpers are not the relay: their strings are expectations. */
-const NOT_RELAY_CODE = /(\.test\.ts|(^|\/)testing(\.ts|\/)|fixtures?[^/]*\.ts|conformance[^/]*\.ts)$/;
+/** Test code and test helpers (ADR 0015) are not the relay: their strings are expectations. */
+const isTestOnly = testOnlySource(ROOT);
 
 /** The string literals of a TypeScript source, templates with each `${…}` as `…`. */
 export function stringLiterals(source) {
@@ -136,7 +137,7 @@ function reasonsInSource() {
       if (!existsSync(src)) continue;
       for (const path of sourceFiles(src)) {
         const file = relative(ROOT, path);
-        if (NOT_RELAY_CODE.test(file)) continue;
+        if (isTestOnly(file)) continue;
         for (const literal of stringLiterals(readFileSync(path, 'utf8'))) {
           const reason = asReason(literal);
           if (reason !== undefined) reasons.push({ reason, file });

@@ -13,7 +13,7 @@ import {
   type RawEvent,
   type SearchLimits,
 } from '@nrelay/protocol';
-import { signedRaw } from '@nrelay/protocol/testing';
+import { signedRaw } from '@nrelay/testkit';
 import { InvalidQueryError } from './errors.js';
 import type { QueryClient, QueryRequest } from './seam.js';
 
