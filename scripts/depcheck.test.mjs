@@ -12,13 +12,19 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
 
-/** A package.json exporting `.` and `./testing` from dist/, as every workspace package does. */
+/**
+ * A package.json exporting `.` from dist/ (dist-test/ under `nrelay-test`) and `./testing` from
+ * dist-test/, as the workspace packages do (ADR 0015).
+ */
 function manifest(name) {
-  const entry = (file) => ({ types: `./dist/${file}.d.ts`, default: `./dist/${file}.js` });
+  const entry = (dir, file) => ({ types: `./${dir}/${file}.d.ts`, default: `./${dir}/${file}.js` });
   return JSON.stringify({
     name,
     type: 'module',
-    exports: { '.': entry('index'), './testing': entry('testing') },
+    exports: {
+      '.': { 'nrelay-test': entry('dist-test', 'index'), ...entry('dist', 'index') },
+      './testing': entry('dist-test', 'testing'),
+    },
   });
 }
 
