@@ -4,22 +4,14 @@ import { join } from 'node:path';
 import {
   accessSettingsOf,
   createMemoryAccessChangeBus,
-  createRateLimitHooks,
-  privilegedKindsOf,
+  localRateLimiters,
   startManagement,
 } from '@nrelay/access';
-import { type Config, SOFTWARE_URL, SUPPORTED_NIPS } from '@nrelay/config';
-import {
-  accessAuthChallenge,
-  createAccessHooks,
-  createObservedGateway,
-  GATEWAY_HOOK_NAMES,
-  type Gateway,
-  type GatewayHooks,
-} from '@nrelay/gateway';
-import { chooseVerifier, createIngestPipeline, INGEST_HOOK_NAMES, type IngestHooks } from '@nrelay/ingest';
-import { createQueryEngine } from '@nrelay/query';
-import { assertPortFree, concatHooks, loadPlugins, pluginHooks } from '@nrelay/runtime';
+import type { Config } from '@nrelay/config';
+import { composeGateway, type Gateway } from '@nrelay/gateway';
+import { composeIngestPipeline } from '@nrelay/ingest';
+import { composeQueryEngine } from '@nrelay/query';
+import { assertPortFree, loadPlugins } from '@nrelay/runtime';
 import { createMemoryFanoutBus } from '@nrelay/seams/fanout';
 import { createInProcessIngestClient } from '@nrelay/seams/ingest';
 import {
@@ -40,8 +32,9 @@ export interface StandaloneRelay {
 }
 
 /**
- * Composes gateway, ingest and query in one process with the in-process seams: PGlite (or
- * DATABASE_URL), an in-memory fanout bus and direct calls in place of the queue and HTTP.
+ * Composes gateway, ingest and query in one process with the same compose functions as the
+ * cluster's mains (ADR 0014) and the in-process seams: PGlite (or DATABASE_URL), an in-memory
+ * fanout bus and direct calls in place of the queue and HTTP.
  */
 export async function startStandalone(
   config: Config,
@@ -54,8 +47,8 @@ export async function startStandalone(
   await assertPortFree(config.HOST, config.PORT);
   // Plugins load next: a broken one stops the start before anything is opened.
   const plugins = await loadPlugins(config.PLUGINS, { config, logger });
-  // Built-in policies first, then plugins; in one process every rate limit is local.
-  const rateLimits = createRateLimitHooks(config);
+  // In one process every rate limit is local.
+  const rateLimiter = localRateLimiters();
   if (!config.DATABASE_URL && !existsSync(join(config.DATA_DIR, 'PG_VERSION'))) {
     logger.info(
       { dataDir: config.DATA_DIR },
@@ -76,58 +69,28 @@ export async function startStandalone(
     changes: createMemoryAccessChangeBus((err) => logger.error({ err }, 'access-change handler failed')),
     logger: logger.child({ component: 'management' }),
   });
-  const accessState = management.state;
   const fanout = createMemoryFanoutBus((err) => logger.error({ err }, 'fanout handler failed'));
-  const verifier = chooseVerifier(config.SIGNATURE_VERIFIER);
-  logger.info({ verifier: verifier.name }, 'signature verifier');
-  const pipeline = createIngestPipeline({
+  const { pipeline, verifier } = composeIngestPipeline(config, {
     store,
     fanout,
+    management,
+    rateLimiter,
+    plugins,
     logger: logger.child({ component: 'ingest' }),
-    policy: {
-      createdAtLowerLimit: config.CREATED_AT_LOWER_LIMIT,
-      createdAtUpperLimit: config.CREATED_AT_UPPER_LIMIT,
-      minPowDifficulty: config.MIN_POW_DIFFICULTY,
-    },
     writers: config.DATABASE_URL ? 2 : 1,
-    verifier,
-    // Management rules first (bans hold even against a gateway that did not check), then limits, plugins.
-    hooks: concatHooks<IngestHooks>(
-      management.ingestHooks,
-      rateLimits.ingest,
-      pluginHooks(plugins, 'ingest', INGEST_HOOK_NAMES),
-    ),
   });
-  const query = createQueryEngine({
-    store,
-    // Privileged events are filtered in SQL for every query, COUNT and search (docs/access-control.md).
-    privilegedKinds: [...privilegedKindsOf(config)],
-    limits: {
-      defaultLimit: config.DEFAULT_LIMIT,
-      maxLimit: config.MAX_LIMIT,
-      pageSize: config.QUERY_PAGE_SIZE,
-      pageMaxBytes: config.QUERY_PAGE_MAX_BYTES,
-      search: { maxSearchLength: config.MAX_SEARCH_LENGTH, maxSearchTerms: config.MAX_SEARCH_TERMS },
-    },
-  });
-  const gateway = createObservedGateway(config, {
+  logger.info({ verifier }, 'signature verifier');
+  const gateway = composeGateway(config, {
     ingest: createInProcessIngestClient(pipeline),
-    query,
+    // The engine itself is the QueryClient: a direct call.
+    query: composeQueryEngine(config, store),
     fanout,
+    management,
+    rateLimiter,
+    plugins,
     logger: logger.child({ component: 'gateway' }),
     gatewayId: `standalone-${randomUUID().slice(0, 8)}`,
-    supportedNips: management.supportedNips(SUPPORTED_NIPS),
-    software: SOFTWARE_URL,
     version,
-    httpRoutes: management.route ? [management.route] : [],
-    relayInfo: () => accessState.relayInfo(),
-    // Access policy first (a denied IP or a banned pubkey costs no rate-limit token), then limits, plugins.
-    hooks: concatHooks<GatewayHooks>(
-      createAccessHooks(config, accessState),
-      rateLimits.gateway,
-      pluginHooks(plugins, 'gateway', GATEWAY_HOOK_NAMES),
-    ),
-    authChallenge: accessAuthChallenge(config),
     // Stored queries at once, shared fairly between connections: as many as database connections.
     querySlots: config.DATABASE_POOL_SIZE,
   });

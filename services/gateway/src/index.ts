@@ -9,6 +9,7 @@ export {
   IP_REASONS,
 } from './access/index.js';
 export { type AnswerTally, createAnswerTally, tallyAnswer } from './answer-tally.js';
+export { composeGateway, type GatewayManagement, type GatewayParts } from './compose.js';
 export { Connection } from './connection.js';
 export {
   type AuthChallengeTiming,

@@ -6,16 +6,12 @@ import {
   createRedisRateLimiters,
   startManagement,
 } from '@nrelay/access';
-import { SOFTWARE_URL, SUPPORTED_NIPS } from '@nrelay/config';
-import { concatHooks, loadPlugins, pluginHooks, requireSetting, runService } from '@nrelay/runtime';
+import { loadPlugins, requireSetting, runService } from '@nrelay/runtime';
 import { createRedisFanoutBus } from '@nrelay/seams/fanout';
 import { createBullmqIngestClient } from '@nrelay/seams/ingest';
 import { createBalancedQueryClient, createHttpQueryClient, isLoopbackHost } from '@nrelay/seams/query';
 import { createDatabase, createManagementStore } from '@nrelay/store';
-import { accessAuthChallenge, createAccessHooks } from './access/hooks.js';
-import { GATEWAY_HOOK_NAMES, type GatewayHooks } from './hooks.js';
-import { createObservedGateway } from './observed.js';
-import { gatewayRateLimitHooks } from './rate-limits.js';
+import { composeGateway } from './compose.js';
 
 // A cluster gateway: WebSockets in, BullMQ / HTTP / Redis behind. The only file of this service that reads the environment.
 
@@ -69,13 +65,6 @@ await runService(
         changes: accessChanges,
         logger: log.child({ component: 'management' }),
       });
-      const accessState = management.state;
-      // Access policy first (a denied IP or a banned pubkey costs no rate-limit token), then limits, plugins.
-      const hooks = concatHooks<GatewayHooks>(
-        createAccessHooks(config, accessState),
-        gatewayRateLimitHooks(config, rateLimiters.limiter),
-        pluginHooks(plugins, 'gateway', GATEWAY_HOOK_NAMES),
-      );
       const ingest = createBullmqIngestClient({
         redisUrl: config.REDIS_URL,
         queueName: config.INGEST_QUEUE,
@@ -105,28 +94,27 @@ await runService(
           }),
         ),
       );
-      // Subscribed before accepting connections, so no OK reply or live event is missed.
-      await Promise.all([ingest.ready(), fanout.ready(), rateLimiters.ready()]);
-      const gateway = createObservedGateway(config, {
+      // Composed before the wait: invalid access settings or plugin hooks fail the start at once,
+      // and the rate limiters' Redis connection is opened, so its readiness below means something.
+      const gateway = composeGateway(config, {
         ingest,
         query,
         fanout,
+        management,
+        rateLimiter: rateLimiters.limiter,
+        plugins,
         logger: log,
         gatewayId,
-        supportedNips: management.supportedNips(SUPPORTED_NIPS),
-        software: SOFTWARE_URL,
         version,
-        httpRoutes: management.route ? [management.route] : [],
-        relayInfo: () => accessState.relayInfo(),
-        // Reads need neither Redis nor ingest: /readyz stays up through their outages (EVENTs
-        // are then refused at once by the ingest client), /readyz/write reports them.
-        writesReady: () => ingest.isReady(),
         // One slot per socket to the query services: queries wait fairly in the gateway, not in
         // the HTTP agent's queue.
         querySlots: config.QUERY_MAX_SOCKETS * config.QUERY_URL.length,
-        hooks,
-        authChallenge: accessAuthChallenge(config),
+        // Reads need neither Redis nor ingest: /readyz stays up through their outages (EVENTs
+        // are then refused at once by the ingest client), /readyz/write reports them.
+        writesReady: () => ingest.isReady(),
       });
+      // Subscribed before accepting connections, so no OK reply or live event is missed.
+      await Promise.all([ingest.ready(), fanout.ready(), rateLimiters.ready()]);
       const address = await gateway.listen();
       return {
         describe: { url: `ws://${address.host}:${address.port}`, gatewayId },

@@ -1,3 +1,4 @@
+export { type ComposedIngest, composeIngestPipeline, type IngestParts } from './compose.js';
 export {
   createIngestPipeline,
   type IngestDeps,

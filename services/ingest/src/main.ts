@@ -1,19 +1,10 @@
 import {
   aclChannel,
-  createIngestRateLimitHooks,
   createRedisAccessChangeBus,
   createRedisRateLimiters,
   startManagement,
 } from '@nrelay/access';
-import {
-  closeServer,
-  concatHooks,
-  loadPlugins,
-  pluginHooks,
-  requireSetting,
-  runService,
-  startHealthServer,
-} from '@nrelay/runtime';
+import { closeServer, loadPlugins, requireSetting, runService, startHealthServer } from '@nrelay/runtime';
 import { createRedisFanoutBus } from '@nrelay/seams/fanout';
 import { startIngestWorker } from '@nrelay/seams/ingest';
 import {
@@ -23,9 +14,7 @@ import {
   scheduleExpirationPurge,
 } from '@nrelay/store';
 import { serveMetrics } from '@nrelay/telemetry';
-import { createIngestPipeline } from './pipeline.js';
-import { chooseVerifier } from './stages/verifiers.js';
-import { INGEST_HOOK_NAMES, type IngestHooks } from './types.js';
+import { composeIngestPipeline } from './compose.js';
 
 // The ingest worker: BullMQ jobs in, stored events and OKs out. The only file of this service that reads the environment.
 await runService(
@@ -65,31 +54,22 @@ await runService(
         changes: accessChanges,
         logger: logger.child({ component: 'management' }),
       });
-      const hooks = concatHooks<IngestHooks>(
-        management.ingestHooks,
-        createIngestRateLimitHooks(config, rateLimiters.limiter),
-        pluginHooks(plugins, 'ingest', INGEST_HOOK_NAMES),
-      );
       const fanout = createRedisFanoutBus({
         redisUrl: config.REDIS_URL,
         channel: `${config.REDIS_PREFIX}:fanout`,
         logger,
       });
-      await Promise.all([fanout.ready(), rateLimiters.ready()]);
-      const verifier = chooseVerifier(config.SIGNATURE_VERIFIER);
-      const pipeline = createIngestPipeline({
+      // Composed before the wait, so the rate limiters' Redis connection is open when it is awaited.
+      const { pipeline, verifier } = composeIngestPipeline(config, {
         store,
         fanout,
+        management,
+        rateLimiter: rateLimiters.limiter,
+        plugins,
         logger,
-        policy: {
-          createdAtLowerLimit: config.CREATED_AT_LOWER_LIMIT,
-          createdAtUpperLimit: config.CREATED_AT_UPPER_LIMIT,
-          minPowDifficulty: config.MIN_POW_DIFFICULTY,
-        },
         writers: Math.max(1, Math.min(config.INGEST_WRITERS, config.DATABASE_POOL_SIZE - 1)),
-        verifier,
-        hooks,
       });
+      await Promise.all([fanout.ready(), rateLimiters.ready()]);
       const worker = startIngestWorker({
         redisUrl: config.REDIS_URL,
         queueName: config.INGEST_QUEUE,
@@ -114,7 +94,7 @@ await runService(
         describe: {
           queue: config.INGEST_QUEUE,
           concurrency: config.INGEST_CONCURRENCY,
-          verifier: verifier.name,
+          verifier,
           health: `http://${config.HOST}:${config.INGEST_HEALTH_PORT}`,
         },
         async stop() {

@@ -1,3 +1,4 @@
+export { composeQueryEngine } from './compose.js';
 export {
   createQueryEngine,
   type EventReader,

@@ -1,9 +1,8 @@
-import { privilegedKindsOf } from '@nrelay/access';
 import { closeServer, requireSetting, runService } from '@nrelay/runtime';
 import { createQueryHttpServer, isLoopbackHost } from '@nrelay/seams/query';
 import { createEventStore, openServiceDatabase } from '@nrelay/store';
 import { serveMetrics } from '@nrelay/telemetry';
-import { createQueryEngine } from './engine.js';
+import { composeQueryEngine } from './compose.js';
 
 // The query service: filters in, NDJSON out. The only file of this service that reads the environment.
 await runService(
@@ -30,18 +29,7 @@ await runService(
         logger,
         statementTimeoutMs: config.QUERY_STATEMENT_TIMEOUT_MS,
       });
-      const engine = createQueryEngine({
-        store: createEventStore(database.db),
-        // Privileged events are filtered in SQL for every query, COUNT and search (docs/access-control.md).
-        privilegedKinds: [...privilegedKindsOf(config)],
-        limits: {
-          defaultLimit: config.DEFAULT_LIMIT,
-          maxLimit: config.MAX_LIMIT,
-          pageSize: config.QUERY_PAGE_SIZE,
-          pageMaxBytes: config.QUERY_PAGE_MAX_BYTES,
-          search: { maxSearchLength: config.MAX_SEARCH_LENGTH, maxSearchTerms: config.MAX_SEARCH_TERMS },
-        },
-      });
+      const engine = composeQueryEngine(config, createEventStore(database.db));
       const server = createQueryHttpServer({
         engine,
         logger,
