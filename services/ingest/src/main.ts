@@ -15,6 +15,7 @@ import {
 } from '@nrelay/store';
 import { serveMetrics } from '@nrelay/telemetry';
 import { composeIngestPipeline } from './compose.js';
+import { observeIngestQueue } from './queue-metrics.js';
 
 // The ingest worker: BullMQ jobs in, stored events and OKs out. The only file of this service that reads the environment.
 await runService(
@@ -82,6 +83,13 @@ await runService(
         // Gateways refuse EVENTs at once while no worker can reach the database.
         canStore: probe.isReady,
       });
+      // Queue depth and each job's wait, on /metrics (the worker itself lives in @nrelay/seams).
+      const queueMetrics = observeIngestQueue(worker.worker, {
+        redisUrl: config.REDIS_URL,
+        queueName: config.INGEST_QUEUE,
+        prefix: config.REDIS_PREFIX,
+        logger,
+      });
       const health = await startHealthServer({
         host: config.HOST,
         port: config.INGEST_HEALTH_PORT,
@@ -101,6 +109,7 @@ await runService(
           stopPurge();
           probe.stop();
           await worker.close();
+          await queueMetrics.close();
           await pipeline.close();
           management.close();
           await accessChanges.close();
