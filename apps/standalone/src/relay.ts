@@ -9,18 +9,12 @@ import {
 } from '@nrelay/access';
 import type { Config } from '@nrelay/config';
 import { composeGateway, type Gateway } from '@nrelay/gateway';
-import { composeIngestPipeline } from '@nrelay/ingest';
+import { composeIngestPipeline, startStoreUpkeep } from '@nrelay/ingest';
 import { composeQueryEngine } from '@nrelay/query';
 import { assertPortFree, loadPlugins } from '@nrelay/runtime';
 import { createMemoryFanoutBus } from '@nrelay/seams/fanout';
 import { createInProcessIngestClient } from '@nrelay/seams/ingest';
-import {
-  createDatabase,
-  createEventStore,
-  createManagementStore,
-  migrateToLatest,
-  scheduleExpirationPurge,
-} from '@nrelay/store';
+import { createDatabase, createEventStore, createManagementStore, migrateToLatest } from '@nrelay/store';
 import type { Logger } from 'pino';
 
 /** A running standalone relay. */
@@ -98,16 +92,17 @@ export async function startStandalone(
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   const url = `ws://${host}:${address.port}`;
 
-  const stopPurge = scheduleExpirationPurge(store, config.EXPIRATION_PURGE_SECONDS * 1000, logger);
+  // NIP-40 purges and the planner statistics PGlite's missing autovacuum would keep.
+  const stopUpkeep = await startStoreUpkeep(config, { database, store, logger });
 
   return {
     gateway,
     url,
     async stop() {
-      stopPurge();
       await gateway.close(config.SHUTDOWN_GRACE_MS);
       management.close();
       await pipeline.close();
+      await stopUpkeep();
       await database.close();
     },
   };

@@ -29,3 +29,4 @@ export {
   type IngestPolicy,
   type StageVerdict,
 } from './types.js';
+export { startStoreUpkeep } from './upkeep.js';

@@ -7,15 +7,11 @@ import {
 import { closeServer, loadPlugins, requireSetting, runService, startHealthServer } from '@nrelay/runtime';
 import { createRedisFanoutBus } from '@nrelay/seams/fanout';
 import { startIngestWorker } from '@nrelay/seams/ingest';
-import {
-  createEventStore,
-  createManagementStore,
-  openServiceDatabase,
-  scheduleExpirationPurge,
-} from '@nrelay/store';
+import { createEventStore, createManagementStore, openServiceDatabase } from '@nrelay/store';
 import { serveMetrics } from '@nrelay/telemetry';
 import { composeIngestPipeline } from './compose.js';
 import { observeIngestQueue } from './queue-metrics.js';
+import { startStoreUpkeep } from './upkeep.js';
 
 // The ingest worker: BullMQ jobs in, stored events and OKs out. The only file of this service that reads the environment.
 await runService(
@@ -96,8 +92,8 @@ await runService(
         isReady: () => probe.isReady() && fanout.isReady() && worker.isReady(),
         routes: [serveMetrics],
       });
-      // NIP-40: every ingest worker purges; the DELETE is idempotent, so more than one is harmless.
-      const stopPurge = scheduleExpirationPurge(store, config.EXPIRATION_PURGE_SECONDS * 1000, logger);
+      // NIP-40 purges and planner statistics (every worker takes part; one pass at a time).
+      const stopUpkeep = await startStoreUpkeep(config, { database, store, logger });
       return {
         describe: {
           queue: config.INGEST_QUEUE,
@@ -106,11 +102,11 @@ await runService(
           health: `http://${config.HOST}:${config.INGEST_HEALTH_PORT}`,
         },
         async stop() {
-          stopPurge();
           probe.stop();
           await worker.close();
           await queueMetrics.close();
           await pipeline.close();
+          await stopUpkeep();
           management.close();
           await accessChanges.close();
           await fanout.close();
