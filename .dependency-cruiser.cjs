@@ -30,6 +30,14 @@ module.exports = {
       to: { path: '^(services|apps|tools|tests)/' },
     },
     {
+      name: 'seams-are-transport-only',
+      comment:
+        'libs/seams carries events between the processes and knows nothing of what they do: of ours it imports only libs/protocol (the wire types) and libs/redis (connections); a seam implementation needing the store, access policy or a service belongs in that service (its conformance suites and tests may use test helpers).',
+      severity: 'error',
+      from: { path: '^libs/seams/', pathNot: '([.]test[.]ts|conformance[.]ts)$' },
+      to: { path: '^(libs|services|apps|tools|tests)/', pathNot: '^libs/(seams|protocol|redis)/' },
+    },
+    {
       name: 'service-imports-no-other-service',
       comment: 'Services meet only through libs (the seams) and the wire contracts.',
       severity: 'error',

@@ -30,6 +30,7 @@ function manifest(name) {
 
 const PACKAGES = {
   'libs/protocol': '@nrelay/protocol',
+  'libs/seams': '@nrelay/seams',
   'libs/store': '@nrelay/store',
   'libs/testkit': '@nrelay/testkit',
   'services/gateway': '@nrelay/gateway',
@@ -41,6 +42,8 @@ const PACKAGES = {
 
 /** Source files of the fixture: path → its imports (one `import` line each). */
 const SOURCES = {
+  // libs/seams: the wire types are allowed, the store is not (seams-are-transport-only).
+  'libs/seams/src/index.ts': ['@nrelay/protocol', '@nrelay/store'],
   // Allowed: lib → lib, service → lib, app → service, test → app, a package's own files.
   'libs/store/src/index.ts': [],
   'libs/store/src/internal.ts': [],
@@ -111,6 +114,7 @@ test('each dependency rule reports its forbidden import, and allowed imports pas
       'no-deep-import: services/gateway/src/testing.ts -> @nrelay/store/src/internal.js',
       'no-relative-import-across-packages: services/gateway/src/index.ts -> libs/store/src/internal.ts',
       'protocol-imports-nothing-of-ours: libs/protocol/src/index.ts -> libs/store/src/index.ts',
+      'seams-are-transport-only: libs/seams/src/index.ts -> libs/store/src/index.ts',
       'service-imports-no-other-service: services/gateway/src/index.ts -> services/ingest/src/index.ts',
       'services-import-no-apps-tools-tests: services/gateway/src/testing.ts -> apps/standalone/src/index.ts',
       'testkit-only-in-tests: services/ingest/src/pipeline.ts -> libs/testkit/src/index.ts',
