@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { maintenanceFor } from './statistics.js';
 
-const policy = { minChanges: 1000, changePercent: 10 };
+const policy = { minChanges: 1000, changePercent: 10, vacuum: true };
 const table = (rows: number, changed: number, dead: number) => ({
   table: 'events',
   rows,
@@ -23,4 +23,10 @@ test('the threshold grows with the table: minChanges + percent of rows', () => {
 test('dead rows past the threshold ask for a vacuum, even with few changes since analyze', () => {
   assert.equal(maintenanceFor(table(20_000, 10, 3_000), policy), 'vacuum');
   assert.equal(maintenanceFor(table(20_000, 5_000, 2_999), policy), 'analyze');
+});
+
+test('without vacuum (PGlite), dead rows alone ask for nothing and changes still for an analyze', () => {
+  const noVacuum = { ...policy, vacuum: false };
+  assert.equal(maintenanceFor(table(20_000, 10, 3_000), noVacuum), undefined);
+  assert.equal(maintenanceFor(table(20_000, 3_000, 3_000), noVacuum), 'analyze');
 });

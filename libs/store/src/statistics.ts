@@ -15,6 +15,12 @@ export interface StatisticsPolicy {
   minChanges: number;
   /** Plus this percentage of the table's rows (autovacuum's default is 10). */
   changePercent: number;
+  /**
+   * Whether dead rows may be vacuumed. Off for PGlite: it runs in the relay's own thread, and a
+   * VACUUM reads the whole table (~0.2 s per 50k events, blocking every connection meanwhile)
+   * where an ANALYZE reads a bounded sample.
+   */
+  vacuum: boolean;
 }
 
 /** One table's counters, as `pg_stat_user_tables` reports them. */
@@ -43,7 +49,7 @@ export function maintenanceFor(
   const threshold = policy.minChanges + (policy.changePercent / 100) * activity.rows;
   // Dead rows (replaced, deleted, expired events) slow index-only scans until a VACUUM marks
   // their pages all-visible again; the VACUUM also analyzes.
-  if (activity.deadRows >= threshold) return 'vacuum';
+  if (policy.vacuum && activity.deadRows >= threshold) return 'vacuum';
   if (activity.changedSinceAnalyze >= threshold) return 'analyze';
   return undefined;
 }

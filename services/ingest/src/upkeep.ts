@@ -36,6 +36,8 @@ export async function startStoreUpkeep(
     intervalMs: config.STATS_CHECK_SECONDS * 1000,
     minChanges: config.STATS_MIN_CHANGES,
     changePercent: config.STATS_CHANGE_PERCENT,
+    // PGlite runs in this thread: a VACUUM would stall every connection for a full table pass.
+    vacuum: !embedded,
     logger,
   });
   return async () => {

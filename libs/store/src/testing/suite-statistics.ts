@@ -5,7 +5,7 @@ import { autovacuumIsOff, maintainStatistics, tableActivity } from '../statistic
 import type { TestBackend } from './backends.js';
 import { ev } from './events.js';
 
-const POLICY = { minChanges: 500, changePercent: 10 };
+const POLICY = { minChanges: 500, changePercent: 10, vacuum: true };
 
 async function reltuples<DB>(db: Kysely<DB>, table: string): Promise<number> {
   const result = await sql<{
