@@ -224,7 +224,7 @@ export const SETTINGS = [
   {
     env: 'STATS_CHECK_SECONDS',
     type: 'int',
-    default: 60,
+    default: 10,
     min: 0,
     max: 86400,
     description:

@@ -3,11 +3,12 @@ import { test } from 'node:test';
 import { maintenanceFor } from './statistics.js';
 
 const policy = { minChanges: 1000, changePercent: 10, vacuum: true };
-const table = (rows: number, changed: number, dead: number) => ({
+const table = (rows: number, changed: number, dead: number, inserted = 0) => ({
   table: 'events',
   rows,
   changedSinceAnalyze: changed,
   deadRows: dead,
+  insertedSinceVacuum: inserted,
 });
 
 test('an empty table is analyzed after minChanges rows', () => {
@@ -29,4 +30,10 @@ test('without vacuum (PGlite), dead rows alone ask for nothing and changes still
   const noVacuum = { ...policy, vacuum: false };
   assert.equal(maintenanceFor(table(20_000, 10, 3_000), noVacuum), undefined);
   assert.equal(maintenanceFor(table(20_000, 3_000, 3_000), noVacuum), 'analyze');
+});
+
+test('inserts past twice the threshold since the last VACUUM ask for one (pages marked all-visible)', () => {
+  assert.equal(maintenanceFor(table(20_000, 0, 0, 5_999), policy), undefined);
+  assert.equal(maintenanceFor(table(20_000, 0, 0, 6_000), policy), 'vacuum');
+  assert.equal(maintenanceFor(table(20_000, 0, 0, 6_000), { ...policy, vacuum: false }), undefined);
 });

@@ -29,6 +29,8 @@ export interface TableActivity {
   rows: number;
   changedSinceAnalyze: number;
   deadRows: number;
+  /** Rows inserted since the last VACUUM (0 before Postgres 13, which does not count them). */
+  insertedSinceVacuum: number;
 }
 
 /** What one maintenance pass did. */
@@ -47,9 +49,12 @@ export function maintenanceFor(
   policy: StatisticsPolicy,
 ): 'vacuum' | 'analyze' | undefined {
   const threshold = policy.minChanges + (policy.changePercent / 100) * activity.rows;
-  // Dead rows (replaced, deleted, expired events) slow index-only scans until a VACUUM marks
-  // their pages all-visible again; the VACUUM also analyzes.
-  if (policy.vacuum && activity.deadRows >= threshold) return 'vacuum';
+  // Dead rows (replaced, deleted, expired events) bloat the table and its indexes, and pages
+  // written since the last VACUUM are not marked all-visible, so index-only scans still visit
+  // the heap for them (autovacuum's insert threshold exists for this); a VACUUM also analyzes.
+  if (policy.vacuum && (activity.deadRows >= threshold || activity.insertedSinceVacuum >= 2 * threshold)) {
+    return 'vacuum';
+  }
   if (activity.changedSinceAnalyze >= threshold) return 'analyze';
   return undefined;
 }
@@ -64,15 +69,17 @@ export async function tableActivity<DB>(db: Kysely<DB>): Promise<TableActivity[]
     n_live_tup: string;
     n_mod_since_analyze: string;
     n_dead_tup: string;
+    n_ins_since_vacuum: string | null;
   }>`
-    select relname, n_live_tup, n_mod_since_analyze, n_dead_tup
-      from pg_stat_user_tables
+    select relname, n_live_tup, n_mod_since_analyze, n_dead_tup, to_jsonb(s) ->> 'n_ins_since_vacuum' as n_ins_since_vacuum
+      from pg_stat_user_tables s
      where schemaname = current_schema() and relname not like 'kysely%'`.execute(db);
   return result.rows.map((row) => ({
     table: row.relname,
     rows: Number(row.n_live_tup),
     changedSinceAnalyze: Number(row.n_mod_since_analyze),
     deadRows: Number(row.n_dead_tup),
+    insertedSinceVacuum: Number(row.n_ins_since_vacuum ?? 0),
   }));
 }
 
