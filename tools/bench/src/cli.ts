@@ -9,6 +9,7 @@ import { FANOUT_DEFAULTS, runFanout } from './scenarios/fanout.js';
 import { fileLimitAdvice, IDLE_DEFAULTS, runIdle } from './scenarios/idle.js';
 import { INGEST_DEFAULTS, runIngest } from './scenarios/ingest.js';
 import { MATCH_DEFAULTS, runMatch } from './scenarios/match.js';
+import { READS_DEFAULTS, READS_SHAPES, runReads } from './scenarios/reads.js';
 import { REQ_DEFAULTS, REQ_SHAPES, runReq } from './scenarios/req.js';
 import { runSeed, SEED_DEFAULTS } from './scenarios/seed.js';
 import { runStream, STREAM_DEFAULTS } from './scenarios/stream.js';
@@ -20,6 +21,9 @@ scenarios (each bounded by --count and --duration seconds):
            durable events/s and OK latency (--count ${INGEST_DEFAULTS.count}, --mix notes|realistic)
   req      time to EOSE per filter shape, --clients ${REQ_DEFAULTS.clients} concurrent, --count ${REQ_DEFAULTS.count} queries per shape
            (--shape ${REQ_SHAPES.map((s) => s.name).join('|')}); needs a seeded store
+  reads    issue 12: seeds --count ${READS_DEFAULTS.count} kind-1 notes of --authors ${READS_DEFAULTS.authors} (keys from --seed) over WebSocket,
+           waits for the relay's own ANALYZE (in --database-url's pg_stat_user_tables, else 2 × --stats-check-seconds
+           ${READS_DEFAULTS.statsCheckSeconds}), then shapes ${READS_SHAPES.map(([n]) => n).join(' ')} for --duration ${READS_DEFAULTS.durationSec} s each, --clients ${READS_DEFAULTS.clients} closed loops
   fanout   --subscribers ${FANOUT_DEFAULTS.subscribers} on --sub-url, --mode all|author, publisher at --rate ${FANOUT_DEFAULTS.rate}/s on --url;
            delivery delay, missing and duplicate deliveries (--count ${FANOUT_DEFAULTS.count} events, --authors ${FANOUT_DEFAULTS.authors});
            --baseline <n> first publishes n events before anyone subscribes (OK latency without fan-out)
@@ -79,6 +83,27 @@ async function main(argv: readonly string[]): Promise<number> {
           progress,
         );
       break;
+    case 'reads': {
+      const databaseUrl = args.str('database-url');
+      run = () =>
+        runReads(
+          {
+            ...READS_DEFAULTS,
+            url,
+            databaseUrl: databaseUrl === undefined ? undefined : loopbackDatabaseUrl(databaseUrl),
+            count: count(READS_DEFAULTS.count),
+            authors: args.int('authors', READS_DEFAULTS.authors),
+            durationSec: duration(READS_DEFAULTS.durationSec),
+            clients: args.int('clients', READS_DEFAULTS.clients),
+            connections: args.int('connections', READS_DEFAULTS.connections),
+            inflight: args.int('inflight', READS_DEFAULTS.inflight),
+            statsCheckSeconds: args.int('stats-check-seconds', READS_DEFAULTS.statsCheckSeconds),
+            seed,
+          },
+          progress,
+        );
+      break;
+    }
     case 'fanout':
       run = () =>
         runFanout(

@@ -12,10 +12,11 @@ import { figureValue, type ScenarioResult } from './report.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runIdle } from './scenarios/idle.js';
 import { runIngest } from './scenarios/ingest.js';
+import { READS_DEFAULTS, READS_SHAPES, runReads } from './scenarios/reads.js';
 import { REQ_SHAPES, runReq } from './scenarios/req.js';
 import { runSeed } from './scenarios/seed.js';
 import { runStream } from './scenarios/stream.js';
-import { ISSUE_6_TARGETS } from './targets.js';
+import { ISSUE_6_TARGETS, ISSUE_12_TARGETS } from './targets.js';
 
 /** Each test stops by itself even if the relay stops answering. */
 const SMOKE_TIMEOUT_MS = 180_000;
@@ -39,7 +40,12 @@ const v = (r: ScenarioResult, name: string): number => figureValue(r, name);
 before(async () => {
   // Fails every test, loudly, when apps/standalone has not been built: smoke tests never skip.
   dataDir = await mkdtemp(join(tmpdir(), 'nrelay-bench-'));
-  relay = await startStandaloneRelay({ PORT: '0', DATA_DIR: dataDir, RATE_REQS_PER_CONNECTION: '0' });
+  relay = await startStandaloneRelay({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    RATE_REQS_PER_CONNECTION: '0',
+    STATS_CHECK_SECONDS: '1',
+  });
 });
 
 after(async () => {
@@ -94,6 +100,39 @@ test('req: every shape answers with EOSE and no failures', { timeout: SMOKE_TIME
     );
   }
   assert.equal(v(r, 'kinds1-limit100 events/query'), 100);
+});
+
+test('reads: the issue-12 data set is accepted and every shape answers as the set predicts', {
+  timeout: SMOKE_TIMEOUT_MS,
+}, async () => {
+  const r = await runReads(
+    {
+      ...READS_DEFAULTS,
+      url: url(),
+      databaseUrl: undefined,
+      count: 300,
+      authors: 30,
+      durationSec: 1,
+      statsCheckSeconds: 1,
+      seed: 9,
+    },
+    quiet,
+  );
+  stored += 300;
+  assert.equal(v(r, 'seeded OK true'), 300);
+  assert.equal(v(r, 'statistics wait'), 2);
+  for (const [shape] of READS_SHAPES) {
+    assert.ok(v(r, `${shape} EOSE p50`) > 0, shape);
+    assert.ok(v(r, `${shape} rate`) > 0, shape);
+    assert.ok(!r.figures.some((f) => f.figure === `${shape} failed`), `${shape} had failed queries`);
+  }
+  // The relay holds more kind-1 notes than 100 by now; 10 authors × 10 notes each; each t value
+  // is on 3 notes of the set and on nothing else; 10 distinct ids.
+  assert.equal(v(r, '(a) events/query'), 100);
+  assert.equal(v(r, '(b) events/query'), 100);
+  assert.equal(v(r, '(c) events/query'), 3);
+  assert.equal(v(r, '(d) events/query'), 10);
+  assert.ok(v(r, '(e) events/query') >= 150, 'half the set is in the last hour');
 });
 
 test('stream: a limit above the store size returns the whole store', {
@@ -206,18 +245,35 @@ test('standard.js --quick writes Markdown with every section', { timeout: SMOKE_
   const out = join(dataDir, 'benchmarks.md');
   await run(
     process.execPath,
-    [dist('standard.js'), '--url', url(), '--pids', String(relay.pid), '--quick', '--quiet', '--out', out],
+    [
+      dist('standard.js'),
+      ...['--url', url(), '--pids', String(relay.pid), '--embedded', '--stats-check-seconds', '1'],
+      ...['--quick', '--quiet', '--out', out],
+    ],
     {
       timeout: 180_000,
     },
   );
   const md = await readFile(out, 'utf8');
-  const sections = ['idle', 'match', 'seed', 'req', 'stream', 'ingest', 'fanout all', 'fanout author'];
+  const sections = [
+    'idle',
+    'match',
+    'seed',
+    'req',
+    'stream',
+    'reads',
+    'ingest',
+    'fanout all',
+    'fanout author',
+  ];
+  sections.push('reads embedded', 'ingest embedded');
   for (const section of sections) assert.match(md, new RegExp(`^## ${section}$`, 'm'));
   assert.doesNotMatch(md, /FAILED/);
   // Every target names a figure the set produced: none is left unmeasured.
   assert.match(md, /^\| figure \| measured \| target \| met\? \|$/m);
   assert.match(md, new RegExp(`^\\d+ of ${ISSUE_6_TARGETS.length} targets met\\.$`, 'm'));
+  assert.match(md, new RegExp(`^\\d+ of ${ISSUE_12_TARGETS.length} targets met\\.$`, 'm'));
+  assert.match(md, /^## Targets \(issue 12\)$/m);
   assert.doesNotMatch(md, /not measured/);
   assert.match(md, /AMD|Intel|ARM|cpu|× /i);
 });

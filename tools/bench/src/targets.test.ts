@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ScenarioResult } from './report.js';
-import { checkTargets, formatTargets, ISSUE_6_TARGETS, type Target, targetsMarkdown } from './targets.js';
+import {
+  checkTargets,
+  formatTargets,
+  ISSUE_6_TARGETS,
+  ISSUE_12_TARGETS,
+  type Target,
+  targetsMarkdown,
+} from './targets.js';
 
 const result = (scenario: string, figures: Record<string, number>): ScenarioResult => ({
   scenario,
@@ -53,5 +60,22 @@ test('the issue-6 targets cover every REQ shape, both fan-outs, idle, matching a
     5,
   );
   const labels = ISSUE_6_TARGETS.map((t) => t.label);
+  assert.equal(new Set(labels).size, labels.length, 'labels are unique');
+});
+
+test('the issue-12 targets: every shape, cluster and embedded, at strfry’s figures; ingest 2× and 1× strfry', () => {
+  for (const scenario of ['reads', 'reads embedded']) {
+    const rows = ISSUE_12_TARGETS.filter((t) => t.scenario === scenario);
+    assert.equal(rows.length, 10, scenario);
+    const a = rows.find((t) => t.figure === '(a) rate');
+    assert.deepEqual([a?.kind, a?.bound], ['min', 1013]);
+    const e = rows.find((t) => t.figure === '(e) EOSE p50');
+    assert.deepEqual([e?.kind, e?.bound], ['max', 11.7]);
+    assert.ok(rows.every((t) => t.label.includes('strfry')));
+  }
+  const ingest = (s: string) => ISSUE_12_TARGETS.find((t) => t.scenario === s)?.bound;
+  assert.equal(ingest('ingest'), 5076);
+  assert.equal(ingest('ingest embedded'), 2538);
+  const labels = ISSUE_12_TARGETS.map((t) => t.label);
   assert.equal(new Set(labels).size, labels.length, 'labels are unique');
 });

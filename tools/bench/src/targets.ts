@@ -1,4 +1,5 @@
 import { formatValue, type ScenarioResult } from './report.js';
+import { READS_SHAPES } from './scenarios/reads.js';
 import { REQ_SHAPES } from './scenarios/req.js';
 
 /** A bound on one figure of one scenario of the standard set. */
@@ -56,6 +57,61 @@ export const ISSUE_6_TARGETS: readonly Target[] = [
   max('idle: RSS per connection', 'idle', 'RSS per connection', 16, 'KiB'),
   max('live matching: 100k ÷ 1k subscriptions', 'match', 'match ratio', 2, '×'),
   min('stream: events/s', 'stream', 'stream rate', 50_000, 'events/s'),
+];
+
+/** strfry's figures in issue 12's table (queries/s; p50 ms), measured there, not here. */
+const STRFRY_READS: Readonly<Record<string, readonly [number, number]>> = {
+  '(a)': [1013, 3.5],
+  '(b)': [915, 4.0],
+  '(c)': [1764, 2.0],
+  '(d)': [3415, 1.0],
+  '(e)': [324, 11.7],
+};
+/** strfry's durable ingest in issue 12's table, events/s. */
+const STRFRY_INGEST = 2538;
+
+/**
+ * The targets of issue 12: every read shape at strfry's queries/s and p50 or better, in the
+ * cluster (`reads`) and embedded (`reads embedded`); durable ingest ≥ 2 × strfry in the cluster
+ * and ≥ strfry embedded. No strfry runs here: the bounds are its figures from the issue's table.
+ */
+export const ISSUE_12_TARGETS: readonly Target[] = [
+  ...(['cluster', 'embedded'] as const).flatMap((mode) => {
+    const scenario = mode === 'cluster' ? 'reads' : 'reads embedded';
+    return READS_SHAPES.flatMap(([name, filter]) => {
+      const [rate, p50] = STRFRY_READS[name] ?? [Number.NaN, Number.NaN];
+      return [
+        min(
+          `${mode} REQ ${name} ${filter}: queries/s ≥ strfry (issue 12 table)`,
+          scenario,
+          `${name} rate`,
+          rate,
+          'queries/s',
+        ),
+        max(
+          `${mode} REQ ${name}: EOSE p50 ≤ strfry (issue 12 table)`,
+          scenario,
+          `${name} EOSE p50`,
+          p50,
+          'ms',
+        ),
+      ];
+    });
+  }),
+  min(
+    'cluster ingest: durable events/s ≥ 2 × strfry (2 × 2,538)',
+    'ingest',
+    'durable ingest',
+    2 * STRFRY_INGEST,
+    'events/s',
+  ),
+  min(
+    'embedded ingest: durable events/s ≥ strfry (2,538)',
+    'ingest embedded',
+    'durable ingest',
+    STRFRY_INGEST,
+    'events/s',
+  ),
 ];
 
 /** Compares each target with its figure in `results` (NaN, e.g. no samples, is not met). */

@@ -1,9 +1,9 @@
 import { seededRandom } from '@nrelay/protocol/testing';
 import { closeAll, connectMany } from '../client.js';
+import { measureShape } from '../closed-loop.js';
 import type { ProgressSink } from '../progress.js';
-import { queryOnce, queryUrl } from '../query.js';
-import { type Figure, latencyFigures, type ScenarioResult } from '../report.js';
-import { perSecond, SampleBuffer } from '../stats.js';
+import { queryUrl } from '../query.js';
+import type { Figure, ScenarioResult } from '../report.js';
 
 /** Settings of the `req` scenario. */
 export interface ReqOptions {
@@ -98,39 +98,15 @@ export async function runReq(opts: ReqOptions, progress: ProgressSink): Promise<
   const rand = seededRandom(opts.seed);
   try {
     for (const shape of shapes) {
-      const times = new SampleBuffer();
-      let issued = 0;
-      let events = 0;
-      let failed = 0;
-      const deadline = performance.now() + opts.durationSec * 1000;
-      progress.start(`req ${shape.name}`, opts.count);
-      const t0 = performance.now();
-      await Promise.all(
-        sockets.map(async (socket) => {
-          while (issued < opts.count && performance.now() < deadline && socket.open) {
-            issued++;
-            const a = await queryOnce(socket, [shape.filter(sample, rand)], QUERY_TIMEOUT_MS, false);
-            if (a.timedOut || a.closedReason !== undefined) failed++;
-            else times.push(a.ms);
-            events += a.count;
-            progress.update(times.length + failed);
-          }
-        }),
+      const out = await measureShape(
+        sockets,
+        { name: shape.name, filter: () => shape.filter(sample, rand) },
+        { count: opts.count, durationSec: opts.durationSec, timeoutMs: QUERY_TIMEOUT_MS },
+        progress,
       );
-      const wall = performance.now() - t0;
-      progress.finish();
-      const ok = times.length;
-      figures.push(
-        ...latencyFigures(`${shape.name} EOSE`, times.summary()),
-        { figure: `${shape.name} rate`, value: perSecond(ok, wall), unit: 'queries/s' },
-        {
-          figure: `${shape.name} events/query`,
-          value: ok + failed > 0 ? events / (ok + failed) : 0,
-          unit: 'events',
-        },
-      );
-      if (failed > 0) figures.push({ figure: `${shape.name} failed`, value: failed, unit: 'queries' });
-      if (issued < opts.count) notes.push(`${shape.name}: --duration stopped it after ${issued} queries`);
+      figures.push(...out.figures);
+      if (out.issued < opts.count)
+        notes.push(`${shape.name}: --duration stopped it after ${out.issued} queries`);
     }
   } finally {
     await closeAll(sockets);
