@@ -37,6 +37,14 @@ export {
   prefixedReason,
   resolveHooks,
 } from './hooks.js';
+/** The hot window of issue 12 (its core, proven against the store): NOT wired yet, nothing uses it. */
+export type { WindowViewer } from './hot-window/answer.js';
+export {
+  type AddOutcome,
+  HotWindow,
+  type HotWindowOptions,
+  type HotWindowState,
+} from './hot-window/window.js';
 export {
   CORS_HEADERS,
   createHttpHandler,
