@@ -58,9 +58,12 @@ export async function startStandalone(
   const store = createEventStore(database.db);
   // Access-control state (levels, bans, kinds, blocked IPs, follows) from Postgres, changed by
   // NIP-86 management; in one process its change announcements stay in memory.
+  const accessChanges = createMemoryAccessChangeBus((err) =>
+    logger.error({ err }, 'access-change handler failed'),
+  );
   const management = await startManagement(config, {
     backend: createManagementStore(database.db),
-    changes: createMemoryAccessChangeBus((err) => logger.error({ err }, 'access-change handler failed')),
+    changes: accessChanges,
     logger: logger.child({ component: 'management' }),
   });
   const fanout = createMemoryFanoutBus((err) => logger.error({ err }, 'fanout handler failed'));
@@ -80,6 +83,7 @@ export async function startStandalone(
     query: composeQueryEngine(config, store),
     fanout,
     management,
+    accessChanges,
     rateLimiter,
     plugins,
     logger: logger.child({ component: 'gateway' }),

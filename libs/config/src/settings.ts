@@ -595,6 +595,15 @@ export const SETTINGS = [
       'Cluster: how long a gateway waits to connect to the query service and get its response headers.',
   },
   {
+    env: 'HOT_WINDOW_BYTES',
+    type: 'int',
+    default: 134217728,
+    min: 0,
+    max: 17179869184,
+    description:
+      'Bytes of the newest stored events each gateway keeps in memory to answer REQs without the query service (the hot window, ADR 0018); 0 turns it off.',
+  },
+  {
     env: 'QUERY_MAX_SOCKETS',
     type: 'int',
     default: 64,

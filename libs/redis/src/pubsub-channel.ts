@@ -24,6 +24,8 @@ export interface PubSubChannelOptions<T> {
   coalesce?: boolean;
   /** Runs after the subscriber came back from a disconnect (messages sent meanwhile are lost). */
   onResubscribed?(deliver: (message: T) => void): void;
+  /** Runs when the subscribed connection drops: messages published from now on may be lost. */
+  onUnsubscribed?(): void;
 }
 
 /** Separates the messages of one coalesced Redis message (see `coalesce`). */
@@ -143,7 +145,9 @@ export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubCh
   }
 
   subscriber.on('close', () => {
+    const was = subscribed;
     subscribed = false;
+    if (was && !closed) options.onUnsubscribed?.();
   });
   subscriber.on('ready', () => {
     // ioredis queues the re-SUBSCRIBE as the first command after a reconnect's 'ready'.

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { test } from 'node:test';
-import { EMPTY_ACCESS_STATE, localRateLimiters, type RateLimiterFactory } from '@nrelay/access';
+import {
+  createMemoryAccessChangeBus,
+  EMPTY_ACCESS_STATE,
+  localRateLimiters,
+  type RateLimiterFactory,
+} from '@nrelay/access';
 import { loadConfig, SOFTWARE_URL } from '@nrelay/config';
 import type { NostrEvent, RelayInformation } from '@nrelay/protocol';
 import type { LoadedPlugin } from '@nrelay/runtime';
@@ -40,6 +45,7 @@ async function startComposed(settings: Record<string, unknown>, parts: Partial<G
     query: new FakeQuery(),
     fanout: createMemoryFanoutBus(),
     management,
+    accessChanges: createMemoryAccessChangeBus(),
     rateLimiter: localRateLimiters(),
     plugins: [],
     logger: pino({ level: 'silent' }),
@@ -152,6 +158,7 @@ test('an unknown plugin hook fails the composition, naming the plugin', () => {
         query: new FakeQuery(),
         fanout: createMemoryFanoutBus(),
         management,
+        accessChanges: createMemoryAccessChangeBus(),
         rateLimiter: localRateLimiters(),
         plugins: [typo],
         logger: pino({ level: 'silent' }),

@@ -3,7 +3,7 @@
  * the standalone relay call this with their own seams; what is the same in both modes (hook
  * order, NIP-11 fields, NIP-86 route, auth challenge) is decided here, once.
  */
-import type { AccessState, Management, RateLimiterFactory } from '@nrelay/access';
+import type { AccessChangeBus, AccessState, Management, RateLimiterFactory } from '@nrelay/access';
 import { type Config, SOFTWARE_URL, SUPPORTED_NIPS } from '@nrelay/config';
 import { concatHooks, type LoadedPlugin, pluginHooks } from '@nrelay/runtime';
 import type { FanoutBus } from '@nrelay/seams/fanout';
@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { accessAuthChallenge, createAccessHooks } from './access/hooks.js';
 import type { Gateway } from './gateway.js';
 import { GATEWAY_HOOK_NAMES, type GatewayHooks } from './hooks.js';
+import { createHotWindowReads } from './hot-window/reads.js';
 import { createObservedGateway } from './observed.js';
 import { gatewayRateLimitHooks } from './rate-limits.js';
 
@@ -34,6 +35,8 @@ export interface GatewayParts {
   query: QueryClient;
   fanout: FanoutBus;
   management: GatewayManagement;
+  /** The access-change announcements: the hot window re-warms after an `acl` change. */
+  accessChanges: Pick<AccessChangeBus, 'subscribe'>;
   /**
    * Builds the per-IP limiters: local in standalone, Redis-backed in a cluster (one budget for
    * every gateway). Called while composing, so a lazy Redis connection opens here.
@@ -53,13 +56,21 @@ export interface GatewayParts {
  * Builds the observed gateway, not yet listening: the caller awaits its seams' readiness, then
  * `listen()`. Hooks run the access policy first (a denied IP or a banned pubkey costs no
  * rate-limit token), then the rate limits, then plugins. Invalid access settings or an unknown
- * plugin hook throw here.
+ * plugin hook throw here. With HOT_WINDOW_BYTES > 0 REQs read through the hot window (ADR
+ * 0018), whose first warm-up starts with `listen()`: the caller has made sure by then that the
+ * fanout subscription is live.
  */
 export function composeGateway(config: Config, parts: GatewayParts): Gateway {
   const { management } = parts;
-  return createObservedGateway(config, {
-    ingest: parts.ingest,
+  const hot = createHotWindowReads(config, {
     query: parts.query,
+    fanout: parts.fanout,
+    accessChanges: parts.accessChanges,
+    logger: parts.logger.child({ component: 'hot-window' }),
+  });
+  const gateway = createObservedGateway(config, {
+    ingest: parts.ingest,
+    query: hot?.query ?? parts.query,
     fanout: parts.fanout,
     logger: parts.logger,
     gatewayId: parts.gatewayId,
@@ -77,4 +88,16 @@ export function composeGateway(config: Config, parts: GatewayParts): Gateway {
     querySlots: parts.querySlots,
     ...(parts.writesReady ? { writesReady: parts.writesReady } : {}),
   });
+  if (hot === undefined) return gateway;
+  const listen = gateway.listen.bind(gateway);
+  const close = gateway.close.bind(gateway);
+  gateway.listen = () => {
+    hot.start();
+    return listen();
+  };
+  gateway.close = (graceMs) =>
+    close(graceMs).finally(() => {
+      hot.close();
+    });
+  return gateway;
 }

@@ -101,6 +101,7 @@ await runService(
         query,
         fanout,
         management,
+        accessChanges,
         rateLimiter: rateLimiters.limiter,
         plugins,
         logger: log,

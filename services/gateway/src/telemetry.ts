@@ -223,6 +223,7 @@ export function observeFanoutBus(inner: FanoutBus, tracer: Tracer | undefined, g
             };
       return inner.subscribe(deliver);
     },
+    watchContinuity: (listener) => inner.watchContinuity(listener),
     close: () => inner.close(),
   };
 }

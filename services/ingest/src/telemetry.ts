@@ -160,6 +160,7 @@ export function observePublisher(fanout: FanoutBus, tracer: Tracer | undefined):
       }
     },
     subscribe: (handler) => fanout.subscribe(handler),
+    watchContinuity: (listener) => fanout.watchContinuity(listener),
     close: () => fanout.close(),
   };
 }

@@ -46,8 +46,9 @@ function asInvalidQuery(err: unknown): unknown {
 export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
   const { store, limits } = deps;
   const privilegedKinds = deps.privilegedKinds ?? [];
+  // An unrestricted viewer (the hot window's warm-up) reads privileged kinds too.
   const viewerOf = (request: QueryRequest) =>
-    privilegedKinds.length > 0
+    privilegedKinds.length > 0 && request.viewer.unrestricted !== true
       ? { pubkeys: [...request.viewer.authedPubkeys], privilegedKinds: [...privilegedKinds] }
       : undefined;
 

@@ -11,4 +11,4 @@ export { WireFormatError } from '../wire.js';
 export { decodeFanout, encodeFanout } from './codec.js';
 export { createMemoryFanoutBus } from './memory.js';
 export { createRedisFanoutBus, type RedisFanoutBus, type RedisFanoutBusOptions } from './redis.js';
-export type { FanoutBus, FanoutMessage } from './seam.js';
+export type { FanoutBus, FanoutContinuity, FanoutMessage } from './seam.js';

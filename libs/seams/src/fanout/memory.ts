@@ -23,6 +23,10 @@ export function createMemoryFanoutBus(onHandlerError?: (err: unknown) => void): 
       handlers.add(handler);
       return () => handlers.delete(handler);
     },
+    // In one process nothing is lost between publish and handlers.
+    watchContinuity() {
+      return () => {};
+    },
     async close() {
       closed = true;
       handlers.clear();

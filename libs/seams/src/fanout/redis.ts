@@ -1,7 +1,7 @@
 import type { RedisLogger } from '@nrelay/redis';
 import { openPubSubChannel } from '@nrelay/redis';
 import { decodeFanout, encodeFanout } from './codec.js';
-import { FANOUT_CLOSED_MESSAGE, type FanoutBus, type FanoutMessage } from './seam.js';
+import { FANOUT_CLOSED_MESSAGE, type FanoutBus, type FanoutContinuity, type FanoutMessage } from './seam.js';
 
 /** Options of the Redis FanoutBus. */
 export interface RedisFanoutBusOptions {
@@ -28,6 +28,16 @@ export interface RedisFanoutBus extends FanoutBus {
  * is at-most-once), which the REQ flow tolerates because stored events are queried.
  */
 export function createRedisFanoutBus(options: RedisFanoutBusOptions): RedisFanoutBus {
+  const watchers = new Set<(state: FanoutContinuity) => void>();
+  const tell = (state: FanoutContinuity) => {
+    for (const watcher of watchers) {
+      try {
+        watcher(state);
+      } catch (err) {
+        options.logger.error({ err, channel: options.channel }, `fanout continuity watcher threw (${state})`);
+      }
+    }
+  };
   const bus = openPubSubChannel<FanoutMessage>({
     ...options,
     role: 'fanout',
@@ -39,6 +49,8 @@ export function createRedisFanoutBus(options: RedisFanoutBusOptions): RedisFanou
     // The event text comes from JSON.parse-checked frames and the header from JSON.stringify:
     // neither can hold a raw NUL.
     coalesce: true,
+    onUnsubscribed: () => tell('broken'),
+    onResubscribed: () => tell('restored'),
   });
   let closed = false;
   return {
@@ -49,8 +61,15 @@ export function createRedisFanoutBus(options: RedisFanoutBusOptions): RedisFanou
       if (closed) throw new Error(FANOUT_CLOSED_MESSAGE);
       await bus.publish(message);
     },
+    watchContinuity(watcher) {
+      watchers.add(watcher);
+      return () => {
+        watchers.delete(watcher);
+      };
+    },
     close() {
       closed = true;
+      watchers.clear();
       return bus.close();
     },
   };

@@ -11,6 +11,13 @@ export interface FanoutMessage {
 }
 
 /**
+ * Whether this bus's handlers are receiving every published message: `broken` when messages
+ * published from now on may be lost (the Redis subscriber connection dropped), `restored` when
+ * delivery is continuous again (subscribed again; what was published in between is lost).
+ */
+export type FanoutContinuity = 'broken' | 'restored';
+
+/**
  * Publish accepted events; receive every accepted event of the cluster. The contract both
  * implementations keep (checked by ./conformance.ts):
  * - a published message reaches every handler of every bus on the medium with `raw`
@@ -26,6 +33,12 @@ export interface FanoutBus {
   publish(message: FanoutMessage, signal: AbortSignal): Promise<void>;
   /** Registers a handler; returns a function that removes it. Handlers must not throw. */
   subscribe(handler: (message: FanoutMessage) => void): () => void;
+  /**
+   * Registers a listener of delivery gaps (see `FanoutContinuity`): what keeps a copy of the
+   * stream (a gateway's hot window) must not trust it across one. The memory bus never breaks.
+   * Returns a function that removes the listener.
+   */
+  watchContinuity(listener: (state: FanoutContinuity) => void): () => void;
   close(): Promise<void>;
 }
 

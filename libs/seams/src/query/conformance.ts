@@ -204,6 +204,10 @@ export function queryConformance(name: string, open: QuerySubjectFactory): void 
         dm.raw,
       ]);
       assert.equal(await subject.client.count(asViewer([BOB_PUBKEY]), LIVE), 1);
+      // The internal unrestricted read (a hot-window warm-up) sees it without being a party.
+      const internal = { ...dms, viewer: { authedPubkeys: [], unrestricted: true as const } };
+      assert.deepEqual((await batches(subject.client, internal)).flat(), [dm.raw]);
+      assert.equal(await subject.client.count(internal, LIVE), 1);
     });
 
     test('an abort mid-stream rejects the iteration with its reason', options, async () => {

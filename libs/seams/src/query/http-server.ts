@@ -207,7 +207,8 @@ async function readBody(req: http.IncomingMessage, maxBytes: number): Promise<st
 
 /**
  * Checks a QueryRequest body: `v: 1`, `filters` an array of valid NIP-01 filters,
- * `viewer.authedPubkeys` an array of strings, optional `trace` an object of strings.
+ * `viewer.authedPubkeys` an array of strings, optional `viewer.unrestricted` true, optional
+ * `trace` an object of strings.
  */
 export function parseQueryRequest(text: string): QueryRequest {
   let body: unknown;
@@ -228,11 +229,21 @@ export function parseQueryRequest(text: string): QueryRequest {
     if (isProtocolError(result)) throw new QueryRequestError(400, `bad filter: ${result.reason}`);
     checked.push(result);
   }
-  const pubkeys = (viewer as { authedPubkeys?: unknown } | null | undefined)?.authedPubkeys;
+  const { authedPubkeys: pubkeys, unrestricted } = (viewer ?? {}) as {
+    authedPubkeys?: unknown;
+    unrestricted?: unknown;
+  };
   if (!Array.isArray(pubkeys) || !pubkeys.every((p) => typeof p === 'string')) {
     throw new QueryRequestError(400, '"viewer.authedPubkeys" must be an array of strings');
   }
-  const request: QueryRequest = { v: 1, filters: checked, viewer: { authedPubkeys: pubkeys } };
+  if (unrestricted !== undefined && unrestricted !== true) {
+    throw new QueryRequestError(400, '"viewer.unrestricted" must be true or absent');
+  }
+  const request: QueryRequest = {
+    v: 1,
+    filters: checked,
+    viewer: unrestricted ? { authedPubkeys: pubkeys, unrestricted } : { authedPubkeys: pubkeys },
+  };
   if (trace !== undefined) {
     if (
       typeof trace !== 'object' ||

@@ -3,6 +3,12 @@ import type { Filter } from '@nrelay/protocol';
 /** The connection's view used for privacy checks on stored events. */
 export interface Viewer {
   authedPubkeys: readonly string[];
+  /**
+   * An internal read that sees every stored event, privileged kinds included: the gateways'
+   * hot-window warm-up. Never set from what a client sent; over HTTP the service secret guards
+   * it like every other query (a gateway's reads are then trusted).
+   */
+  unrestricted?: true;
 }
 
 /** Filters of one REQ or COUNT. Limits are already validated by the gateway. */
@@ -22,7 +28,8 @@ export interface QueryRequest {
  * - each raw text is the stored one, byte for byte (over HTTP a literal newline, JSON
  *   whitespace, arrives as a space: ./ndjson.ts);
  * - `count` is the number of distinct events matching any filter, limits ignored;
- * - privileged kinds reach only their author and p-tagged pubkeys among `viewer.authedPubkeys`;
+ * - privileged kinds reach only their author and p-tagged pubkeys among `viewer.authedPubkeys`,
+ *   or every `viewer.unrestricted` reader;
  * - a request the query itself makes impossible (a search over the limits) rejects with
  *   `InvalidQueryError`, from `query` and `count` alike;
  * - an abort, before or during the stream, rejects with `signal.reason` at the next step (the

@@ -31,6 +31,14 @@ function entryCost(raw: string, postings: number, tombstones: number): number {
   return raw.length * 2 + EVENT_OVERHEAD_BYTES + postings * INDEX_ENTRY_BYTES + tombstones * TOMBSTONE_BYTES;
 }
 
+/**
+ * What an event will count, about, before its entry is built (a tag of any name counted as
+ * indexed): what a warm-up reads until the budget is full.
+ */
+export function estimatedCost({ event, raw }: RawEvent): number {
+  return entryCost(raw, 2 + event.tags.length, 0);
+}
+
 const PLACEHOLDER: NostrEvent = Object.freeze({
   id: '',
   pubkey: '',
