@@ -37,8 +37,10 @@ export {
   prefixedReason,
   resolveHooks,
 } from './hooks.js';
-/** The hot window of issue 12 (its core, proven against the store): NOT wired yet, nothing uses it. */
+/** The hot window (ADR 0018): composed by composeGateway; exported for the seam's conformance run. */
 export type { WindowViewer } from './hot-window/answer.js';
+export { HotWindowFeed, type HotWindowFeedOptions } from './hot-window/feed.js';
+export { type HotWindowQueryStats, withHotWindow } from './hot-window/query-client.js';
 export {
   type AddOutcome,
   HotWindow,
