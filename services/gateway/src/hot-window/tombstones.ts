@@ -62,3 +62,39 @@ export class Tombstones {
     this.#addresses.clear();
   }
 }
+
+/** How long `RecentDeletions` remembers a deleted id, and how many it remembers at most. */
+const RECENT_DELETION_MS = 10 * 60_000;
+const RECENT_DELETION_MAX = 4096;
+
+/**
+ * The `id:pubkey` targets of the deletion requests fed in the last minutes, whether or not the
+ * request itself is kept: an `e` tombstone of a request below the floor (backdated) is not held
+ * by `Tombstones`, yet its target may arrive later, reordered between two ingest workers or
+ * held during a warm-up. Remembered across `markCold` (a deletion is forever), for a few
+ * minutes and at most RECENT_DELETION_MAX of them (about 1 MiB, outside the budget).
+ */
+export class RecentDeletions {
+  /** Insertion order is time order: the oldest are at the front. */
+  readonly #at = new Map<string, number>();
+
+  note(keys: readonly string[], nowMs: number): void {
+    for (const key of keys) {
+      this.#at.delete(key);
+      this.#at.set(key, nowMs);
+    }
+    this.#trim(nowMs);
+  }
+
+  deletes(key: string, nowMs: number): boolean {
+    const at = this.#at.get(key);
+    return at !== undefined && nowMs - at <= RECENT_DELETION_MS;
+  }
+
+  #trim(nowMs: number): void {
+    for (const [key, at] of this.#at) {
+      if (this.#at.size <= RECENT_DELETION_MAX && nowMs - at <= RECENT_DELETION_MS) return;
+      this.#at.delete(key);
+    }
+  }
+}

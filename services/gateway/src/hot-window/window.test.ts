@@ -213,3 +213,22 @@ describe('HotWindow: warm-up and the floor', () => {
     assert.deepEqual(feed(window, make(2)), ['below-floor']);
   });
 });
+
+describe('HotWindow: deletions below the floor', () => {
+  it("refuses a target arriving after its backdated deletion, across markCold, so the feed can't re-add it", () => {
+    const window = new HotWindow(OPTIONS);
+    window.warm([ev({ created_at: 500 })], { complete: false });
+    assert.equal(window.floor, 501);
+    const target = ev({ created_at: 900 });
+    // Backdated below the floor: not kept, so no tombstone of its own is held.
+    const deletion = ev({ kind: 5, created_at: 100, tags: [['e', target.event.id]] });
+    assert.deepEqual(feed(window, deletion), ['below-floor']);
+    // Reordered between two ingest workers: the target the store already deleted arrives now.
+    assert.deepEqual(feed(window, target), ['deleted']);
+    window.markCold('an access-control change');
+    window.warm([], { complete: true });
+    assert.deepEqual(feed(window, target), ['deleted']);
+    // Another author's event with that id is not the author's to delete.
+    assert.deepEqual(feed(window, ev({ id: target.event.id, pubkey: BOB, created_at: 900 })), ['kept']);
+  });
+});

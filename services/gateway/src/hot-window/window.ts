@@ -26,16 +26,14 @@
  * itself refuses (`deleted`, `replaced-older`: the store changed behind the feed, e.g. the
  * expiry purge removed a newer, expired version).
  *
- * Not wired yet. The next step: warm from the query service at start (a `{limit: N}` read
- * with no privacy restriction, so privileged kinds are included; events fed during the warm-up
- * buffered and added after it), feed it every stored event of the fanout stream, mark it cold
- * on the events above, answer REQ filters from it in the read path, export `bytes`, `size`,
- * `floor` and `state` as metrics, and make the budget a setting.
+ * Wired by ./feed.ts (warm-up, fanout feed, when to mark cold) and ./query-client.ts (the
+ * read path at the query seam); the design and its measurements: docs/adr/0018-hot-window.md.
  */
 import { type Filter, kindClass, type NostrEvent, type RawEvent, replaceableKey } from '@nrelay/protocol';
 import { type AnswerScope, answerFilter, type WindowViewer } from './answer.js';
 import { deletedAddresses, deletedIds, makeEntry, WindowContents } from './contents.js';
 import type { WindowEntry } from './entry-list.js';
+import { RecentDeletions } from './tombstones.js';
 
 /** How a hot window is bounded and which query rules it answers by. */
 export interface HotWindowOptions {
@@ -82,6 +80,7 @@ export class HotWindow {
   readonly #options: HotWindowOptions;
   readonly #privileged: ReadonlySet<number>;
   readonly #contents = new WindowContents();
+  readonly #recentDeletions = new RecentDeletions();
   #state: HotWindowState = 'cold';
   #coldReason = 'not warmed yet';
   #floor = Number.POSITIVE_INFINITY;
@@ -173,9 +172,15 @@ export class HotWindow {
     if (kindClass(event.kind) === 'ephemeral') return 'ephemeral';
     const contents = this.#contents;
     if (contents.byId.has(event.id)) return 'duplicate';
-    if (event.kind === 5) this.#applyDeletion(event);
+    const nowMs = Date.now();
+    if (event.kind === 5) this.#applyDeletion(event, nowMs);
     else {
-      if (contents.tombstones.deletesId(event.id, event.pubkey)) return 'deleted';
+      if (
+        contents.tombstones.deletesId(event.id, event.pubkey) ||
+        this.#recentDeletions.deletes(`${event.id}:${event.pubkey}`, nowMs)
+      ) {
+        return 'deleted';
+      }
       const key = replaceableKey(event);
       if (key !== undefined) {
         if (contents.tombstones.deletesVersion(key, event.created_at)) return 'deleted';
@@ -213,9 +218,14 @@ export class HotWindow {
   }
 
   /** NIP-09 as deletion.ts applies it: own `e` targets but requests, own addresses up to created_at. */
-  #applyDeletion(del: NostrEvent): void {
+  #applyDeletion(del: NostrEvent, nowMs: number): void {
     const contents = this.#contents;
-    for (const id of deletedIds(del)) {
+    const ids = deletedIds(del);
+    this.#recentDeletions.note(
+      ids.map((id) => `${id}:${del.pubkey}`),
+      nowMs,
+    );
+    for (const id of ids) {
       const target = contents.byId.get(id);
       if (target !== undefined && target.event.pubkey === del.pubkey && target.event.kind !== 5) {
         contents.remove(target);
