@@ -104,3 +104,33 @@ export async function settledRss(
     last = now;
   }
 }
+
+/** What a gateway's /metrics says about its hot window (services/gateway/src/hot-window/metrics.ts). */
+export interface HotWindowReading {
+  /** REQ filters answered from the window and from the query service, since start. */
+  fromWindow: number;
+  fromQuery: number;
+  bytes: number;
+  budgetBytes: number;
+  events: number;
+}
+
+/** The hot window's figures, or undefined when the relay exports none (off, or another relay). */
+export async function readHotWindow(metricsUrl: string): Promise<HotWindowReading | undefined> {
+  try {
+    const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) return undefined;
+    const text = await res.text();
+    const budgetBytes = gaugeSum(text, 'nrelay_hot_window_budget_bytes');
+    if (budgetBytes === undefined) return undefined;
+    return {
+      fromWindow: gaugeSum(text, 'nrelay_hot_window_filters_total{answer="window"}') ?? 0,
+      fromQuery: gaugeSum(text, 'nrelay_hot_window_filters_total{answer="query"}') ?? 0,
+      bytes: gaugeSum(text, 'nrelay_hot_window_bytes') ?? 0,
+      budgetBytes,
+      events: gaugeSum(text, 'nrelay_hot_window_events') ?? 0,
+    };
+  } catch {
+    return undefined;
+  }
+}

@@ -5,6 +5,7 @@ import type { SignedEvent } from '../events.js';
 import type { ProgressSink } from '../progress.js';
 import { publishPipelined, rejectionFigures } from '../publisher.js';
 import { pickDistinct, type ReadsDataSet, readsDataSet } from '../reads-data.js';
+import { type HotWindowReading, metricsUrlOf, readHotWindow } from '../relay-memory.js';
 import { countersNow, RELAY_ANALYZE_POLICY, waitForRelayStatistics } from '../relay-statistics.js';
 import type { Figure, ScenarioResult } from '../report.js';
 import { SignerPool } from '../signer.js';
@@ -98,6 +99,24 @@ async function signSet(opts: ReadsOptions, progress: ProgressSink) {
   }
 }
 
+const MIB = 1024 * 1024;
+
+/** The window's memory after seeding: what it holds against its budget. */
+function hotWindowMemory(w: HotWindowReading): Figure[] {
+  return [
+    { figure: 'hot window events', value: w.events, unit: 'events' },
+    { figure: 'hot window memory', value: w.bytes / MIB, unit: 'MiB' },
+    { figure: 'hot window budget', value: w.budgetBytes / MIB, unit: 'MiB' },
+  ];
+}
+
+/** Share of a shape's REQ filters the window answered, from the counters before and after. */
+function hotWindowHitRate(shape: string, start: HotWindowReading, end: HotWindowReading): Figure {
+  const hits = end.fromWindow - start.fromWindow;
+  const total = hits + end.fromQuery - start.fromQuery;
+  return { figure: `${shape} hot window hits`, value: total > 0 ? (100 * hits) / total : 0, unit: '%' };
+}
+
 /**
  * Issue 12's read benchmark: seeds its data set over WebSocket (real signatures, on top of
  * whatever the relay holds), waits until the relay has kept its planner statistics, then runs
@@ -157,6 +176,10 @@ export async function runReads(opts: ReadsOptions, progress: ProgressSink): Prom
     ...rejectionFigures(seeded.rejected),
     { figure: 'statistics wait', value: waitedMs / 1000, unit: 's' },
   ];
+  const metricsUrl = metricsUrlOf(opts.url);
+  const window = await readHotWindow(metricsUrl);
+  if (window === undefined) notes.push('hot window: the relay exports none (off, or not nrelay)');
+  else figures.push(...hotWindowMemory(window));
   const clients = await connectMany(opts.url, opts.clients, opts.clients);
   try {
     for (const shape of shapes(set, ids, opts.seed)) {
@@ -165,7 +188,10 @@ export async function runReads(opts: ReadsOptions, progress: ProgressSink): Prom
         durationSec: opts.durationSec,
         timeoutMs: QUERY_TIMEOUT_MS,
       };
+      const start = window && (await readHotWindow(metricsUrl));
       figures.push(...(await measureShape(clients, shape, bounds, progress)).figures);
+      const end = start && (await readHotWindow(metricsUrl));
+      if (start && end) figures.push(hotWindowHitRate(shape.name, start, end));
     }
   } finally {
     await closeAll(clients);
