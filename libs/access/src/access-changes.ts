@@ -4,8 +4,12 @@
  * copy. In-process for the standalone relay; Redis pub/sub in a cluster (./redis-access-changes.ts).
  */
 
-/** What changed: the management tables (`acl`) or an admin's follow list (`follows`). */
-export type AccessChangeKind = 'acl' | 'follows';
+/**
+ * What changed: the management tables (`acl`), an admin's follow list (`follows`), or stored
+ * events outside the ingest path (`events`: a bulk import, direct SQL), which nothing else
+ * announces: the gateways' hot windows re-warm and the follow lists reload.
+ */
+export type AccessChangeKind = 'acl' | 'follows' | 'events';
 
 /** One announcement; versioned like every internal message. */
 export interface AccessChange {
@@ -34,7 +38,7 @@ export function decodeAccessChange(text: string): AccessChange | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const { v, what } = value as Record<string, unknown>;
-  if (v !== 1 || (what !== 'acl' && what !== 'follows')) return undefined;
+  if (v !== 1 || (what !== 'acl' && what !== 'follows' && what !== 'events')) return undefined;
   return { v, what };
 }
 

@@ -215,6 +215,7 @@ describe('ingest hooks of the management state', () => {
     assert.deepEqual(supportedNipsWithManagement([11, 1], []), [1, 11]);
     assert.deepEqual(supportedNipsWithManagement([11, 1], [PK(1)]), [1, 11, 86]);
     assert.deepEqual(decodeAccessChange('{"v":1,"what":"acl"}'), { v: 1, what: 'acl' });
+    assert.deepEqual(decodeAccessChange('{"v":1,"what":"events"}'), { v: 1, what: 'events' });
     assert.equal(decodeAccessChange('{"v":2,"what":"acl"}'), undefined);
     assert.equal(decodeAccessChange('{"v":1,"what":"x"}'), undefined);
     assert.equal(decodeAccessChange('nope'), undefined);

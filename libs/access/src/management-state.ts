@@ -138,7 +138,8 @@ export async function loadAccessState(opts: AccessStateOptions): Promise<Managed
     }
   });
   const unsubscribe = opts.changes.subscribe((change) => {
-    void (change.what === 'follows' ? reloadFollows() : reload());
+    // Events written outside the ingest path may include the admins' kind-3 lists.
+    void (change.what === 'acl' ? reload() : reloadFollows());
   });
   const timer = setInterval(() => {
     void reload();

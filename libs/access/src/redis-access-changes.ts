@@ -2,7 +2,10 @@ import type { RedisLogger } from '@nrelay/redis';
 import { openPubSubChannel } from '@nrelay/redis';
 import { type AccessChange, type AccessChangeBus, decodeAccessChange } from './access-changes.js';
 
-/** The channel on which access-control changes (NIP-86 management, admin follow lists) are announced. */
+/**
+ * The channel on which access-control changes (NIP-86 management, admin follow lists) and
+ * writes of stored events outside the ingest path are announced.
+ */
 export function aclChannel(prefix: string): string {
   return `${prefix}:acl`;
 }
@@ -25,6 +28,7 @@ export interface RedisAccessChangeBus extends AccessChangeBus {
 const EVERYTHING: readonly AccessChange[] = [
   { v: 1, what: 'acl' },
   { v: 1, what: 'follows' },
+  { v: 1, what: 'events' },
 ];
 
 /**

@@ -20,6 +20,8 @@ export const FLAGS = {
   pid: { type: 'string', multiple: true },
   pids: { type: 'string', multiple: true },
   'database-url': { type: 'string' },
+  'redis-url': { type: 'string' },
+  'redis-prefix': { type: 'string' },
   connections: { type: 'string' },
   parallel: { type: 'string' },
   'span-days': { type: 'string' },

@@ -34,12 +34,14 @@ const admin = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54
 const name = `nrelay_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
 const databaseUrl = Object.assign(new URL(admin), { pathname: `/${name}` }).toString();
 const port = await freePort();
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisPrefix = `bench${process.pid}`;
 const cluster = await startCluster({
   host: '127.0.0.1',
   port,
   databaseUrl,
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  redisPrefix: `bench${process.pid}`,
+  redisUrl,
+  redisPrefix,
   gateways: 2,
   ingestWorkers: 1,
   queryServices: 1,
@@ -80,6 +82,10 @@ try {
     String(idlePid),
     '--database-url',
     databaseUrl,
+    '--redis-url',
+    redisUrl,
+    '--redis-prefix',
+    redisPrefix,
     '--label',
     'cluster: 2 gateways behind HAProxy, 1 ingest worker, 1 query service, Postgres 15, Redis 7',
     '--out',

@@ -113,6 +113,9 @@ export interface HotWindowReading {
   bytes: number;
   budgetBytes: number;
   events: number;
+  /** Warm-ups completed since start, and whether it answers now. */
+  warmups: number;
+  hot: boolean;
 }
 
 /** The hot window's figures, or undefined when the relay exports none (off, or another relay). */
@@ -129,6 +132,8 @@ export async function readHotWindow(metricsUrl: string): Promise<HotWindowReadin
       bytes: gaugeSum(text, 'nrelay_hot_window_bytes') ?? 0,
       budgetBytes,
       events: gaugeSum(text, 'nrelay_hot_window_events') ?? 0,
+      warmups: gaugeSum(text, 'nrelay_hot_window_warmups_total') ?? 0,
+      hot: gaugeSum(text, 'nrelay_hot_window_hot') === 1,
     };
   } catch {
     return undefined;

@@ -13,6 +13,7 @@ import { READS_DEFAULTS, runReads } from './scenarios/reads.js';
 import { runReq } from './scenarios/req.js';
 import { runSeed } from './scenarios/seed.js';
 import { runStream } from './scenarios/stream.js';
+import { type Announce, announceStoreWrite } from './store-writes.js';
 
 /** Where and how standard.js runs its steps. */
 export interface Plan {
@@ -24,6 +25,8 @@ export interface Plan {
   subUrl: string;
   pids: number[];
   databaseUrl: string | undefined;
+  /** The cluster's Redis and prefix: a direct seeding is announced there (hot windows re-warm). */
+  announce: Announce | undefined;
   /** Also run reads and ingest on an embedded relay started for them. */
   embedded: boolean;
   /** The relays' STATS_CHECK_SECONDS (the embedded relay is started with it). */
@@ -93,8 +96,8 @@ export function steps(plan: Plan): Step[] {
     },
     {
       name: 'seed',
-      run: (p) =>
-        runSeed(
+      run: async (p) => {
+        const result = await runSeed(
           {
             url,
             databaseUrl,
@@ -108,7 +111,18 @@ export function steps(plan: Plan): Step[] {
             seed: SEED,
           },
           p,
-        ),
+        );
+        // Straight into Postgres is past the fanout: the gateways' hot windows must be told.
+        if (databaseUrl !== undefined && plan.announce !== undefined) {
+          const gateways = [plan.gatewayUrl, pubUrl, subUrl];
+          result.notes.push(await announceStoreWrite(plan.announce, gateways, p));
+        } else if (databaseUrl !== undefined) {
+          result.notes.push(
+            'seeded straight into the database with no --redis-url to announce it: an nrelay cluster’s hot windows do not know these events',
+          );
+        }
+        return result;
+      },
     },
     {
       name: 'req',

@@ -30,6 +30,8 @@ default --url); --pub-url / --sub-url: fan-out publisher and subscribers (two ga
 process --sub-url reaches, whose memory idle measures.
 --database-url seeds 1,000,000 events straight into Postgres (20,000 over WebSocket without it), and is where
 reads waits for the relay's own ANALYZE after seeding its data set (without it: 2 × --stats-check-seconds).
+--redis-url / --redis-prefix: the cluster's Redis and REDIS_PREFIX, where a seeding straight into Postgres is
+announced (an \`events\` change: the gateways' hot windows re-warm; the seed step waits for them).
 --embedded: reads and ingest again on apps/standalone/dist/main.js (PGlite, fresh temp DATA_DIR, own port,
 STATS_CHECK_SECONDS = --stats-check-seconds, the relays' setting).
 --quick uses tiny counts (a check that the set runs, not a measurement).`;
@@ -59,6 +61,7 @@ async function runSteps(list: readonly Step[], progress: ProgressSink) {
 function readPlan(args: Args): Plan {
   const url = loopbackRelayUrl(args.str('url', 'ws://127.0.0.1:7777'));
   const databaseUrl = args.str('database-url');
+  const redisUrl = args.str('redis-url');
   return {
     url,
     gatewayUrl: loopbackRelayUrl(args.str('gateway-url', url), '--gateway-url'),
@@ -66,6 +69,7 @@ function readPlan(args: Args): Plan {
     subUrl: loopbackRelayUrl(args.str('sub-url', url), '--sub-url'),
     pids: args.pids(),
     databaseUrl: databaseUrl === undefined ? undefined : loopbackDatabaseUrl(databaseUrl),
+    announce: redisUrl === undefined ? undefined : { redisUrl, prefix: args.str('redis-prefix', 'nrelay') },
     embedded: args.bool('embedded'),
     statsCheckSeconds: args.int('stats-check-seconds', 10),
     quick: args.bool('quick'),

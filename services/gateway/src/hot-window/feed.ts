@@ -4,7 +4,8 @@
  * whenever it may have diverged:
  * - a fanout gap (the Redis subscriber dropped: what is published until it is back is lost);
  * - an access-control change (NIP-86 bans and quarantine remove stored events without
- *   publishing anything; the access bus also announces one after its own reconnect);
+ *   publishing anything; the access bus also announces one after its own reconnect), or an
+ *   `events` announcement (stored events written outside the ingest path: an import, SQL);
  * - an event the store kept that the window itself refuses (`deleted`, `replaced-older`: the
  *   store changed behind the feed, e.g. the expiry purge removed a newer, expired version).
  *
@@ -102,6 +103,7 @@ export class HotWindowFeed {
       this.#o.fanout.watchContinuity((state) => this.#onContinuity(state)),
       this.#o.accessChanges.subscribe((change) => {
         if (change.what === 'acl') this.markCold('an access-control change (bans, quarantine)');
+        if (change.what === 'events') this.markCold('stored events written outside the ingest path');
       }),
     ];
     this.#beginWarmup();
