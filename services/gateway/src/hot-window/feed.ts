@@ -44,7 +44,10 @@ export interface HotWindowFeedOptions {
   logger: HotWindowFeedLogger;
   /** Backoff between failed warm-ups, in ms (doubling from `min` up to `max`). */
   retryMs?: { min: number; max: number };
-  /** Most events held while a warm-up reads; past it the warm-up starts over. */
+  /**
+   * Most events held while a warm-up reads; past it, or past half the budget in raw bytes, the
+   * warm-up starts over (a warm-up that cannot keep up with the stream must not hold it all).
+   */
   maxHeld?: number;
 }
 
@@ -64,6 +67,7 @@ const DEFAULT_MAX_HELD = 200_000;
 interface Warmup {
   readonly controller: AbortController;
   readonly held: FanoutMessage[];
+  heldBytes: number;
 }
 
 /** See the module comment. `start()` subscribes and begins the first warm-up. */
@@ -131,7 +135,10 @@ export class HotWindowFeed {
     const warmup = this.#warmup;
     if (warmup !== undefined) {
       warmup.held.push(message);
-      if (warmup.held.length > this.#maxHeld) this.markCold('too many events arrived during the warm-up');
+      warmup.heldBytes += message.raw.length;
+      if (warmup.held.length > this.#maxHeld || warmup.heldBytes > this.#o.budgetBytes / 2) {
+        this.markCold('too many events arrived during the warm-up');
+      }
       return;
     }
     const outcome = this.#o.window.add(message.event, message.raw);
@@ -161,7 +168,7 @@ export class HotWindowFeed {
     this.#retryTimer = undefined;
     // During a gap the warm-up waits for the fanout to be back: it would miss what is lost.
     if (this.#closed || this.#gap) return;
-    const warmup: Warmup = { controller: new AbortController(), held: [] };
+    const warmup: Warmup = { controller: new AbortController(), held: [], heldBytes: 0 };
     this.#warmup = warmup;
     void this.#runWarmup(warmup);
   }
