@@ -10,8 +10,9 @@ import {
   uniquePrefix,
 } from '@nrelay/redis/testing';
 import type { Redis } from 'ioredis';
+import { encodeFanout } from './codec.js';
 import { createRedisFanoutBus } from './redis.js';
-import type { FanoutMessage } from './seam.js';
+import type { FanoutContinuity, FanoutMessage } from './seam.js';
 
 /** Publishes here are never abandoned. */
 const live = new AbortController().signal;
@@ -159,4 +160,30 @@ test('close() quits both connections; publish honours an aborted signal', async 
     2_000,
     'connections gone',
   );
+});
+
+test('continuity: broken when its subscriber connection is killed, restored when it is back; later messages arrive', async () => {
+  // Its own channel, and publishes from the admin connection: the bus's subscriber is then the
+  // one connection named fanout-sub:<channel>, so the kill touches nothing else.
+  const own = `${prefix}:continuity`;
+  const bus = createRedisFanoutBus({ redisUrl: TEST_REDIS_URL, channel: own, logger: recordingLogger() });
+  try {
+    await bus.ready();
+    const states: FanoutContinuity[] = [];
+    const got = new Set<string>();
+    bus.watchContinuity((state) => states.push(state));
+    bus.subscribe((m) => got.add(m.event.id));
+    await admin.publish(own, encodeFanout(message(300)));
+    await eventually(() => got.has(message(300).event.id), 2_000, 'delivery before the kill');
+    assert.deepEqual(states, [], 'nothing to tell while connected');
+    assert.equal(await killConnectionsNamed(admin, `fanout-sub:${own}`), 1);
+    await eventually(() => states.length >= 2, 5_000, 'broken, then restored');
+    assert.deepEqual(states, ['broken', 'restored']);
+    assert.ok(bus.isReady());
+    await admin.publish(own, encodeFanout(message(301)));
+    await eventually(() => got.has(message(301).event.id), 2_000, 'delivery after restored');
+    assert.deepEqual(states, ['broken', 'restored'], 'one gap, told once');
+  } finally {
+    await bus.close();
+  }
 });
