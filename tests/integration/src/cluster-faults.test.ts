@@ -1,5 +1,6 @@
 import { describe } from 'node:test';
 import { faultCluster } from './faults/cluster.js';
+import { hotWindowGapTests } from './faults/hot-window-gap.js';
 import { redisAndGatewayFaultTests } from './faults/redis-and-gateway.js';
 import { serviceFaultTests } from './faults/services.js';
 
@@ -13,4 +14,5 @@ const cluster = faultCluster();
 describe('cluster faults', () => {
   serviceFaultTests(cluster);
   redisAndGatewayFaultTests(cluster);
+  hotWindowGapTests(cluster);
 });

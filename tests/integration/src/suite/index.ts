@@ -7,6 +7,7 @@ import { countSearchTests } from './count-search.js';
 import { deletionTests } from './deletion.js';
 import { durabilityTests } from './durability.js';
 import { filterTests } from './filters.js';
+import { hotWindowTests } from './hot-window.js';
 import { nip11Tests } from './nip11.js';
 import { powTests } from './pow.js';
 import { publishTests } from './publish.js';
@@ -38,5 +39,6 @@ export function relaySuite(name: string, start: StartRelay): void {
     tunedLimitTests(start);
     powTests(start);
     durabilityTests(start);
+    hotWindowTests(start);
   });
 }
