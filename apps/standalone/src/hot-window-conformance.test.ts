@@ -43,7 +43,6 @@ function hotWindowSubject(budgetBytes: number, stats: HotWindowQueryStats) {
       fanout: createMemoryFanoutBus(),
       accessChanges: createMemoryAccessChangeBus(),
       budgetBytes,
-      pageLimit: setup.limits.maxLimit,
       logger: silent,
     });
     feed.start();

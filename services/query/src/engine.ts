@@ -57,9 +57,14 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
   async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<readonly string[]> {
     if (closed) throw new Error('query engine is closed');
     const viewer = viewerOf(request);
+    // An internal unrestricted read (a hot-window warm-up) sets its own limit: not capped.
+    const limitOf = (filter: Filter) =>
+      request.viewer.unrestricted === true
+        ? (filter.limit ?? limits.defaultLimit)
+        : effectiveLimit(filter, limits);
     const streams = request.filters.map((filter) =>
       store.query(filter, {
-        limit: effectiveLimit(filter, limits),
+        limit: limitOf(filter),
         signal,
         pageSize: limits.pageSize,
         ...(limits.pageMaxBytes === undefined ? {} : { pageMaxBytes: limits.pageMaxBytes }),

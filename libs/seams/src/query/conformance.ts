@@ -204,10 +204,13 @@ export function queryConformance(name: string, open: QuerySubjectFactory): void 
         dm.raw,
       ]);
       assert.equal(await subject.client.count(asViewer([BOB_PUBKEY]), LIVE), 1);
-      // The internal unrestricted read (a hot-window warm-up) sees it without being a party.
+      // The internal unrestricted read (a hot-window warm-up) sees it without being a party,
+      // and its limit is its own (not capped by maxLimit, 25 here).
       const internal = { ...dms, viewer: { authedPubkeys: [], unrestricted: true as const } };
       assert.deepEqual((await batches(subject.client, internal)).flat(), [dm.raw]);
       assert.equal(await subject.client.count(internal, LIVE), 1);
+      const everything = { ...internal, filters: [{ limit: 1000 }] };
+      assert.equal((await batches(subject.client, everything)).flat().length, EVENTS.length);
     });
 
     test('an abort mid-stream rejects the iteration with its reason', options, async () => {

@@ -4,9 +4,9 @@ import type { Filter } from '@nrelay/protocol';
 export interface Viewer {
   authedPubkeys: readonly string[];
   /**
-   * An internal read that sees every stored event, privileged kinds included: the gateways'
-   * hot-window warm-up. Never set from what a client sent; over HTTP the service secret guards
-   * it like every other query (a gateway's reads are then trusted).
+   * An internal read that sees every stored event, privileged kinds included, with its filters'
+   * limits not capped by MAX_LIMIT: the gateways' hot-window warm-up. Never set from what a
+   * client sent; over HTTP the service secret guards it like every other query.
    */
   unrestricted?: true;
 }

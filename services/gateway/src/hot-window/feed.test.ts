@@ -1,75 +1,13 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { describe, it, type TestContext } from 'node:test';
 import { createMemoryAccessChangeBus } from '@nrelay/access';
 import type { RawEvent } from '@nrelay/protocol';
 import { createMemoryFanoutBus, type FanoutContinuity } from '@nrelay/seams/fanout';
-import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
 import { estimatedCost } from './contents.js';
 import { HotWindowFeed, type HotWindowFeedOptions } from './feed.js';
+import { FakeStore, until } from './feed-fixtures.js';
 import { HotWindow } from './window.js';
 import { ANON, ev, NOW, OPTIONS } from './window-fixtures.js';
-
-const byStoreOrder = ({ event: x }: RawEvent, { event: y }: RawEvent) =>
-  x.created_at !== y.created_at ? y.created_at - x.created_at : x.id < y.id ? -1 : 1;
-
-/**
- * The store as the warm-up reads it: `until` and `limit` over an array, newest first, in
- * batches of two. The snapshot is taken when a read starts, so what is added while a read is
- * held open (`block`) is not in it, like an event committed after the snapshot.
- */
-class FakeStore implements QueryClient {
-  readonly rows: RawEvent[] = [];
-  readonly requests: QueryRequest[] = [];
-  /** performance.now() at each read, to see the backoff. */
-  readonly readAt: number[] = [];
-  /** Reads whose signal was aborted (the feed aborts only a warm-up it gives up). */
-  abortedReads = 0;
-  failNext = 0;
-  /** While set, reads wait for it (`block`, `open`) or their abort. */
-  gate: Promise<void> | undefined;
-  open = () => {};
-  readonly count = async () => this.rows.length;
-  readonly close = async () => {};
-
-  add(...events: RawEvent[]): void {
-    this.rows.push(...events);
-    this.rows.sort(byStoreOrder);
-  }
-
-  block(): void {
-    this.gate = new Promise((resolve) => {
-      this.open = resolve;
-    });
-  }
-
-  async *query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<readonly string[]> {
-    signal.throwIfAborted();
-    this.requests.push(request);
-    this.readAt.push(performance.now());
-    assert.equal(request.filters.length, 1, 'one filter per warm-up read');
-    const { until, limit = 100, ...rest } = request.filters[0] ?? {};
-    assert.deepEqual(rest, {}, 'a warm-up read filters by until and limit only');
-    const snapshot = this.rows.filter((r) => r.event.created_at <= (until ?? Infinity)).slice(0, limit);
-    signal.addEventListener('abort', () => this.abortedReads++, { once: true });
-    if (this.gate) await Promise.race([this.gate, once(signal, 'abort')]);
-    signal.throwIfAborted();
-    if (this.failNext-- > 0) throw new Error('query service unavailable');
-    for (let i = 0; i < snapshot.length; i += 2) {
-      yield snapshot.slice(i, i + 2).map((r) => r.raw);
-      signal.throwIfAborted();
-    }
-  }
-}
-
-/** Resolves once `check` holds, polling; rejects after 3 s. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 3_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 type Setup = Partial<HotWindowFeedOptions> & { blocked?: boolean; failures?: number };
 
@@ -96,7 +34,6 @@ function setup(t: TestContext | undefined, events: RawEvent[], options: Setup = 
     return () => watchers.delete(listener);
   };
   const feed = new HotWindowFeed({
-    pageLimit: 50,
     retryMs: { min: 10, max: 40 },
     ...feedOptions,
     budgetBytes,
@@ -137,7 +74,7 @@ describe('HotWindowFeed: warm-up', () => {
     await f.warm();
     assert.deepEqual([f.window.floor, f.window.size], [Number.NEGATIVE_INFINITY, 3], 'kind 4 is held too');
     const viewer = { authedPubkeys: [], unrestricted: true };
-    assert.deepEqual(f.store.requests, [{ v: 1, filters: [{ limit: 50 }], viewer }]);
+    assert.deepEqual(f.store.requests, [{ v: 1, filters: [{ limit: 1_000_000_000 }], viewer }]);
     assert.deepEqual([f.feed.stats.warmups, f.feed.stats.colds], [1, 0]);
     const next = ev({ created_at: 21 });
     await f.publish(next);
@@ -145,43 +82,37 @@ describe('HotWindowFeed: warm-up', () => {
     assert.deepEqual(idsIn(f.window.answer({}, ANON, NOW)), ids([next, events[1]!, events[0]!]));
   });
 
-  it('pages back by until: pageLimit 3 reads all of 10 events', async (t) => {
-    const f = setup(t, at(100, 101, 102, 103, 104, 105, 106, 107, 108, 109), { pageLimit: 3 });
+  it('one streaming read, not capped by MAX_LIMIT: all of 10 events in batches, complete', async (t) => {
+    const f = setup(t, at(100, 101, 102, 103, 104, 105, 106, 107, 108, 109));
     await f.warm();
     assert.deepEqual([f.window.size, f.window.floor], [10, Number.NEGATIVE_INFINITY]);
-    const filters = f.store.requests.map((r) => r.filters[0]!);
-    assert.ok(filters.length > 3, `several reads (${filters.length})`);
-    assert.deepEqual(filters[0], { limit: 3 });
-    const untils = filters.slice(1).map((filter) => filter.until ?? Infinity);
-    const back = untils.every((u, i) => u < (untils[i - 1] ?? Infinity));
-    assert.ok(back, `until goes back: ${untils}`);
-    assert.ok(filters.every((filter) => filter.limit === 3));
+    assert.deepEqual([f.store.requests.length, f.store.abortedReads], [1, 0]);
   });
 
   it('a budget smaller than the store: incomplete, the floor rule holds, bytes within the budget', async (t) => {
     const content = 'x'.repeat(200);
     const events = Array.from({ length: 10 }, (_, i) => ev({ created_at: 1000 + i, content }));
     const budgetBytes = Math.floor(estimatedCost(events[0]!) * 4.5);
-    const f = setup(t, events, { budgetBytes, pageLimit: 3 });
+    const f = setup(t, events, { budgetBytes });
     await f.warm();
     const { floor, size, bytes } = f.window;
     assert.ok(Number.isFinite(floor) && floor > 1000, `the floor (${floor}) is above the oldest event`);
     assert.ok(bytes <= budgetBytes && size > 0 && size < 10, `holds some (${size}) within the budget`);
-    assert.ok(f.store.requests.length < 4, 'the read stopped once the budget was full');
+    assert.deepEqual([f.store.requests.length, f.store.abortedReads], [1, 1], 'stopped once full');
     const above = events.filter((e) => e.event.created_at >= floor).reverse();
     assert.deepEqual(idsIn(f.window.answer({ since: floor }, ANON, NOW)), ids(above), 'from the floor up');
     assert.equal(f.window.answer({}, ANON, NOW), undefined, 'cannot prove the whole store');
   });
 
-  it('one second holding more than a page: the read stops, hot, incomplete, unproven filters unanswered', async (t) => {
+  it('a budget cut inside one second drops that second: hot, incomplete, unproven filters unanswered', async (t) => {
     const newest = ev({ created_at: 200 });
-    const f = setup(t, [newest, ...at(100, 100, 100, 100, 100)], { pageLimit: 3 });
+    const crowded = at(100, 100, 100, 100, 100);
+    const f = setup(t, [newest, ...crowded], { budgetBytes: Math.floor(estimatedCost(newest) * 3.5) });
     await f.warm();
     assert.deepEqual([f.window.state, f.window.floor, f.window.size], ['hot', 101, 1]);
     for (const filter of [{ kinds: [1] }, { since: 100 }])
       assert.equal(f.window.answer(filter, ANON, NOW), undefined);
     assert.deepEqual(f.window.answer({ limit: 1 }, ANON, NOW), [newest.raw], 'a filled limit is proven');
-    assert.ok(f.store.requests.length <= 3, `the read ended (${f.store.requests.length} reads)`);
   });
 
   it('what is published during a blocked warm-up is held, then applied; snapshot repeats are no divergence', async (t) => {
@@ -235,6 +166,17 @@ describe('HotWindowFeed: cold and warm again', () => {
     await f.warm();
     const { warmupFailures } = f.feed.stats;
     assert.deepEqual([f.store.requests.length, f.window.size, warmupFailures], [3, 2, 0], 'not a failure');
+  });
+
+  it('continuity restored without broken first (a drop before start) still marks cold and re-warms', async (t) => {
+    const f = setup(t, at(10));
+    await f.warm();
+    f.store.block();
+    f.tell('restored');
+    assert.deepEqual([f.window.state, f.feed.warming, f.feed.stats.colds], ['cold', true, 1]);
+    f.store.open();
+    await f.warm();
+    assert.equal(f.store.requests.length, 2);
   });
 
   it('an add the window refuses (an older kind 0 version) marks it cold and re-warms', async (t) => {

@@ -9,16 +9,16 @@
  * - an event the store kept that the window itself refuses (`deleted`, `replaced-older`: the
  *   store changed behind the feed, e.g. the expiry purge removed a newer, expired version).
  *
- * The warm-up reads the store's newest events, privileged kinds included (an `unrestricted`
- * read), a page of MAX_LIMIT at a time going back with `until`, until the budget is full or the
- * store is exhausted. The fanout subscription is open before the first read, so an event
+ * The warm-up reads the store's newest events, privileged kinds included, in one streaming
+ * `unrestricted` read (not capped by MAX_LIMIT), until the budget is full or the store is
+ * exhausted. The fanout subscription is open before the first read, so an event
  * committed after the read's snapshot is published after it: events that arrive during the
  * warm-up are held, then applied in order once the window is warm. One committed before the
  * snapshot is already in it (a duplicate, or refused because the snapshot holds its
  * replacement or deletion: expected there, so such refusals do not mark the window cold).
  */
 import type { AccessChange } from '@nrelay/access';
-import type { Filter, NostrEvent, RawEvent } from '@nrelay/protocol';
+import type { NostrEvent, RawEvent } from '@nrelay/protocol';
 import type { FanoutBus, FanoutContinuity, FanoutMessage } from '@nrelay/seams/fanout';
 import type { QueryClient } from '@nrelay/seams/query';
 import { estimatedCost } from './contents.js';
@@ -39,8 +39,6 @@ export interface HotWindowFeedOptions {
   accessChanges: { subscribe(handler: (change: AccessChange) => void): () => void };
   /** The window's budget: the warm-up reads until its events would fill it. */
   budgetBytes: number;
-  /** Events per warm-up read (MAX_LIMIT: the query engine caps a filter's limit there). */
-  pageLimit: number;
   logger: HotWindowFeedLogger;
   /** Backoff between failed warm-ups, in ms (doubling from `min` up to `max`). */
   retryMs?: { min: number; max: number };
@@ -62,6 +60,10 @@ export interface HotWindowFeedStats {
 }
 
 const DEFAULT_RETRY_MS = { min: 1000, max: 30_000 };
+/** The warm-up's one read: newer events than this many never fit a budget. */
+const WARM_READ_LIMIT = 1_000_000_000;
+/** Why a warm-up read is stopped early: the budget is full. */
+const BUDGET_FULL = new Error('the hot window budget is full');
 const DEFAULT_MAX_HELD = 200_000;
 
 interface Warmup {
@@ -152,8 +154,9 @@ export class HotWindowFeed {
       this.#gap = true;
       this.markCold('a fanout gap (the Redis subscriber dropped)');
     } else {
+      // Cold again even without a `broken` first: whatever was missed is unknown.
       this.#gap = false;
-      this.#beginWarmup();
+      this.markCold('the fanout subscription is back after a gap');
     }
   }
 
@@ -213,42 +216,35 @@ export class HotWindowFeed {
 
   /**
    * The store's newest events, newest first, until their estimated cost passes the budget;
-   * `complete` when the store holds nothing older. Pages go back by `until` (inclusive: the
-   * boundary second is read again and its repeats skipped); a page that brings nothing new
-   * (one second holding a page or more) ends the read, incomplete.
+   * `complete` when the read ended by itself (the store holds nothing older). One streaming
+   * read: an unrestricted read is not capped by MAX_LIMIT (the query engine streams it a page
+   * at a time), and it is aborted once the budget is full.
    */
   async #readNewest(signal: AbortSignal): Promise<{ events: RawEvent[]; complete: boolean }> {
-    const { pageLimit, budgetBytes } = this.#o;
-    const seen = new Set<string>();
+    const { budgetBytes } = this.#o;
+    const full = new AbortController();
+    const request = {
+      v: 1 as const,
+      filters: [{ limit: WARM_READ_LIMIT }],
+      viewer: { authedPubkeys: [], unrestricted: true as const },
+    };
     const events: RawEvent[] = [];
     let cost = 0;
-    let until: number | undefined;
-    for (;;) {
-      const filter: Filter = until === undefined ? { limit: pageLimit } : { until, limit: pageLimit };
-      const request = {
-        v: 1 as const,
-        filters: [filter],
-        viewer: { authedPubkeys: [], unrestricted: true as const },
-      };
-      let rows = 0;
-      let fresh = 0;
-      let oldest = Number.POSITIVE_INFINITY;
-      for await (const batch of this.#o.query.query(request, signal)) {
+    try {
+      for await (const batch of this.#o.query.query(request, AbortSignal.any([signal, full.signal]))) {
         for (const raw of batch) {
-          rows++;
-          const event = JSON.parse(raw) as NostrEvent;
-          if (event.created_at < oldest) oldest = event.created_at;
-          if (seen.has(event.id)) continue;
-          seen.add(event.id);
-          fresh++;
-          const entry = { event, raw };
+          const entry = { event: JSON.parse(raw) as NostrEvent, raw };
           events.push(entry);
           cost += estimatedCost(entry);
         }
+        if (cost >= budgetBytes) {
+          full.abort(BUDGET_FULL);
+          break;
+        }
       }
-      if (rows < pageLimit) return { events, complete: true };
-      if (cost >= budgetBytes || fresh === 0) return { events, complete: false };
-      until = oldest;
+    } catch (err) {
+      if (err !== BUDGET_FULL) throw err;
     }
+    return { events, complete: !full.signal.aborted };
   }
 }

@@ -46,7 +46,6 @@ export function createHotWindowReads(config: Config, parts: HotWindowParts): Hot
     fanout: parts.fanout,
     accessChanges: parts.accessChanges,
     budgetBytes,
-    pageLimit: config.MAX_LIMIT,
     logger: parts.logger,
   });
   const stats: HotWindowQueryStats = { hits: 0, misses: 0 };
