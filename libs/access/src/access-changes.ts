@@ -25,6 +25,11 @@ export interface AccessChangeBus {
   publish(change: AccessChange): Promise<void>;
   /** Registers a handler; returns the function that removes it. */
   subscribe(handler: (change: AccessChange) => void): () => void;
+  /**
+   * Resolves once every announcement whose `publish` had resolved before this call has reached
+   * this bus's handlers (see FanoutBus.fence); rejects when it cannot tell.
+   */
+  fence(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,6 +66,8 @@ export function createMemoryAccessChangeBus(onHandlerError?: (err: unknown) => v
         handlers.delete(handler);
       };
     },
+    // Delivery is synchronous: a resolved publish has reached every handler.
+    async fence() {},
     async close() {
       handlers.clear();
     },

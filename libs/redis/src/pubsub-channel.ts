@@ -42,6 +42,12 @@ export interface PubSubChannel<T> {
   isReady(): boolean;
   /** Resolves once the channel is subscribed (nothing published later is missed) and publishing is connected. */
   ready(): Promise<void>;
+  /**
+   * Resolves once every message whose PUBLISH Redis had processed before this call has been
+   * handed to the handlers: a PING on the subscriber connection, whose reply Redis queues after
+   * the messages already queued for it. Rejects when the subscriber is not subscribed now.
+   */
+  fence(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -156,7 +162,20 @@ export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubCh
     options.onResubscribed?.(deliver);
   });
 
+  // Callers of one microtask batch share one PING, sent after all of them asked.
+  let fencing: Promise<void> | undefined;
+  function fence(): Promise<void> {
+    if (closed || !subscribed)
+      return Promise.reject(new Error(`${options.name} subscriber is not subscribed`));
+    fencing ??= Promise.resolve().then(() => {
+      fencing = undefined;
+      return subscriber.ping().then(() => undefined);
+    });
+    return fencing;
+  }
+
   return {
+    fence,
     async publish(message) {
       const payload = options.encode(message);
       if (options.coalesce) await publishCoalesced(payload);

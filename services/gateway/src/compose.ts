@@ -36,7 +36,7 @@ export interface GatewayParts {
   fanout: FanoutBus;
   management: GatewayManagement;
   /** The access-change announcements: the hot window re-warms after an `acl` change. */
-  accessChanges: Pick<AccessChangeBus, 'subscribe'>;
+  accessChanges: Pick<AccessChangeBus, 'subscribe' | 'fence'>;
   /**
    * Builds the per-IP limiters: local in standalone, Redis-backed in a cluster (one budget for
    * every gateway). Called while composing, so a lazy Redis connection opens here.

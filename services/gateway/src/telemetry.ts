@@ -224,6 +224,7 @@ export function observeFanoutBus(inner: FanoutBus, tracer: Tracer | undefined, g
       return inner.subscribe(deliver);
     },
     watchContinuity: (listener) => inner.watchContinuity(listener),
+    fence: () => inner.fence(),
     close: () => inner.close(),
   };
 }

@@ -39,8 +39,9 @@ const SERVER_ERROR: IngestResult = { ok: false, reason: 'error: could not save t
 
 /**
  * Builds the pipeline every ingest path runs (the standalone relay calls it directly, the
- * BullMQ worker calls it per job). OK true is answered only after the event is committed;
- * ephemeral events are verified and published, never stored.
+ * BullMQ worker calls it per job). OK true is answered only after the event is committed and
+ * its publish to the fanout is done (or failed); ephemeral events are verified and published,
+ * never stored.
  */
 export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
   // Metrics always; spans only when tracing is on (each wrapper is a no-op otherwise).
@@ -60,8 +61,9 @@ export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
   const fanout = observePublisher(deps.fanout, tracer);
   let closed = false;
 
-  function publish(request: IngestRequest, acceptedAt: number): void {
-    publishStage(fanout, request.event, acceptedAt, request.trace).catch((err: unknown) => {
+  /** Resolves once the publish is done or has failed (logged): it never rejects. */
+  function publish(request: IngestRequest, acceptedAt: number): Promise<void> {
+    return publishStage(fanout, request.event, acceptedAt, request.trace).catch((err: unknown) => {
       deps.logger.error(
         { err, event: request.event.event.id },
         'fanout publish failed; event is stored but was not delivered live',
@@ -90,7 +92,7 @@ export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
     if (rejected) return rejected;
 
     if (isEphemeral(event.kind)) {
-      publish(request, now());
+      void publish(request, now());
       observe(hooks.onEphemeralEvent, request);
       return { ok: true, reason: '' };
     }
@@ -99,7 +101,9 @@ export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
       const outcome = await write(request.event);
       result = replyFor(outcome);
       if (outcome.status === 'stored') {
-        publish(request, now());
+        // OK after the publish: every gateway's fence then covers an event OK'd before a REQ
+        // (read-your-writes through the hot windows, ADR 0018).
+        await publish(request, now());
         observe(hooks.onEventSaved, request);
       }
     } catch (err) {

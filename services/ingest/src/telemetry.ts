@@ -161,6 +161,7 @@ export function observePublisher(fanout: FanoutBus, tracer: Tracer | undefined):
     },
     subscribe: (handler) => fanout.subscribe(handler),
     watchContinuity: (listener) => fanout.watchContinuity(listener),
+    fence: () => fanout.fence(),
     close: () => fanout.close(),
   };
 }

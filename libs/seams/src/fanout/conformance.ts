@@ -119,6 +119,20 @@ export function fanoutConformance(name: string, open: FanoutMediumFactory): void
     }),
   );
 
+  test(`${name}: fence() resolves after what was published before it has been delivered`, options, () =>
+    withMedium(open, 2, async (buses) => {
+      const got = collector();
+      buses[1]!.subscribe(got.handler);
+      for (let round = 0; round < 20; round++) {
+        const sent = [fanoutMessage(1000 + 2 * round), fanoutMessage(1001 + 2 * round)];
+        await Promise.all(sent.map((m) => buses[0]!.publish(m, LIVE)));
+        // No wait for delivery: the fence alone must guarantee it.
+        await buses[1]!.fence();
+        assert.equal(got.messages.length, 2 * (round + 1), `round ${round}`);
+      }
+    }),
+  );
+
   test(`${name}: an unsubscribed handler gets nothing more`, options, () =>
     withMedium(open, 2, async (buses) => {
       const gone = collector();

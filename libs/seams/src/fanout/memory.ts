@@ -27,6 +27,8 @@ export function createMemoryFanoutBus(onHandlerError?: (err: unknown) => void): 
     watchContinuity() {
       return () => {};
     },
+    // Delivery is synchronous: a resolved publish has reached every handler.
+    async fence() {},
     async close() {
       closed = true;
       handlers.clear();

@@ -61,6 +61,7 @@ export function createRedisFanoutBus(options: RedisFanoutBusOptions): RedisFanou
       if (closed) throw new Error(FANOUT_CLOSED_MESSAGE);
       await bus.publish(message);
     },
+    fence: () => bus.fence(),
     watchContinuity(watcher) {
       watchers.add(watcher);
       return () => {

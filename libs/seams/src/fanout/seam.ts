@@ -23,6 +23,8 @@ export type FanoutContinuity = 'broken' | 'restored';
  * - a published message reaches every handler of every bus on the medium with `raw`
  *   byte-identical and `event`, `acceptedAt` and `trace` preserved; one publisher's messages
  *   arrive in the order it published them;
+ * - `fence()` resolves only after every message published (publish resolved) before it was
+ *   called has reached this bus's handlers;
  * - a handler removed by its unsubscribe function gets nothing more; a handler that throws does
  *   not stop delivery to the others (the bus reports the error);
  * - `publish` with an aborted `signal` rejects with `signal.reason` and delivers nothing;
@@ -39,6 +41,13 @@ export interface FanoutBus {
    * Returns a function that removes the listener.
    */
   watchContinuity(listener: (state: FanoutContinuity) => void): () => void;
+  /**
+   * Resolves once every message whose `publish` had resolved (on any bus of the medium) before
+   * this call has been handed to this bus's handlers: what reads a copy of the stream (the hot
+   * window) calls it before answering, so an event OK'd before a REQ is in the copy. Rejects
+   * when it cannot tell (the Redis subscriber is not connected now).
+   */
+  fence(): Promise<void>;
   close(): Promise<void>;
 }
 

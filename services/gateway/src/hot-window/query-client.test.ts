@@ -61,7 +61,7 @@ function setup(held: RawEvent[], stored: RawEvent[], complete: boolean) {
   window.warm(held, { complete });
   const inner = new FakeInner(stored);
   const stats: HotWindowQueryStats = { hits: 0, misses: 0 };
-  return { window, inner, stats, client: withHotWindow(inner, window, stats, () => NOW) };
+  return { window, inner, stats, client: withHotWindow(inner, window, stats, { now: () => NOW }) };
 }
 
 /** Every batch of a query (each checked non-empty). */
@@ -206,5 +206,25 @@ describe('withHotWindow: abort, close and privacy', () => {
     assert.deepEqual(await seen([CAROL, BOB]), ids(dm), 'one of several authenticated pubkeys');
     assert.deepEqual(await all(client, request([{ ids: [dm.event.id] }], [CAROL])), []);
     assert.deepEqual(inner.queries, [], 'all proven from the window');
+  });
+
+  it('waits for the fence before answering: what it delivers is in the answer; a failed fence goes to inner', async () => {
+    const window = new HotWindow(OPTIONS);
+    window.warm([a], { complete: true });
+    const late = ev({ created_at: 50 });
+    const inner = new FakeInner([a, late]);
+    const stats: HotWindowQueryStats = { hits: 0, misses: 0 };
+    let fenced = true;
+    // The fanout message of an event OK'd before the REQ arrives while the fence is awaited.
+    const fence = async () => {
+      window.add(late.event, late.raw);
+      return fenced;
+    };
+    const client = withHotWindow(inner, window, stats, { fence, now: () => NOW });
+    assert.deepEqual(await all(client, request([{ kinds: [1] }])), ids(late, a));
+    assert.deepEqual([inner.queries.length, stats.hits], [0, 1]);
+    fenced = false;
+    assert.deepEqual(await all(client, request([{ kinds: [1] }])), ids(late, a));
+    assert.deepEqual([inner.queries.length, stats.misses], [1, 1], 'not fenced: the query service answers');
   });
 });

@@ -4,7 +4,8 @@
  * keeping the seam's contract (libs/seams/src/query/seam.ts; its conformance suite runs on
  * this decorator too): the union of the filters' results, each newest first within its limit,
  * no event twice; COUNT goes to the inner client (its answer ignores limits, which the window
- * cannot prove it holds).
+ * cannot prove it holds). Before answering it waits for the buses' fence, so an event whose OK
+ * was sent before the REQ arrived (ingest publishes before it replies) is in the window.
  */
 import type { Filter } from '@nrelay/protocol';
 import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
@@ -25,6 +26,20 @@ function idOf(raw: string): string {
   return rawEventId(raw) ?? raw;
 }
 
+/** How a decorated client knows the window is current, and its clock. */
+export interface HotWindowQueryOptions {
+  /**
+   * Resolves true once the window has been fed everything published before the call (the
+   * fanout and access-change buses' fences: read-your-writes across gateways), false when that
+   * cannot be told in time; then the request goes to the inner client. Default: always true.
+   */
+  fence?: () => Promise<boolean>;
+  /** NIP-40's clock in seconds (default: the system clock). */
+  now?: () => number;
+}
+
+const ALWAYS_FENCED = () => Promise.resolve(true);
+
 /**
  * Wraps `inner` with `window`: see the module comment. `stats` is bumped per filter. An
  * unrestricted (internal) request always goes to the inner client.
@@ -33,18 +48,22 @@ export function withHotWindow(
   inner: QueryClient,
   window: HotWindow,
   stats: HotWindowQueryStats,
-  now: () => number = nowSeconds,
+  options: HotWindowQueryOptions = {},
 ): QueryClient {
+  const fence = options.fence ?? ALWAYS_FENCED;
+  const now = options.now ?? nowSeconds;
   let closed = false;
 
   async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<readonly string[]> {
     signal.throwIfAborted();
     if (closed) throw new Error('query client is closed');
-    if (request.viewer.unrestricted === true || window.state === 'cold') {
+    // An event OK'd before this request must be in the window before it answers.
+    if (request.viewer.unrestricted === true || window.state === 'cold' || !(await fence())) {
       stats.misses += request.filters.length;
       yield* inner.query(request, signal);
       return;
     }
+    signal.throwIfAborted();
     const viewer = { pubkeys: request.viewer.authedPubkeys };
     const at = now();
     const answered: string[][] = [];

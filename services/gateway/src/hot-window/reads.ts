@@ -3,7 +3,7 @@
  * HOT_WINDOW_BYTES with the query engine's limits and privileged kinds, its feed, the
  * decorated query client and its metrics.
  */
-import { type AccessChange, privilegedKindsOf } from '@nrelay/access';
+import { type AccessChangeBus, privilegedKindsOf } from '@nrelay/access';
 import type { Config } from '@nrelay/config';
 import type { FanoutBus } from '@nrelay/seams/fanout';
 import type { QueryClient } from '@nrelay/seams/query';
@@ -15,8 +15,8 @@ import { HotWindow } from './window.js';
 /** What the hot window is built from: the gateway's seams, undecorated. */
 export interface HotWindowParts {
   query: QueryClient;
-  fanout: Pick<FanoutBus, 'subscribe' | 'watchContinuity'>;
-  accessChanges: { subscribe(handler: (change: AccessChange) => void): () => void };
+  fanout: Pick<FanoutBus, 'subscribe' | 'watchContinuity' | 'fence'>;
+  accessChanges: Pick<AccessChangeBus, 'subscribe' | 'fence'>;
   logger: HotWindowFeedLogger;
 }
 
@@ -28,6 +28,31 @@ export interface HotWindowReads {
   readonly stats: HotWindowQueryStats;
   start(): void;
   close(): void;
+}
+
+/** How long a REQ waits for the buses' fence before it goes to the query service instead. */
+const FENCE_TIMEOUT_MS = 1000;
+
+/**
+ * Both buses' fences at once: true once every event published and every access change
+ * announced before the call has reached the window (or made it cold), false after an error or
+ * FENCE_TIMEOUT_MS.
+ */
+function fenceOf(parts: HotWindowParts): () => Promise<boolean> {
+  return () =>
+    new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), FENCE_TIMEOUT_MS);
+      Promise.all([parts.fanout.fence(), parts.accessChanges.fence()]).then(
+        () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+        () => {
+          clearTimeout(timer);
+          resolve(false);
+        },
+      );
+    });
 }
 
 /** Builds the hot window of a gateway; undefined when HOT_WINDOW_BYTES is 0. */
@@ -54,7 +79,7 @@ export function createHotWindowReads(config: Config, parts: HotWindowParts): Hot
     window,
     feed,
     stats,
-    query: withHotWindow(parts.query, window, stats),
+    query: withHotWindow(parts.query, window, stats, { fence: fenceOf(parts) }),
     start: () => feed.start(),
     close() {
       stopExport();
