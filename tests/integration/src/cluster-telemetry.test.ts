@@ -25,6 +25,8 @@ before(
     cluster = await startClusterRelay({
       gateways: 2,
       env: {
+        // The REQ trace under test is the query service's path: no hot window in front of it.
+        HOT_WINDOW_BYTES: '0',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_BSP_SCHEDULE_DELAY: '100',
@@ -226,6 +228,12 @@ describe('standalone: metrics', () => {
     const relay = await startStandalone();
     try {
       const scrapeRelay = async () => (await fetch(`${relay.httpUrl}/metrics`)).text();
+      // The hot window warms right after the relay listens.
+      const deadline = Date.now() + 10_000;
+      while (sample(await scrapeRelay(), 'nrelay_hot_window_hot') !== 1) {
+        assert.ok(Date.now() < deadline, 'the hot window never warmed');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       const before = await scrapeRelay();
       const c = await RawClient.open(relay.url);
       try {
@@ -241,7 +249,9 @@ describe('standalone: metrics', () => {
       assert.equal(moved('nrelay_ingest_events_total{result="accepted",reason="none"}'), 1);
       assert.equal(moved('nrelay_req_eose_seconds_count'), 1);
       assert.ok(moved('nrelay_store_write_seconds_count') >= 1);
-      assert.ok(moved('nrelay_query_duration_seconds_count{op="query",outcome="ok"}') >= 1);
+      // The REQ right after the OK was answered by the hot window, which had the event.
+      assert.equal(moved('nrelay_hot_window_filters_total{answer="window"}'), 1);
+      assert.equal(moved('nrelay_hot_window_filters_total{answer="query"}'), 0);
     } finally {
       await relay.stop();
     }

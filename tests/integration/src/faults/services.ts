@@ -104,11 +104,22 @@ export function serviceFaultTests(cluster: FaultCluster): void {
     const clients = await Promise.all(urls.map((u) => RawClient.open(u)));
     try {
       for (const c of clients) assert.equal((await c.query([{ kinds: [1], limit: 1 }])).end, 'EOSE');
+      // Stored before the outage: every gateway's hot window holds it.
+      const before = signEvent(newKeys());
+      assert.equal((await clients[0]!.publish(before, 10_000)).ok, true);
       await query.stop();
       const timings: string[] = [];
       for (const [i, c] of clients.entries()) {
         // The gateways' hot windows keep answering what they hold without the query service.
         const fromWindow = await c.query([{ kinds: [1], limit: 1 }], { timeoutMs: 10_000 });
+        if (fromWindow.events.length !== 1)
+          t.diagnostic(
+            relay()
+              .logs()
+              .split('\n')
+              .filter((l) => /hot.window|warm/i.test(l))
+              .join('\n'),
+          );
         assert.deepEqual(
           [fromWindow.end, fromWindow.events.length],
           ['EOSE', 1],
