@@ -135,6 +135,18 @@ test('store outcomes map to OK answers; only stored events are published', async
   assert.match((await answer('boom')).reason, /^error: /);
   await new Promise((r) => setImmediate(r));
   assert.equal(published.length, 0);
+  // A job run again (its first run may have died between commit and publish): the stored
+  // duplicate is published, before the OK; refused outcomes still are not.
+  const replayed = async (content: string) =>
+    pipeline.process({ ...request(raw({ kind: 1, content })), replay: true });
+  assert.equal((await replayed('dup')).ok, true);
+  assert.deepEqual(
+    published.map((m) => m.event.content),
+    ['dup'],
+  );
+  await replayed('old');
+  await replayed('gone');
+  assert.equal(published.length, 1);
 });
 
 test('concurrent submissions are written in shared batches, each with its own answer', async () => {

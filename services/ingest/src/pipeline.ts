@@ -105,6 +105,9 @@ export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
         // (read-your-writes through the hot windows, ADR 0018).
         await publish(request, now());
         observe(hooks.onEventSaved, request);
+      } else if (outcome.status === 'duplicate' && request.replay) {
+        // An earlier run of this job may have stored it and died before publishing it.
+        await publish(request, now());
       }
     } catch (err) {
       deps.logger.error({ err, event: event.id }, 'store write failed');

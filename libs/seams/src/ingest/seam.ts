@@ -12,6 +12,13 @@ export interface IngestRequest {
   authedPubkeys: readonly string[];
   /** W3C trace context carrier (traceparent/tracestate), when tracing is on. */
   trace?: Record<string, string>;
+  /**
+   * The job carrying it may have run before (a retry, or taken over from a worker that died):
+   * an earlier run may have stored the event and stopped before publishing it, so a stored
+   * duplicate is published again (the gateways' hot windows must not miss it; a live
+   * subscriber may then see it twice, only after such a failure).
+   */
+  replay?: true;
 }
 
 /** The answer to one EVENT: the fields of the NIP-01 OK message. */

@@ -72,8 +72,9 @@ const PIPELINE_FAILED: IngestResult = {
  * pipeline's write batcher puts them in shared transactions), and the outcomes go back to the
  * gateway as one reply message. Entries answered `error:` (a transient store failure) while
  * attempts remain are kept in the job and retried with backoff; the others are answered at once.
- * A job that runs twice stores each event once (the store answers duplicate) and publishes it at
- * most once (the pipeline publishes only what it stored). The pipeline stays the caller's to close.
+ * A job that runs twice stores each event once (the store answers duplicate) and publishes it
+ * at least once: a run after the first marks its requests `replay`, and the pipeline publishes
+ * a replayed duplicate again (the first run may have died between commit and publish). The pipeline stays the caller's to close.
  */
 export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
   const { logger, pipeline, prefix } = options;
@@ -85,9 +86,11 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
   // Job claims and the heartbeat: small commands off the queue's own connections.
   const coordination = connectRedis(options.redisUrl, `ingest-coordination:${prefix}`, logger);
 
-  async function run(gatewayId: string, entry: IngestJobEntry): Promise<IngestResult> {
+  async function run(gatewayId: string, entry: IngestJobEntry, replay: boolean): Promise<IngestResult> {
     try {
-      return await pipeline.process(requestFromJobEntry(gatewayId, entry));
+      const request = requestFromJobEntry(gatewayId, entry);
+      if (replay) request.replay = true;
+      return await pipeline.process(request);
     } catch (err) {
       if (err instanceof WireFormatError) return MALFORMED;
       // The pipeline answers rather than throws; if it ever throws, retry, then answer.
@@ -114,7 +117,9 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
       );
       return 0;
     }
-    const results = await Promise.all(data.entries.map((entry) => run(data.gatewayId, entry)));
+    // Started before (a retry, or stalled on a worker that died): see IngestRequest.replay.
+    const replay = job.attemptsStarted > 1 || job.attemptsMade > 0 || job.stalledCounter > 0;
+    const results = await Promise.all(data.entries.map((entry) => run(data.gatewayId, entry, replay)));
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const answers: IngestReply[] = [];
     const retry: IngestJobEntry[] = [];
