@@ -73,3 +73,21 @@ describe('EntryList and newestFirst', () => {
     assert.deepEqual([...newestFirst([list], undefined)], []);
   });
 });
+
+describe('EntryList: a burst of one second', () => {
+  it('is appended in random id order and read back in store order', () => {
+    const list = new EntryList();
+    const ids = Array.from({ length: 500 }, (_, i) => 1000 + ((i * 7919) % 500));
+    const older = entry(5, 9999);
+    list.insert(older);
+    for (const id of ids) list.insert(entry(10, id));
+    // A backdated entry and a newer second after the burst: both placed in order.
+    list.insert(entry(7, 1));
+    list.insert(entry(11, 2));
+    const walked = [...newestFirst([list], undefined)].map((e) => `${e.createdAt}:${e.id}`);
+    const burst = [...ids].sort((a, b) => a - b).map((id) => `10:${hex(id)}`);
+    assert.deepEqual(walked, [`11:${hex(2)}`, ...burst, `7:${hex(1)}`, `5:${hex(9999)}`]);
+    assert.equal(list.oldest(), older);
+    assert.equal(list.live, 503);
+  });
+});

@@ -30,10 +30,19 @@ export function storeFirst(a: WindowEntry, b: WindowEntry): boolean {
 /** Removed entries this many or fewer stay in a list until the next compaction. */
 const COMPACT_SLACK = 32;
 
+/** Store order reversed, for sorting a list's items oldest first. */
+function oldestFirst(a: WindowEntry, b: WindowEntry): number {
+  return storeFirst(a, b) ? 1 : storeFirst(b, a) ? -1 : 0;
+}
+
 /**
  * The entries under one index key, kept in reverse store order (oldest first), so the usual
- * arrival (the newest event) is an append and the newest-first walk runs from the end. A
- * backdated entry is placed by binary search (O(log n) to find, O(n) to splice: rare). Removal
+ * arrival (the newest event) is an append and the newest-first walk runs from the end. An
+ * entry of the newest second that sorts before the last one by id (many events in one second
+ * arrive in random id order) is appended too, and the tail from that second on is sorted the
+ * next time the list is read (TimSort: nearly sorted runs cost about their length), so a burst
+ * of one second never splices into a long list. A backdated entry is placed by binary search
+ * (O(log n) to find, O(n) to splice: rare). Removal
  * is lazy: the entry is marked dead and the list only counts it; once the dead outnumber the
  * live (and pass a small slack) the list is compacted in O(n), so removal is O(1) amortized and
  * a list never holds more dead than about its live entries.
@@ -44,6 +53,8 @@ export class EntryList {
   #head = 0;
   #dead = 0;
   #live = 0;
+  /** From here to the end the items may be out of id order within their seconds; -1: sorted. */
+  #unsortedFrom = -1;
 
   /** Entries alive in this list. */
   get live(): number {
@@ -54,7 +65,13 @@ export class EntryList {
     const items = this.#items;
     const last = items[items.length - 1];
     if (last === undefined || storeFirst(entry, last)) items.push(entry);
-    else items.splice(this.#positionOf(entry), 0, entry);
+    else if (entry.createdAt === last.createdAt) {
+      if (this.#unsortedFrom < 0) this.#unsortedFrom = this.#firstOfSecond(last.createdAt);
+      items.push(entry);
+    } else {
+      this.#settle();
+      items.splice(this.#positionOf(entry), 0, entry);
+    }
     this.#live++;
   }
 
@@ -63,6 +80,7 @@ export class EntryList {
     this.#live--;
     this.#dead++;
     if (this.#dead > COMPACT_SLACK && this.#dead > this.#live) {
+      this.#settle();
       this.#items = this.#items.slice(this.#head).filter((e) => e.alive);
       this.#head = 0;
       this.#dead = 0;
@@ -72,6 +90,7 @@ export class EntryList {
   /** Drops every entry. */
   clear(): void {
     this.#items = [];
+    this.#unsortedFrom = -1;
     this.#head = 0;
     this.#dead = 0;
     this.#live = 0;
@@ -79,6 +98,7 @@ export class EntryList {
 
   /** The oldest live entry (last in store order). */
   oldest(): WindowEntry | undefined {
+    this.#settle();
     const items = this.#items;
     while (this.#head < items.length && !(items[this.#head] as WindowEntry).alive) {
       this.#head++;
@@ -94,6 +114,7 @@ export class EntryList {
 
   /** The position a newest-first walk starts from: the newest entry with created_at ≤ `until`. */
   start(until: number | undefined): number {
+    this.#settle();
     const items = this.#items;
     if (until === undefined) return items.length - 1;
     let lo = this.#head;
@@ -104,6 +125,29 @@ export class EntryList {
       else hi = mid;
     }
     return lo - 1;
+  }
+
+  /** Sorts the unsorted tail, if any (see the class comment). */
+  #settle(): void {
+    const from = this.#unsortedFrom;
+    if (from < 0) return;
+    this.#unsortedFrom = -1;
+    const items = this.#items;
+    const tail = items.slice(from).sort(oldestFirst);
+    for (let i = 0; i < tail.length; i++) items[from + i] = tail[i] as WindowEntry;
+  }
+
+  /** The index of the first item created at `second` or later (items sorted up to the end). */
+  #firstOfSecond(second: number): number {
+    const items = this.#items;
+    let lo = this.#head;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((items[mid] as WindowEntry).createdAt < second) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Where `entry` goes among the live part: after every item that comes after it in store order. */
