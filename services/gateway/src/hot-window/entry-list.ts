@@ -98,13 +98,17 @@ export class EntryList {
 
   /** The oldest live entry (last in store order). */
   oldest(): WindowEntry | undefined {
-    this.#settle();
     const items = this.#items;
-    while (this.#head < items.length && !(items[this.#head] as WindowEntry).alive) {
-      this.#head++;
-      this.#dead--;
+    for (;;) {
+      while (this.#head < items.length && !(items[this.#head] as WindowEntry).alive) {
+        this.#head++;
+        this.#dead--;
+      }
+      // The unsorted tail (the newest second) matters here only once the head reaches it:
+      // eviction after every add must not sort a burst of one second each time.
+      if (this.#unsortedFrom < 0 || this.#head < this.#unsortedFrom) return items[this.#head];
+      this.#settle();
     }
-    return items[this.#head];
   }
 
   /** The entry at position `i` (see `start`), dead or alive. */
@@ -133,8 +137,10 @@ export class EntryList {
     if (from < 0) return;
     this.#unsortedFrom = -1;
     const items = this.#items;
-    const tail = items.slice(from).sort(oldestFirst);
-    for (let i = 0; i < tail.length; i++) items[from + i] = tail[i] as WindowEntry;
+    // Items before the head are all dead: they stay where they are.
+    const start = Math.max(from, this.#head);
+    const tail = items.slice(start).sort(oldestFirst);
+    for (let i = 0; i < tail.length; i++) items[start + i] = tail[i] as WindowEntry;
   }
 
   /** The index of the first item created at `second` or later (items sorted up to the end). */
