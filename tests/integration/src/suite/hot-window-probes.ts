@@ -89,18 +89,14 @@ export async function waitHot(
  * kinds). Once a gateway delivered an event live, its window holds it too: both are fed by the
  * same fanout message, synchronously, before the gateway reads its next client frame.
  */
-export interface Watchers {
+interface Watchers {
   /** Resolves once every gateway delivered each of `ids` live. */
   seen(ids: readonly string[]): Promise<void>;
   close(): void;
 }
 
 /** Opens {@link Watchers}; call before publishing. */
-export async function watchGateways(
-  relay: RelayUnderTest,
-  filter: object,
-  as: Keys[] = [],
-): Promise<Watchers> {
+async function watchGateways(relay: RelayUnderTest, filter: object, as: Keys[] = []): Promise<Watchers> {
   const clients: RawClient[] = [];
   try {
     for (const { ws } of windowGateways(relay)) {
