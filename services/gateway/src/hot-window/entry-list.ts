@@ -66,7 +66,7 @@ export class EntryList {
     const last = items[items.length - 1];
     if (last === undefined || storeFirst(entry, last)) items.push(entry);
     else if (entry.createdAt === last.createdAt) {
-      if (this.#unsortedFrom < 0) this.#unsortedFrom = this.#firstOfSecond(last.createdAt);
+      if (this.#unsortedFrom < 0) this.#unsortedFrom = this.#firstAfter(last.createdAt - 1);
       items.push(entry);
     } else {
       this.#settle();
@@ -119,16 +119,7 @@ export class EntryList {
   /** The position a newest-first walk starts from: the newest entry with created_at ≤ `until`. */
   start(until: number | undefined): number {
     this.#settle();
-    const items = this.#items;
-    if (until === undefined) return items.length - 1;
-    let lo = this.#head;
-    let hi = items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((items[mid] as WindowEntry).createdAt <= until) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo - 1;
+    return until === undefined ? this.#items.length - 1 : this.#firstAfter(until) - 1;
   }
 
   /** Sorts the unsorted tail, if any (see the class comment). */
@@ -143,14 +134,14 @@ export class EntryList {
     for (let i = 0; i < tail.length; i++) items[start + i] = tail[i] as WindowEntry;
   }
 
-  /** The index of the first item created at `second` or later (items sorted up to the end). */
-  #firstOfSecond(second: number): number {
+  /** The index of the first live-part item created after `second` (created_at are integers). */
+  #firstAfter(second: number): number {
     const items = this.#items;
     let lo = this.#head;
     let hi = items.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((items[mid] as WindowEntry).createdAt < second) lo = mid + 1;
+      if ((items[mid] as WindowEntry).createdAt <= second) lo = mid + 1;
       else hi = mid;
     }
     return lo;
