@@ -9,4 +9,5 @@ export * from './parse.js';
 export * from './search.js';
 export type * from './types.js';
 export { looseUrlKey, sameLooseUrl } from './url.js';
+export { ALL_RELAYS, VANISH_KIND, vanishTarget } from './vanish.js';
 export * from './validate.js';

@@ -18,7 +18,7 @@ export interface PreparedEvent {
   /** Distinct (letter, indexKey(value)) pairs of the single-letter tags. */
   tags: Array<{ name: string; key: string }>;
   /** Which path of `save` handles it. */
-  path: 'regular' | 'replaceable' | 'deletion';
+  path: 'regular' | 'replaceable' | 'deletion' | 'vanish';
 }
 
 const SINGLE_LETTER = /^[A-Za-z]$/;
@@ -32,6 +32,15 @@ export function addressString(kind: number, pubkey: string, d: string): string |
   if (cls === 'replaceable') return `${kind}:${pubkey}`;
   if (cls === 'addressable') return `${kind}:${pubkey}:${d}`;
   return undefined;
+}
+
+/** NIP-62 request to vanish: applied (vanish.ts), not stored as an event. */
+const VANISH_KIND = 62;
+
+function pathOf(kind: number, address: string | undefined): PreparedEvent['path'] {
+  if (kind === 5) return 'deletion';
+  if (kind === VANISH_KIND) return 'vanish';
+  return address === undefined ? 'regular' : 'replaceable';
 }
 
 /**
@@ -71,6 +80,6 @@ export function prepareEvent({ event, raw }: RawEvent): PreparedEvent | { invali
     expiresAt: expirationOf(event) ?? null,
     searchText: content.trim() === '' ? null : content,
     tags,
-    path: event.kind === 5 ? 'deletion' : address === undefined ? 'regular' : 'replaceable',
+    path: pathOf(event.kind, address),
   };
 }

@@ -7,6 +7,7 @@ import type { StoreSchema } from './schema.js';
 import { isInputError, isRetryable, sqlState } from './sqlstate.js';
 import { tombstonedIds } from './tombstones.js';
 import type { SaveOutcome } from './types.js';
+import { lockVanishRequests, saveVanish, vanishedIds } from './vanish.js';
 import { type Executor, insertEvents, lockReplaceKeys } from './write.js';
 
 /** Tunables of `save`, each a named decision. */
@@ -93,11 +94,16 @@ async function saveChunkSafely(db: Kysely<StoreSchema>, chunk: Pending[], settin
 /** One transaction: regular events in multi-row inserts, the others one by one, in order. */
 async function saveChunk(trx: Executor, chunk: readonly Pending[]): Promise<SaveOutcome[]> {
   const keys: string[] = [];
+  let appliesVanish = false;
   for (const { event, tags } of chunk) {
     if (event.path === 'replaceable' && event.replaceKey !== null) keys.push(event.replaceKey);
     if (event.path === 'deletion') keys.push(...deletedAddresses(event, tags).map((a) => a.replaceKey));
+    if (event.path === 'vanish') appliesVanish = true;
   }
+  await lockVanishRequests(trx, appliesVanish);
   await lockReplaceKeys(trx, keys);
+  // NIP-62 tombstones, read once; read again for the rest of the chunk after a request in it.
+  let vanished = await vanishedIds(trx, chunk);
   const results: SaveOutcome[] = new Array(chunk.length);
   let run: number[] = [];
   // A deletion request only affects what comes after it, so consecutive regular events are
@@ -122,11 +128,20 @@ async function saveChunk(trx: Executor, chunk: readonly Pending[]): Promise<Save
   };
   for (let j = 0; j < chunk.length; j++) {
     const { event, tags } = chunk[j] as Pending;
+    if (vanished.has(event.id)) {
+      results[j] = { status: 'vanished' };
+      continue;
+    }
     if (event.path === 'regular') {
       run.push(j);
       continue;
     }
     await flush();
+    if (event.path === 'vanish') {
+      results[j] = await saveVanish(trx, event);
+      if (results[j]?.status === 'stored') vanished = await vanishedIds(trx, chunk.slice(j + 1));
+      continue;
+    }
     results[j] =
       event.path === 'replaceable' ? await saveReplaceable(trx, event) : await saveDeletion(trx, event, tags);
   }

@@ -88,6 +88,17 @@ export interface QuarantinedEventsTable {
   quarantined_at: number;
 }
 
+/** A NIP-62 request to vanish (migration 0004): the pubkey's events up to `until` stay deleted. */
+export interface VanishRequestsTable {
+  pubkey: string;
+  until: number;
+  /** The id and JSON text of the newest request applied. */
+  request_id: string;
+  raw: string;
+  /** Seconds, when it was applied. */
+  applied_at: number;
+}
+
 /** The store's database as Kysely sees it. */
 export interface StoreSchema {
   events: EventsTable;
@@ -100,4 +111,5 @@ export interface StoreSchema {
   blocked_ips: BlockedIpsTable;
   relay_settings: RelaySettingsTable;
   quarantined_events: QuarantinedEventsTable;
+  vanish_requests: VanishRequestsTable;
 }

@@ -10,6 +10,11 @@ export type SaveOutcome =
   | { status: 'replaced-older' }
   /** A NIP-09 deletion by the author covers this event; it can never be stored again. */
   | { status: 'deleted' }
+  /**
+   * A NIP-62 request to vanish covers this event (its author's, or a gift wrap p-tagging the
+   * author, created at or before the request): it can never be stored again.
+   */
+  | { status: 'vanished' }
   /** The store cannot hold this event (e.g. an ephemeral kind); `message` says why. */
   | { status: 'invalid'; message: string };
 

@@ -53,6 +53,8 @@ export interface IngestJobEntry {
   receivedAt: number;
   authedPubkeys: string[];
   trace?: TraceCarrier;
+  /** `IngestRequest.relayUrl`, for a NIP-62 request to vanish. */
+  relayUrl?: string;
 }
 
 /**
@@ -75,6 +77,7 @@ export function toJobEntry(request: IngestRequest, ref: string): IngestJobEntry 
     authedPubkeys: [...request.authedPubkeys],
   };
   if (request.trace) entry.trace = request.trace;
+  if (request.relayUrl !== undefined) entry.relayUrl = request.relayUrl;
   return entry;
 }
 
@@ -91,7 +94,7 @@ export function decodeJobData(data: unknown): IngestJobData {
 
 function decodeEntry(value: unknown): IngestJobEntry {
   if (!isObject(value)) throw new WireFormatError('ingest job entry must be an object');
-  const { ref, raw, connectionId, receivedAt, authedPubkeys, trace } = value;
+  const { ref, raw, connectionId, receivedAt, authedPubkeys, trace, relayUrl } = value;
   if (
     typeof ref !== 'string' ||
     typeof raw !== 'string' ||
@@ -104,6 +107,7 @@ function decodeEntry(value: unknown): IngestJobEntry {
   }
   const out: IngestJobEntry = { ref, raw, connectionId, receivedAt, authedPubkeys };
   if (trace !== undefined) out.trace = checkTrace(trace, 'ingest job entry');
+  if (typeof relayUrl === 'string') out.relayUrl = relayUrl;
   return out;
 }
 
@@ -123,5 +127,6 @@ export function requestFromJobEntry(gatewayId: string, entry: IngestJobEntry): I
     authedPubkeys: entry.authedPubkeys,
   };
   if (entry.trace) request.trace = entry.trace;
+  if (entry.relayUrl !== undefined) request.relayUrl = entry.relayUrl;
   return request;
 }

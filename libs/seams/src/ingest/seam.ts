@@ -19,6 +19,12 @@ export interface IngestRequest {
    * subscriber may then see it twice, only after such a failure).
    */
   replay?: true;
+  /**
+   * The URL the client knows this relay by (RELAY_URL, else the URL it connected to), sent
+   * only with a NIP-62 request to vanish: ingest applies one only when its `relay` tag names
+   * this URL or ALL_RELAYS.
+   */
+  relayUrl?: string;
 }
 
 /** The answer to one EVENT: the fields of the NIP-01 OK message. */

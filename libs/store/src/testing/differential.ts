@@ -10,14 +10,14 @@ import { StoreModel } from './model.js';
 
 const NOW = 2_000_000_000;
 const PUBKEYS = [1, 2, 3, 4].map((n) => hex(n, 'f'));
-const KINDS = [1, 1, 1, 7, 0, 3, 10002, 30023, 30023, 5, 1111];
+const KINDS = [1, 1, 1, 7, 0, 3, 10002, 30023, 30023, 5, 1111, 1059];
 const WORDS = ['a', 'b', 'c', 'nostr'];
 const DS = ['', 'x', 'y'];
 
 /**
  * Events from few pubkeys, kinds and tag values with many created_at ties: replaceable and
  * addressable versions, deletions by `e` and `a` (some of others' events, some of events that
- * arrive later), expirations around NOW.
+ * arrive later), expirations around NOW, gift wraps and a few NIP-62 requests to vanish.
  */
 function dataset(seed: number, size: number): NostrEvent[] {
   const rand = seededRandom(seed);
@@ -25,7 +25,8 @@ function dataset(seed: number, size: number): NostrEvent[] {
   const eventIds = Array.from({ length: size }, (_, i) => hex(Math.floor(rand() * 0xfffff) * 4096 + i));
   return eventIds.map((id) => {
     const pubkey = pick(PUBKEYS);
-    const kind = pick(KINDS);
+    // NIP-62 requests are rare: each one empties a quarter of the pubkeys' history.
+    const kind = rand() < 0.01 ? 62 : pick(KINDS);
     const tags: string[][] = [];
     const n = Math.floor(rand() * 4);
     for (let j = 0; j < n; j++) {
@@ -41,6 +42,7 @@ function dataset(seed: number, size: number): NostrEvent[] {
       else tags.push(['d', pick(DS)]);
     }
     if (kind === 30023 && rand() < 0.8) tags.push(['d', pick(DS)]);
+    if (kind === 1059) tags.push(['p', pick(PUBKEYS)]);
     return {
       id,
       pubkey,

@@ -20,11 +20,15 @@ export class StoreModel {
   readonly events = new Map<string, NostrEvent>();
   readonly #deletedIds = new Set<string>();
   readonly #deletedAddresses = new Map<string, number>();
+  /** NIP-62: pubkey → the newest request's created_at, and that request's id. */
+  readonly #vanished = new Map<string, { until: number; id: string }>();
 
   /** Applies one event; returns the status the store must answer. */
   save(e: NostrEvent): string {
     const cls = kindClass(e.kind);
     if (cls === 'ephemeral') return 'invalid';
+    if (e.kind === 62) return this.#applyVanish(e);
+    if (this.#vanishes(e)) return 'vanished';
     if (this.events.has(e.id)) return 'duplicate';
     if (e.kind === 5) {
       this.events.set(e.id, e);
@@ -44,6 +48,23 @@ export class StoreModel {
       this.events.delete(current.id);
     }
     this.events.set(e.id, e);
+    return 'stored';
+  }
+
+  /** Whether a request to vanish covers `e`: its author's, or a gift wrap p-tagging its pubkey. */
+  #vanishes(e: NostrEvent): boolean {
+    const keys = [e.pubkey];
+    if (e.kind === 1059) for (const [name, value] of e.tags) if (name === 'p' && value) keys.push(value);
+    return keys.some((k) => (this.#vanished.get(k)?.until ?? -Infinity) >= e.created_at);
+  }
+
+  /** NIP-62: the request is not stored; it deletes and refuses what it covers. */
+  #applyVanish(req: NostrEvent): string {
+    const current = this.#vanished.get(req.pubkey);
+    if (current?.id === req.id) return 'duplicate';
+    if (current !== undefined && current.until >= req.created_at) return 'vanished';
+    this.#vanished.set(req.pubkey, { until: req.created_at, id: req.id });
+    for (const x of [...this.events.values()]) if (this.#vanishes(x)) this.events.delete(x.id);
     return 'stored';
   }
 

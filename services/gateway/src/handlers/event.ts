@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import { hasValidId, okFrame, type RawEvent } from '@nrelay/protocol';
+import { hasValidId, okFrame, type RawEvent, VANISH_KIND } from '@nrelay/protocol';
+import type { IngestRequest } from '@nrelay/seams/ingest';
 import type { Connection } from '../connection.js';
 import type { GatewayContext } from '../context.js';
 import { corkUntilNextTick } from '../cork.js';
@@ -96,18 +97,19 @@ async function submit(
   ctx.pending.start();
   conn.pendingSubmits++;
   let frame: string;
+  const request: IngestRequest = {
+    v: 1,
+    event: raw,
+    receivedAt,
+    gatewayId: ctx.gatewayId,
+    connectionId: conn.id,
+    authedPubkeys: [...conn.authedPubkeys],
+  };
+  // Ingest applies a request to vanish only when its relay tag names the URL the client knows us by.
+  const relayUrl = ctx.config.RELAY_URL || conn.connectUrl;
+  if (raw.event.kind === VANISH_KIND && relayUrl) request.relayUrl = relayUrl;
   try {
-    const result = await ctx.ingest.submit(
-      {
-        v: 1,
-        event: raw,
-        receivedAt,
-        gatewayId: ctx.gatewayId,
-        connectionId: conn.id,
-        authedPubkeys: [...conn.authedPubkeys],
-      },
-      AWAIT_EVERY_OK,
-    );
+    const result = await ctx.ingest.submit(request, AWAIT_EVERY_OK);
     frame = okFrame(raw.event.id, result.ok, result.reason);
   } catch (err) {
     conn.logger.error({ err, eventId: raw.event.id, kind: raw.event.kind }, 'ingest submit failed');

@@ -7,9 +7,13 @@ export const DIFF_NOW = 1_800_000_000;
 /** Kind 4 (NIP-04 DMs) is privileged in the differential test. */
 export const PRIVILEGED_KINDS = [4];
 const PUBKEYS = [1, 2, 3, 4].map((n) => hex(n, 'f'));
-/** Kinds drawn with these weights: notes, replaceables, an addressable, deletions, DMs, ephemeral. */
-const KINDS = [1, 1, 1, 1, 1, 7, 0, 0, 10002, 30023, 30023, 30023, 5, 5, 4, 4, 20001];
-const FILTER_KINDS = [1, 7, 0, 10002, 30023, 5, 4];
+/**
+ * Kinds drawn with these weights: notes, replaceables, an addressable, deletions, DMs, gift
+ * wraps, ephemeral; NIP-62 requests to vanish are drawn apart, rarely (each empties an author).
+ */
+const KINDS = [1, 1, 1, 1, 1, 7, 0, 0, 10002, 30023, 30023, 30023, 5, 5, 4, 4, 1059, 20001];
+const FILTER_KINDS = [1, 7, 0, 10002, 30023, 5, 4, 1059];
+const VANISH_RATE = 0.006;
 const WORDS = ['a', 'b', 'c', 'nostr'];
 const DS = ['', 'x', 'y'];
 
@@ -51,7 +55,8 @@ function tagsOf(rand: Random, kind: number, pubkey: string, ids: readonly string
     else if (r < 0.75) tags.push(['t', pick(rand, WORDS)]);
     else tags.push(['expiration', String(DIFF_NOW + Math.floor(rand() * 24) - 12)]);
   }
-  if (kind === 4) tags.push(['p', pick(rand, PUBKEYS)]);
+  if (kind === 4 || kind === 1059) tags.push(['p', pick(rand, PUBKEYS)]);
+  if (kind === 62) tags.push(['relay', 'ALL_RELAYS']);
   if (kind === 30023 && rand() < 0.85) tags.push(['d', pick(rand, DS)]);
   return tags;
 }
@@ -60,7 +65,8 @@ function tagsOf(rand: Random, kind: number, pubkey: string, ids: readonly string
  * A seeded stream of `size` events as clients would send them: few authors and tag values,
  * a clock that ticks by 0 or 1 (many created_at ties), backdated events (up to a minute back),
  * replaceable and addressable versions, NIP-09 requests by `e` (of earlier events, of others'
- * events, of ids that arrive later) and by `a`, kind-4 DMs with a `p` tag, expirations around
+ * events, of ids that arrive later) and by `a`, kind-4 DMs and gift wraps with a `p` tag, a few
+ * NIP-62 requests to vanish (some backdated), expirations around
  * DIFF_NOW, ephemeral events and re-sent duplicates. Content lengths vary, so costs do.
  */
 export function eventStream(seed: number, size: number): RawEvent[] {
@@ -75,7 +81,7 @@ export function eventStream(seed: number, size: number): RawEvent[] {
     }
     clock += rand() < 0.5 ? 0 : 1;
     const pubkey = pick(rand, PUBKEYS);
-    const kind = pick(rand, KINDS);
+    const kind = rand() < VANISH_RATE ? 62 : pick(rand, KINDS);
     const event: NostrEvent = {
       // Ids are unique per event, as real (hashed) ids are; requests name a few ids ahead.
       id: ids[i] as string,

@@ -98,3 +98,41 @@ export class RecentDeletions {
     }
   }
 }
+
+/** How long `RecentVanishes` remembers a request to vanish, and how many it remembers at most. */
+const RECENT_VANISH_MS = 10 * 60_000;
+const RECENT_VANISH_MAX = 4096;
+
+/**
+ * The NIP-62 requests to vanish fed in the last minutes (pubkey → the request's created_at),
+ * noted even while the window is cold and kept across `markCold`: an event the store stored
+ * just before a request committed can be published after it (another ingest worker), and the
+ * window must then refuse it as the store's deletes removed it. Older arrivals cannot happen
+ * (the store holds the request's table lock against every write in flight, libs/store
+ * vanish.ts), so a few minutes and a bounded count suffice.
+ */
+export class RecentVanishes {
+  /** Insertion order is time order: the oldest are at the front. */
+  readonly #by = new Map<string, { until: number; at: number }>();
+
+  note(pubkey: string, until: number, nowMs: number): void {
+    const known = this.#by.get(pubkey);
+    this.#by.delete(pubkey);
+    this.#by.set(pubkey, { until: Math.max(until, known?.until ?? until), at: nowMs });
+    for (const [key, entry] of this.#by) {
+      if (this.#by.size <= RECENT_VANISH_MAX && nowMs - entry.at <= RECENT_VANISH_MS) break;
+      this.#by.delete(key);
+    }
+  }
+
+  /** True when a noted request covers an event of `pubkey` created at `createdAt`. */
+  covers(pubkey: string, createdAt: number, nowMs: number): boolean {
+    const entry = this.#by.get(pubkey);
+    return entry !== undefined && nowMs - entry.at <= RECENT_VANISH_MS && entry.until >= createdAt;
+  }
+
+  /** Whether any request is noted: the common case (none) costs one size check per event. */
+  get empty(): boolean {
+    return this.#by.size === 0;
+  }
+}

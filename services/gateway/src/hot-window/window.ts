@@ -32,8 +32,13 @@
 import { type Filter, kindClass, type NostrEvent, type RawEvent, replaceableKey } from '@nrelay/protocol';
 import { type AnswerScope, answerFilter, type WindowViewer } from './answer.js';
 import { deletedAddresses, deletedIds, makeEntry, WindowContents } from './contents.js';
-import type { WindowEntry } from './entry-list.js';
-import { RecentDeletions } from './tombstones.js';
+import { newestFirst, type WindowEntry } from './entry-list.js';
+import { RecentDeletions, RecentVanishes } from './tombstones.js';
+
+/** NIP-62 request to vanish: applied by the store, never stored (libs/store vanish.ts). */
+const VANISH_KIND = 62;
+/** NIP-59 gift wrap: vanished with the pubkey it p-tags. */
+const GIFT_WRAP_KIND = 1059;
 
 /** How a hot window is bounded and which query rules it answers by. */
 export interface HotWindowOptions {
@@ -52,10 +57,12 @@ export type HotWindowState = 'cold' | 'hot';
 /**
  * What `add` did with an event: `kept`, or why not: the window is `cold`; the kind is
  * `ephemeral`; a `duplicate`; `deleted` or `replaced-older` (the store would refuse it too);
- * `below-floor` (older than what the window holds; a deletion request's effects still applied).
+ * `below-floor` (older than what the window holds; a deletion request's effects still applied);
+ * `vanish`: a NIP-62 request, applied and not kept (the store does not keep it either).
  */
 export type AddOutcome =
   | 'kept'
+  | 'vanish'
   | 'cold'
   | 'ephemeral'
   | 'duplicate'
@@ -81,6 +88,7 @@ export class HotWindow {
   readonly #privileged: ReadonlySet<number>;
   readonly #contents = new WindowContents();
   readonly #recentDeletions = new RecentDeletions();
+  readonly #recentVanishes = new RecentVanishes();
   #state: HotWindowState = 'cold';
   #coldReason = 'not warmed yet';
   #floor = Number.POSITIVE_INFINITY;
@@ -168,11 +176,18 @@ export class HotWindow {
    * `replaced-older` means the window no longer agrees with the store: the caller marks it cold.
    */
   add(event: NostrEvent, raw: string): AddOutcome {
+    const nowMs = Date.now();
+    // Noted even when cold: an event stored before the request may still be on its way.
+    if (event.kind === VANISH_KIND) this.#recentVanishes.note(event.pubkey, event.created_at, nowMs);
     if (this.#state === 'cold') return 'cold';
+    if (event.kind === VANISH_KIND) {
+      this.#applyVanish(event);
+      return 'vanish';
+    }
     if (kindClass(event.kind) === 'ephemeral') return 'ephemeral';
     const contents = this.#contents;
     if (contents.byId.has(event.id)) return 'duplicate';
-    const nowMs = Date.now();
+    if (!this.#recentVanishes.empty && this.#vanished(event, nowMs)) return 'deleted';
     if (event.kind === 5) this.#applyDeletion(event, nowMs);
     else {
       if (
@@ -235,6 +250,34 @@ export class HotWindow {
       const target = contents.byReplaceKey.get(key);
       if (target !== undefined && target.createdAt <= del.created_at) contents.remove(target);
     }
+  }
+
+  /** Whether a recent request to vanish covers `event`: its author's, or a gift wrap to that pubkey. */
+  #vanished(event: NostrEvent, nowMs: number): boolean {
+    const recent = this.#recentVanishes;
+    if (recent.covers(event.pubkey, event.created_at, nowMs)) return true;
+    if (event.kind !== GIFT_WRAP_KIND) return false;
+    return event.tags.some(
+      (t) => t[0] === 'p' && t[1] !== undefined && recent.covers(t[1], event.created_at, nowMs),
+    );
+  }
+
+  /**
+   * NIP-62 as vanish.ts applies it: the pubkey's events up to the request's created_at (kind 5
+   * included) and the gift wraps p-tagging it up to the same time leave the window.
+   */
+  #applyVanish(request: NostrEvent): void {
+    const contents = this.#contents;
+    const until = request.created_at;
+    const gone: WindowEntry[] = [];
+    const own = contents.byAuthor.get(request.pubkey);
+    if (own !== undefined) for (const entry of newestFirst([own], until)) gone.push(entry);
+    const wraps = contents.byTag.get('p')?.get(request.pubkey);
+    if (wraps !== undefined) {
+      for (const entry of newestFirst([wraps], until))
+        if (entry.event.kind === GIFT_WRAP_KIND) gone.push(entry);
+    }
+    for (const entry of gone) contents.remove(entry);
   }
 
   /** Evicts whole created_at groups, oldest first, until the budget holds; raises the floor. */

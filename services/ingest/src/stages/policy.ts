@@ -1,5 +1,5 @@
 import type { NostrEvent } from '@nrelay/protocol';
-import { expirationOf, powDifficulty } from '@nrelay/protocol';
+import { expirationOf, powDifficulty, VANISH_KIND, vanishTarget } from '@nrelay/protocol';
 import { firstRejection, type HookLogger, type MaybePromise } from '@nrelay/runtime';
 import type { IngestRequest } from '@nrelay/seams/ingest';
 import type { IngestHooks, IngestPolicy, StageVerdict } from '../types.js';
@@ -8,8 +8,8 @@ import type { IngestHooks, IngestPolicy, StageVerdict } from '../types.js';
 const AUTH_KIND = 22242;
 
 /**
- * Policy stage: NIP-22 created_at bounds, NIP-13 proof of work, NIP-40 expiry on arrival, AUTH
- * events refused, then the `rejectEvent` hooks in order (reasons prefixed; a promise only when a
+ * Policy stage: NIP-22 created_at bounds, NIP-13 proof of work, a NIP-62 request to vanish
+ * naming another relay (or none) refused, NIP-40 expiry on arrival, AUTH events refused, then the `rejectEvent` hooks in order (reasons prefixed; a promise only when a
  * hook returned one). `now` is in seconds. With `logger`, a throwing hook refuses with `error:`.
  */
 export function policyStage(
@@ -39,6 +39,14 @@ export function policyStage(
     const bits = powDifficulty(event.id);
     if (bits < policy.minPowDifficulty) {
       return { ok: false, reason: `pow: difficulty ${bits} is less than ${policy.minPowDifficulty}` };
+    }
+  }
+  if (event.kind === VANISH_KIND) {
+    const target = vanishTarget(event, request.relayUrl);
+    if (target === 'none')
+      return { ok: false, reason: 'invalid: a request to vanish needs a relay tag (NIP-62)' };
+    if (target === 'other') {
+      return { ok: false, reason: 'invalid: this request to vanish names neither this relay nor ALL_RELAYS' };
     }
   }
   const expiration = expirationOf(event);

@@ -17,6 +17,8 @@ export function replyFor(outcome: SaveOutcome): IngestResult {
       return { ok: true, reason: 'duplicate: a newer version of this event is already stored' };
     case 'deleted':
       return { ok: false, reason: 'blocked: this event was deleted by its author' };
+    case 'vanished':
+      return { ok: false, reason: 'blocked: a request to vanish (NIP-62) covers this event' };
     default:
       return {
         ok: false,
