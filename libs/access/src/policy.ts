@@ -4,7 +4,7 @@
  * table in docs/access-control.md is unit-tested cell by cell. A decision is `undefined`
  * (allowed) or a NIP-01 prefixed reason: `auth-required:`, `restricted:` or `blocked:`.
  */
-import type { Filter, NostrEvent } from '@nrelay/protocol';
+import { type Filter, type NostrEvent, VANISH_KIND } from '@nrelay/protocol';
 import type { AccessLevel, AccessState } from './state.js';
 
 /** The ACCESS_MODE setting. */
@@ -107,13 +107,17 @@ export function canRead(policy: AccessPolicy, conn: AccessViewer): string | unde
 }
 
 /**
- * May this connection publish this event? Everywhere: a banned event, a banned author, a kind
- * outside the kind allowlist (admins excepted) and a connection authenticated only as banned
- * pubkeys are blocked. Then `auth-write`/`auth-all` need an authenticated connection, and
+ * May this connection publish this event? A NIP-62 request to vanish always may (its author
+ * must be able to vanish whatever their status). Everywhere else: a banned event, a banned
+ * author, a kind outside the kind allowlist (admins excepted) and a connection authenticated
+ * only as banned pubkeys are blocked. Then `auth-write`/`auth-all` need an authenticated connection, and
  * `allowlist`/`follows` need the event's AUTHOR to have level `write` or `admin` (the signature
  * proves authorship, so who delivers it does not matter).
  */
 export function canWrite(policy: AccessPolicy, event: NostrEvent, conn: AccessViewer): string | undefined {
+  // NIP-62: relays that restrict who may post MUST still honour a request to vanish, whatever
+  // the author's status; its signature proves it is the author's own.
+  if (event.kind === VANISH_KIND) return undefined;
   const state = policy.state;
   if (state.isEventBanned(event.id)) return REASONS.bannedEvent;
   const author = effectiveLevel(policy, event.pubkey);

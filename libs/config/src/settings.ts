@@ -628,7 +628,7 @@ export const SETTINGS = [
 ] as const satisfies readonly SettingSpec[];
 
 /** NIPs the relay serves in full, in every mode (NIP-11 `supported_nips`). */
-export const SUPPORTED_NIPS: readonly number[] = [1, 2, 9, 11, 13, 40, 42, 45, 50, 70];
+export const SUPPORTED_NIPS: readonly number[] = [1, 2, 9, 11, 13, 40, 42, 45, 50, 62, 70];
 
 /** NIP-11 `software`. */
 export const SOFTWARE_URL = 'https://github.com/nrelay/nrelay';

@@ -15,9 +15,10 @@ import { replaceableTests } from './replaceable.js';
 import { requestLimitTests } from './request-limits.js';
 import { subscriptionTests } from './subscriptions.js';
 import { tunedLimitTests } from './tuned-limits.js';
+import { vanishTests } from './vanish.js';
 
 /**
- * The black-box relay suite: NIP-01 plus NIPs 9, 11, 13, 40, 42, 45 and 50 as a client sees
+ * The black-box relay suite: NIP-01 plus NIPs 9, 11, 13, 40, 42, 45, 50 and 62 as a client sees
  * them. `start` brings up a relay with empty storage (standalone or cluster); tests that need
  * no special settings share one relay and use their own keys.
  */
@@ -30,6 +31,7 @@ export function relaySuite(name: string, start: StartRelay): void {
       filterTests(ctx);
       replaceableTests(ctx);
       deletionTests(ctx);
+      vanishTests(ctx);
       countSearchTests(ctx);
       nip11Tests(ctx);
       authTests(ctx);
