@@ -11,6 +11,7 @@ export {
   accessSettingsOf,
   privilegedKindsOf,
 } from './access-settings.js';
+export { type AnnounceTarget, announceStoredEvents } from './announce-writes.js';
 export {
   type CidrList,
   formatIpv4,

@@ -22,4 +22,5 @@ export {
   pluginSpecifier,
 } from './plugins.js';
 export { assertPortFree } from './ports.js';
+export { Progress, type ProgressSink } from './progress.js';
 export { type RunningService, runService, type ServiceDefinition, StartupError } from './service.js';

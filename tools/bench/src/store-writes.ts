@@ -1,15 +1,11 @@
-import { aclChannel, createRedisAccessChangeBus } from '@nrelay/access';
+import { type AnnounceTarget, aclChannel, announceStoredEvents } from '@nrelay/access';
 import { sleep } from './client.js';
 import type { ProgressSink } from './progress.js';
 import { metricsUrlOf, readHotWindow } from './relay-memory.js';
 
 /** Where a cluster's announcements go: its Redis and key prefix (REDIS_URL, REDIS_PREFIX). */
-export interface Announce {
-  redisUrl: string;
-  prefix: string;
-}
+export type Announce = AnnounceTarget;
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const WARM_TIMEOUT_MS = 600_000;
 
 /**
@@ -30,17 +26,7 @@ export async function announceStoreWrite(
     const reading = await readHotWindow(url);
     if (reading !== undefined) before.set(url, reading.warmups);
   }
-  const bus = createRedisAccessChangeBus({
-    redisUrl: announce.redisUrl,
-    channel: aclChannel(announce.prefix),
-    logger: silent,
-  });
-  try {
-    await bus.ready();
-    await bus.publish({ v: 1, what: 'events' });
-  } finally {
-    await bus.close();
-  }
+  await announceStoredEvents(announce);
   progress.start('waiting for the gateways’ hot windows to re-warm', before.size);
   const started = performance.now();
   const pending = new Set(before.keys());

@@ -1,0 +1,106 @@
+import { ConfigError, loadConfig } from '@nrelay/config';
+import { Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+import { runExport } from './export.js';
+import { runImport } from './import.js';
+import { CliError } from './relay-store.js';
+import { formatSummary } from './summary.js';
+
+// `nrelay <command>`: the operator's command line. The only file of the CLI that reads the
+// environment: the same settings as the relay (DATABASE_URL, else DATA_DIR; REDIS_URL...).
+
+/** Exit status of a run stopped by SIGINT/SIGTERM (128 + SIGINT). */
+const EXIT_INTERRUPTED = 130;
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+/** Aborts on the first SIGINT/SIGTERM; a second one says the current batch is still finishing. */
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: string) => {
+    if (controller.signal.aborted) {
+      process.stderr.write(
+        `${name}: still finishing the events already handed over (each batch commits whole)\n`,
+      );
+      return;
+    }
+    process.stderr.write(`${name}: stopping after the events already read\n`);
+    controller.abort(new Error(`stopped by ${name}`));
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  return controller.signal;
+}
+
+const logger = pino(
+  { name: 'nrelay', level: process.env.LOG_LEVEL === 'debug' ? 'debug' : 'warn' },
+  pino.destination(2),
+);
+const config = () => loadConfig(process.env);
+const program = new Command('nrelay')
+  .description('Operate an nrelay store: export, import (sync and mirror: see --help of each command)')
+  .showHelpAfterError();
+
+program
+  .command('export')
+  .description('write the stored events as JSONL (one event per line, exactly as stored), newest first')
+  .option('--filter <json>', 'a NIP-01 filter, e.g. \'{"kinds":[0,3]}\'')
+  .option('--since <seconds>', 'only events created at or after this time', integer)
+  .option('--until <seconds>', 'only events created at or before this time', integer)
+  .option('--out <file>', 'output file; .gz or .zst compresses; stdout when absent')
+  .action(async (opts: { filter?: string; since?: number; until?: number; out?: string }) => {
+    const signal = stopSignal();
+    const written = await runExport(config(), { ...opts, signal });
+    process.stderr.write(`exported ${written} events${opts.out ? ` to ${opts.out}` : ''}\n`);
+  });
+
+program
+  .command('import')
+  .description(
+    'store the events of a JSONL file (.gz/.zst by name, - for stdin) through the relay’s ingest rules',
+  )
+  .argument('<file>', 'JSONL file, or - for stdin')
+  .option('--publish', 'publish stored events to live subscribers (needs REDIS_URL: a cluster)', false)
+  .option('--json', 'print the summary as JSON on stdout', false)
+  .option('--window <events>', 'events in flight at once', integer, 4096)
+  .option('--max-line-bytes <bytes>', 'longest line accepted (default: MAX_MESSAGE_BYTES)', integer)
+  .action(
+    async (
+      file: string,
+      opts: { publish: boolean; json: boolean; window: number; maxLineBytes?: number },
+    ) => {
+      const settings = config();
+      const signal = stopSignal();
+      const summary = await runImport(settings, logger, {
+        file,
+        publish: opts.publish,
+        window: Math.max(1, opts.window),
+        maxLineBytes: opts.maxLineBytes ?? settings.MAX_MESSAGE_BYTES,
+        signal,
+        report: (message) => process.stderr.write(`${message}\n`),
+      });
+      process.stderr.write(formatSummary(`import ${file}`, summary));
+      if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      if (summary.failed > 0) process.exitCode = 1;
+      else if (summary.interrupted) process.exitCode = EXIT_INTERRUPTED;
+    },
+  );
+
+// A reader that went away (`nrelay export | head`) ends the export quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const plain = err instanceof ConfigError || err instanceof CliError;
+  process.stderr.write(`nrelay: ${plain ? err.message : String(err instanceof Error ? err.stack : err)}\n`);
+  process.exitCode = err instanceof ConfigError ? 2 : 1;
+}
+// Open handles (a Redis reconnect timer, a PGlite worker) must not keep a finished command alive.
+process.exit(process.exitCode ?? 0);
