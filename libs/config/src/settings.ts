@@ -129,6 +129,42 @@ export const SETTINGS = [
     description: 'Filters per REQ or COUNT.',
   },
   {
+    env: 'NEG_ENABLED',
+    type: 'bool',
+    default: true,
+    description:
+      'NIP-77 negentropy sync (NEG-OPEN / NEG-MSG / NEG-CLOSE); false answers NEG-OPEN with NEG-ERR and drops 77 from NIP-11.',
+  },
+  {
+    env: 'NEG_MAX_RECORDS',
+    type: 'int',
+    default: 1000000,
+    min: 1,
+    max: 16777216,
+    nip11: 'nrelay_negentropy_max_records',
+    description:
+      'Most events one NIP-77 session covers, and all open sessions of a connection together (not capped by MAX_LIMIT); more: NEG-ERR `blocked: too many query results`.',
+  },
+  {
+    env: 'NEG_IDLE_TIMEOUT_MS',
+    type: 'int',
+    default: 60000,
+    min: 100,
+    nip11: 'nrelay_negentropy_idle_timeout_ms',
+    description:
+      'A NIP-77 session without a message for this long is dropped with NEG-ERR `closed: idle timeout`; sessions count against MAX_SUBSCRIPTIONS.',
+  },
+  {
+    env: 'NEG_FRAME_BYTES',
+    type: 'int',
+    default: 60000,
+    min: 4096,
+    max: 1048576,
+    nip11: 'nrelay_negentropy_frame_bytes',
+    description:
+      'Largest negentropy message the relay sends, in bytes before hex (twice that in the NEG-MSG frame); the rest waits for the next round.',
+  },
+  {
     env: 'MAX_LIMIT',
     type: 'int',
     default: 5000,

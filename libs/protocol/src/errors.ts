@@ -22,13 +22,15 @@ export type ErrorCode =
   | 'E_CONTENT_TOO_LONG'
   | 'E_FRAME_TOO_LARGE'
   | 'E_BAD_ID'
-  | 'E_BAD_SIG';
+  | 'E_BAD_SIG'
+  | 'E_NEG_MESSAGE';
 
 /** One-line description of every error code, in the order the docs list them. */
 export const ERROR_CODES: Readonly<Record<ErrorCode, string>> = {
   E_JSON: 'The frame is not valid JSON.',
   E_NOT_ARRAY: 'The frame is valid JSON but not a non-empty array.',
-  E_UNKNOWN_VERB: 'The first element is not one of EVENT, REQ, COUNT, CLOSE, AUTH.',
+  E_UNKNOWN_VERB:
+    'The first element is not one of EVENT, REQ, COUNT, CLOSE, AUTH, NEG-OPEN, NEG-MSG, NEG-CLOSE.',
   E_ARITY: 'Wrong number of elements for the verb (EVENT/AUTH/CLOSE: 2; REQ/COUNT: 3 or more).',
   E_SUBID: 'The subscription id is not a string, is empty, or is longer than the limit (max 64).',
   E_FILTER: 'A filter is not an object, has an unknown key, or a field of the wrong type.',
@@ -46,6 +48,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, string>> = {
   E_FRAME_TOO_LARGE: 'The frame is larger than the relay accepts; it was not parsed.',
   E_BAD_ID: 'The event id is not the sha256 of its canonical serialization.',
   E_BAD_SIG: 'The Schnorr signature does not verify against the id and pubkey.',
+  E_NEG_MESSAGE:
+    'A NIP-77 message is not even-length hex, or is not a negentropy V1 message (NEG-OPEN, NEG-MSG → NEG-ERR).',
 };
 
 /**

@@ -5,6 +5,8 @@ export * from './filter.js';
 export * from './frames.js';
 export * from './kinds.js';
 export * from './limits.js';
+export { negErrFrame, negMsgFrame } from './neg-messages.js';
+export * from './negentropy/index.js';
 export * from './parse.js';
 export * from './search.js';
 export type * from './types.js';

@@ -5,6 +5,7 @@
 import { invalid, isProtocolError, type ProtocolError } from './errors.js';
 import { DEFAULT_PARSE_LIMITS, MAX_SUBID_LENGTH, type ParseLimits } from './limits.js';
 import { countObjectMembers } from './members.js';
+import { parseNegMessage } from './neg-messages.js';
 import { checkSearch } from './search.js';
 import type { ClientMessage, ClientReq, ClientVerb, RawEvent } from './types.js';
 import { clip, isHex64, validateEvent, validateFilter } from './validate.js';
@@ -41,6 +42,10 @@ export function parseClientMessage(frame: string, limits: ParseLimits = DEFAULT_
       return parseFilterMessage(verb, data, limits);
     case 'CLOSE':
       return parseClose(data, limits);
+    case 'NEG-OPEN':
+    case 'NEG-MSG':
+    case 'NEG-CLOSE':
+      return parseNeg(verb, data, limits);
     default:
       return fail(
         invalid(
@@ -113,6 +118,18 @@ function parseClose(data: unknown[], limits: ParseLimits): ParseResult {
   }
   if (subIdError !== undefined) return fail(subIdError, 'CLOSE');
   return { ok: true, message: ['CLOSE', subId as string] };
+}
+
+/** NIP-77 verbs: the session id is checked as a subscription id, the rest in neg-messages.ts. */
+function parseNeg(
+  verb: 'NEG-OPEN' | 'NEG-MSG' | 'NEG-CLOSE',
+  data: unknown[],
+  limits: ParseLimits,
+): ParseResult {
+  const subIdError = checkSubId(data[1], limits);
+  if (subIdError !== undefined) return fail(subIdError, verb);
+  const parsed = parseNegMessage(verb, data, data[1] as string);
+  return isProtocolError(parsed) ? fail(parsed, verb, data[1] as string) : { ok: true, message: parsed };
 }
 
 function checkSubId(subId: unknown, limits: ParseLimits): ProtocolError | undefined {

@@ -41,8 +41,22 @@ export type ClientReq = ['REQ', string, ...Filter[]];
 export type ClientCount = ['COUNT', string, ...Filter[]];
 export type ClientClose = ['CLOSE', string];
 export type ClientAuth = ['AUTH', RawEvent];
+/** NIP-77: open (or replace) a negentropy session: sub id, one filter, the first message in hex. */
+export type ClientNegOpen = ['NEG-OPEN', string, Filter, string];
+/** NIP-77: the next negentropy message of an open session, in hex. */
+export type ClientNegMsg = ['NEG-MSG', string, string];
+/** NIP-77: end a negentropy session. */
+export type ClientNegClose = ['NEG-CLOSE', string];
 /** Any message a client may send, after parsing and validation. */
-export type ClientMessage = ClientEvent | ClientReq | ClientCount | ClientClose | ClientAuth;
+export type ClientMessage =
+  | ClientEvent
+  | ClientReq
+  | ClientCount
+  | ClientClose
+  | ClientAuth
+  | ClientNegOpen
+  | ClientNegMsg
+  | ClientNegClose;
 export type ClientVerb = ClientMessage[0];
 
 // ---- relay → client ----

@@ -57,6 +57,8 @@ export class Connection implements ConnectionInfo, HookLogger, SubscriptionOwner
   connectUrl: string | undefined = undefined;
   /** COUNTs of this connection not answered yet; they count against MAX_SUBSCRIPTIONS. */
   pendingCounts = 0;
+  /** Open NIP-77 sessions (kept by neg-sessions.ts); they count against MAX_SUBSCRIPTIONS. */
+  negSessions = 0;
   private bufferedLiveBytes = 0;
   private nonce: string | undefined;
   private pubkeys: Set<string> | undefined;
@@ -104,11 +106,11 @@ export class Connection implements ConnectionInfo, HookLogger, SubscriptionOwner
   }
 
   /**
-   * Subscription ids in use: open subscriptions plus COUNTs in flight (NIP-45), which share
-   * MAX_SUBSCRIPTIONS. Builds nothing.
+   * Subscription ids in use: open subscriptions plus COUNTs in flight (NIP-45) and NIP-77
+   * sessions, which share MAX_SUBSCRIPTIONS. Builds nothing.
    */
   get idsInUse(): number {
-    return (this.subs?.size ?? 0) + this.pendingCounts;
+    return (this.subs?.size ?? 0) + this.pendingCounts + this.negSessions;
   }
 
   /** Open subscriptions by id (the map is created by the first REQ that asks for it). */

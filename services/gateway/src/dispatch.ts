@@ -15,6 +15,7 @@ import { handleAuth } from './handlers/auth.js';
 import { dropSubscription, handleClose } from './handlers/close.js';
 import { handleCount } from './handlers/count.js';
 import { handleEvent } from './handlers/event.js';
+import { answerNegParseError, handleNegClose, handleNegMsg, handleNegOpen } from './handlers/neg.js';
 import { handleReq } from './handlers/req.js';
 import { traceClientMessage } from './telemetry.js';
 
@@ -23,12 +24,15 @@ export type Dispatcher = (conn: Connection, data: Buffer, isBinary: boolean) => 
 
 /**
  * Answers a frame that could not be parsed in NIP-01 form: `OK false` when an event id is
- * known, `CLOSED` when a subscription id is, else `NOTICE`. A malformed REQ also ends an open
- * subscription with that id, so the client's view (CLOSED) and ours agree.
+ * known, `CLOSED` when a subscription id is (`NEG-ERR` for a NIP-77 verb), else `NOTICE`. A
+ * malformed REQ (NEG-*) also ends an open subscription (session) with that id, so the client's
+ * view and ours agree.
  */
 export function answerParseError(ctx: GatewayContext, conn: Connection, error: ProtocolError): void {
   if (error.eventId !== undefined) {
     conn.send('OK', okFrame(error.eventId, false, error.reason));
+  } else if (error.subId !== undefined && error.verb?.startsWith('NEG-')) {
+    answerNegParseError(conn, error.subId, error.reason);
   } else if (error.subId !== undefined) {
     if (error.verb === 'REQ') dropSubscription(ctx, conn, error.subId);
     conn.send('CLOSED', closedFrame(error.subId, error.reason));
@@ -98,6 +102,15 @@ export function createDispatcher(ctx: GatewayContext): Dispatcher {
           break;
         case 'AUTH':
           handleAuth(ctx, conn, message[1]);
+          break;
+        case 'NEG-OPEN':
+          handleNegOpen(ctx, conn, message[1], message[2], message[3]);
+          break;
+        case 'NEG-MSG':
+          handleNegMsg(ctx, conn, message[1], message[2]);
+          break;
+        case 'NEG-CLOSE':
+          handleNegClose(conn, message[1]);
           break;
       }
     } catch (err) {

@@ -6,7 +6,7 @@ import { loadConfig } from '@nrelay/config';
 import type { RawEvent } from '@nrelay/protocol';
 import { createMemoryFanoutBus, type FanoutBus } from '@nrelay/seams/fanout';
 import type { IngestClient, IngestRequest, IngestResult } from '@nrelay/seams/ingest';
-import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
+import type { ItemsRequest, QueryClient, QueryRequest } from '@nrelay/seams/query';
 import { RawClient, TEST_KEYS } from '@nrelay/testkit';
 import { pino } from 'pino';
 import { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
@@ -105,6 +105,13 @@ export class FakeQuery implements QueryClient {
 
   count(request: QueryRequest): Promise<number> {
     return this.countAnswer(request);
+  }
+
+  /** NIP-77 item sets: empty unless a test sets `itemsAnswer`. */
+  itemsAnswer: (request: ItemsRequest) => Promise<Uint8Array> = async () => new Uint8Array(0);
+
+  items(request: ItemsRequest): Promise<Uint8Array> {
+    return this.itemsAnswer(request);
   }
 
   /** Resolves with the n-th (0-based) query call once it has been made. */

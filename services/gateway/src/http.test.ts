@@ -22,7 +22,7 @@ test('GET / with Accept: application/nostr+json serves the NIP-11 document with 
     const doc = (await res.json()) as Record<string, unknown>;
     assert.equal(doc.name, 'Test <relay>');
     assert.equal(doc.contact, 'admin@example.com');
-    assert.deepEqual(doc.supported_nips, [1, 11, 42, 45]);
+    assert.deepEqual(doc.supported_nips, [1, 11, 42, 45, 77]);
     assert.equal(doc.software, 'nrelay-test');
     assert.equal(doc.version, '0.0.0');
     const limitation = doc.limitation as Record<string, unknown>;

@@ -46,11 +46,24 @@ const INBOUND: readonly InboundKind[] = [
   'CLOSE',
   'COUNT',
   'AUTH',
+  'NEG-OPEN',
+  'NEG-MSG',
+  'NEG-CLOSE',
   'invalid',
   'binary',
   'too-large',
 ];
-const OUTBOUND: readonly OutboundKind[] = ['EVENT', 'OK', 'EOSE', 'CLOSED', 'NOTICE', 'AUTH', 'COUNT'];
+const OUTBOUND: readonly OutboundKind[] = [
+  'EVENT',
+  'OK',
+  'EOSE',
+  'CLOSED',
+  'NOTICE',
+  'AUTH',
+  'COUNT',
+  'NEG-MSG',
+  'NEG-ERR',
+];
 
 // Attribute objects built once, so a scrape allocates no label sets.
 const verbAttrs = (verbs: readonly string[]) => new Map(verbs.map((verb) => [verb, { verb }]));

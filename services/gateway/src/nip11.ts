@@ -24,7 +24,7 @@ export function relayInformation(config: Config, software: RelaySoftware): Relay
     pubkey: config.RELAY_PUBKEY,
     contact: config.RELAY_CONTACT,
     icon: config.RELAY_ICON,
-    supported_nips: [...software.supportedNips].sort((a, b) => a - b),
+    supported_nips: withNip77(software.supportedNips, config.NEG_ENABLED).sort((a, b) => a - b),
     software: software.software,
     version: software.version,
     limitation: {
@@ -34,6 +34,12 @@ export function relayInformation(config: Config, software: RelaySoftware): Relay
     },
     nrelay_rate_limits: rateLimitInfo(config),
   };
+}
+
+/** NIP-77 is listed exactly when it is on (NEG_ENABLED), whatever the composer listed. */
+function withNip77(nips: readonly number[], enabled: boolean): number[] {
+  const rest = nips.filter((n) => n !== 77);
+  return enabled ? [...rest, 77] : rest;
 }
 
 const HTML_ESCAPES: Record<string, string> = {

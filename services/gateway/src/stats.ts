@@ -1,10 +1,30 @@
 import { type AnswerTally, createAnswerTally } from './answer-tally.js';
 
 /** Client verbs counted on the way in, plus frames that never reached a verb handler. */
-export type InboundKind = 'EVENT' | 'REQ' | 'CLOSE' | 'COUNT' | 'AUTH' | 'invalid' | 'binary' | 'too-large';
+export type InboundKind =
+  | 'EVENT'
+  | 'REQ'
+  | 'CLOSE'
+  | 'COUNT'
+  | 'AUTH'
+  | 'NEG-OPEN'
+  | 'NEG-MSG'
+  | 'NEG-CLOSE'
+  | 'invalid'
+  | 'binary'
+  | 'too-large';
 
 /** Relay verbs counted on the way out. */
-export type OutboundKind = 'EVENT' | 'OK' | 'EOSE' | 'CLOSED' | 'NOTICE' | 'AUTH' | 'COUNT';
+export type OutboundKind =
+  | 'EVENT'
+  | 'OK'
+  | 'EOSE'
+  | 'CLOSED'
+  | 'NOTICE'
+  | 'AUTH'
+  | 'COUNT'
+  | 'NEG-MSG'
+  | 'NEG-ERR';
 
 /** Plain counters of one gateway; metrics exporters read them later. */
 export interface GatewayCounters {
@@ -34,8 +54,30 @@ export interface GatewayStats extends GatewayCounters {
 /** Fresh zeroed counters. */
 export function createCounters(): GatewayCounters {
   return {
-    messagesIn: { EVENT: 0, REQ: 0, CLOSE: 0, COUNT: 0, AUTH: 0, invalid: 0, binary: 0, 'too-large': 0 },
-    messagesOut: { EVENT: 0, OK: 0, EOSE: 0, CLOSED: 0, NOTICE: 0, AUTH: 0, COUNT: 0 },
+    messagesIn: {
+      EVENT: 0,
+      REQ: 0,
+      CLOSE: 0,
+      COUNT: 0,
+      AUTH: 0,
+      'NEG-OPEN': 0,
+      'NEG-MSG': 0,
+      'NEG-CLOSE': 0,
+      invalid: 0,
+      binary: 0,
+      'too-large': 0,
+    },
+    messagesOut: {
+      EVENT: 0,
+      OK: 0,
+      EOSE: 0,
+      CLOSED: 0,
+      NOTICE: 0,
+      AUTH: 0,
+      COUNT: 0,
+      'NEG-MSG': 0,
+      'NEG-ERR': 0,
+    },
     slowConsumerDisconnects: 0,
     connectionsAccepted: 0,
     connectionsRejected: 0,

@@ -33,6 +33,9 @@ function messageAttributes(conn: Connection, message: ClientMessage): Attributes
       attributes[ATTR.filterCount] = message.length - 2;
       break;
     case 'CLOSE':
+    case 'NEG-OPEN':
+    case 'NEG-MSG':
+    case 'NEG-CLOSE':
       attributes[ATTR.subscriptionId] = message[1];
       break;
   }
@@ -174,6 +177,7 @@ export function observeQueryClient(inner: QueryClient, tracer: Tracer | undefine
               throw err;
             }
           },
+    items: (request, signal) => inner.items(request, signal),
     close: () => inner.close(),
   };
 }

@@ -17,8 +17,11 @@ export interface QueryLimits {
   search?: SearchLimits;
 }
 
-/** The part of the store the query engine reads through. */
-export type EventReader = Pick<EventStore, 'query' | 'count'>;
+/**
+ * The part of the store the query engine reads through. `items` (NIP-77) is optional so a
+ * reader built for REQ and COUNT alone (tests) still fits; without it `items` rejects.
+ */
+export type EventReader = Pick<EventStore, 'query' | 'count'> & Partial<Pick<EventStore, 'items'>>;
 
 /** Options of the query engine. */
 export interface QueryEngineDeps {
@@ -47,7 +50,7 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
   const { store, limits } = deps;
   const privilegedKinds = deps.privilegedKinds ?? [];
   // An unrestricted viewer (the hot window's warm-up) reads privileged kinds too.
-  const viewerOf = (request: QueryRequest) =>
+  const viewerOf = (request: { viewer: QueryRequest['viewer'] }) =>
     privilegedKinds.length > 0 && request.viewer.unrestricted !== true
       ? { pubkeys: [...request.viewer.authedPubkeys], privilegedKinds: [...privilegedKinds] }
       : undefined;
@@ -105,6 +108,18 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
         return store.count(request.filters, { viewer: viewerOf(request), signal, ...search }).catch((err) => {
           throw asInvalidQuery(err);
         });
+      },
+      async items(request, signal) {
+        signal.throwIfAborted();
+        if (closed) throw new Error('query engine is closed');
+        if (store.items === undefined) throw new Error('this store serves no NIP-77 item sets');
+        // Not capped by DEFAULT_LIMIT / MAX_LIMIT: the caller's limit is the session cap (+1).
+        const opts = { limit: request.limit, signal, viewer: viewerOf(request) };
+        const packed = await store.items(request.filter, opts).catch((err) => {
+          throw asInvalidQuery(err);
+        });
+        signal.throwIfAborted();
+        return packed;
       },
       async close() {
         closed = true;

@@ -25,11 +25,12 @@ export type Script = (request: QueryRequest, signal: AbortSignal) => AsyncGenera
  */
 export async function start(
   script: Script,
-  extra: { count?: QueryClient['count']; ready?: () => boolean } = {},
+  extra: { count?: QueryClient['count']; items?: QueryClient['items']; ready?: () => boolean } = {},
 ) {
   const engine: QueryClient = {
     query: script,
     count: extra.count ?? (async () => 42),
+    items: extra.items ?? (async () => new Uint8Array(0)),
     async close() {},
   };
   const server = createQueryHttpServer({ engine, logger, maxBodyBytes: 4_096, ready: extra.ready });

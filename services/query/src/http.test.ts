@@ -102,6 +102,7 @@ test('headers, a batch above the high-water mark and the end line leave in one w
       yield [big, '{"id":"c"}'];
     },
     count: async () => 0,
+    items: async () => new Uint8Array(0),
     async close() {},
   };
   const server = createQueryHttpServer({ engine, logger, maxBodyBytes: 4_096 });

@@ -23,6 +23,7 @@ test('QUERY_SECRET: /query and /count answer 401 without it; the gateway client 
       yield [dm];
     },
     count: async () => 1,
+    items: async () => new Uint8Array(0),
     async close() {},
   };
   const server = createQueryHttpServer({ engine, logger, maxBodyBytes: 4096, secret: SECRET });

@@ -24,6 +24,7 @@ function engine(rows: string[], failure?: Error): QueryClient {
       if (failure) throw failure;
       return rows.length;
     },
+    items: async () => new Uint8Array(0),
     async close() {},
   };
 }

@@ -1,4 +1,4 @@
-import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
+import type { ItemsRequest, QueryClient, QueryRequest } from '@nrelay/seams/query';
 import {
   ATTR,
   type Attributes,
@@ -40,7 +40,7 @@ function queryInstruments(): QueryInstruments {
   return instruments;
 }
 
-type Op = 'query' | 'count';
+type Op = 'query' | 'count' | 'items';
 type Outcome = 'ok' | 'error' | 'aborted';
 const ATTRS: Record<Op, Record<Outcome, Attributes>> = {
   query: {
@@ -52,6 +52,11 @@ const ATTRS: Record<Op, Record<Outcome, Attributes>> = {
     ok: { op: 'count', outcome: 'ok' },
     error: { op: 'count', outcome: 'error' },
     aborted: { op: 'count', outcome: 'aborted' },
+  },
+  items: {
+    ok: { op: 'items', outcome: 'ok' },
+    error: { op: 'items', outcome: 'error' },
+    aborted: { op: 'items', outcome: 'aborted' },
   },
 };
 
@@ -137,5 +142,20 @@ export function observeQueryEngine(engine: QueryClient, tracer: Tracer | undefin
     }
   }
 
-  return { query, count, close: () => engine.close() };
+  /** NIP-77 item sets: measured like counts (no span: a sync session is not a client read). */
+  async function items(request: ItemsRequest, signal: AbortSignal): Promise<Uint8Array> {
+    const started = performance.now();
+    try {
+      const packed = await engine.items(request, signal);
+      duration.record((performance.now() - started) / 1000, ATTRS.items.ok);
+      return packed;
+    } catch (err) {
+      const aborted = signal.aborted;
+      duration.record((performance.now() - started) / 1000, ATTRS.items[aborted ? 'aborted' : 'error']);
+      if (!aborted) countSqlError('count', err);
+      throw err;
+    }
+  }
+
+  return { query, count, items, close: () => engine.close() };
 }

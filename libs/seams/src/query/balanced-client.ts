@@ -16,6 +16,7 @@ export function createBalancedQueryClient(clients: QueryClient[]): QueryClient {
   return {
     query: (request, signal) => pick().query(request, signal),
     count: (request, signal) => pick().count(request, signal),
+    items: (request, signal) => pick().items(request, signal),
     async close() {
       await Promise.all(clients.map((c) => c.close()));
     },

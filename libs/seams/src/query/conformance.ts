@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, suite, test } from 'node:test';
 import {
   type Filter,
+  ITEM_RECORD_BYTES,
   matchFilter,
   type NostrEvent,
   type RawEvent,
@@ -109,6 +110,18 @@ function expected(filter: Filter, viewer: readonly string[] = [], limits = SETUP
     .sort((a, b) => b.created_at - a.created_at)
     .slice(0, limit)
     .map((e) => e.id);
+}
+
+/** `created_at:id` of each packed item record (the NIP-77 item set), in the order sent. */
+function unpackItems(packed: Uint8Array): string[] {
+  assert.equal(packed.length % ITEM_RECORD_BYTES, 0, 'item records are 40 bytes each');
+  const bytes = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+  const out: string[] = [];
+  for (let at = 0; at < bytes.length; at += ITEM_RECORD_BYTES) {
+    const createdAt = Number(bytes.readBigUInt64BE(at));
+    out.push(`${createdAt}:${bytes.subarray(at + 8, at + ITEM_RECORD_BYTES).toString('hex')}`);
+  }
+  return out;
 }
 
 /** Declares the QueryClient conformance tests for one client. */
@@ -213,6 +226,26 @@ export function queryConformance(name: string, open: QuerySubjectFactory): void 
       assert.equal((await batches(subject.client, everything)).flat().length, EVENTS.length);
     });
 
+    test('items(): (created_at, id) of the visible matches, ascending, limits its own', options, async () => {
+      const items = async (filter: Filter, limit: number, authedPubkeys: string[] = [], signal = LIVE) =>
+        unpackItems(await subject.client.items({ v: 1, filter, viewer: { authedPubkeys }, limit }, signal));
+      const ascending = (events: NostrEvent[]) =>
+        events
+          .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
+          .map((e) => `${e.created_at}:${e.id}`);
+      const visible = EVENTS.map((e) => e.event).filter((e) => e.kind !== 4);
+      // Not capped by maxLimit (25): every visible event.
+      assert.deepEqual(await items({}, 1000), ascending(visible));
+      assert.equal((await items({ kinds: [1] }, 5)).length, 5);
+      const bobs = bob.map((e) => e.event);
+      assert.deepEqual(await items({ authors: [BOB_PUBKEY], limit: 3 }, 1000), ascending(bobs.slice(-3)));
+      assert.deepEqual(await items({ kinds: [4] }, 10), []);
+      assert.deepEqual(await items({ kinds: [4] }, 10, [CAROL_PUBKEY]), []);
+      assert.deepEqual(await items({ kinds: [4] }, 10, [BOB_PUBKEY]), ascending([dm.event]));
+      const reason = new Error('NEG-CLOSE');
+      await assert.rejects(items({}, 10, [], AbortSignal.abort(reason)), (err) => err === reason);
+    });
+
     test('an abort mid-stream rejects the iteration with its reason', options, async () => {
       const controller = new AbortController();
       const reason = new Error('CLOSE from the client');
@@ -227,12 +260,14 @@ export function queryConformance(name: string, open: QuerySubjectFactory): void 
     });
   });
 
-  test(`${name}: after close() query and count reject`, options, async () => {
+  test(`${name}: after close() query, count and items reject`, options, async () => {
     const subject = await open(SETUP);
     try {
       await subject.client.close();
       await assert.rejects(batches(subject.client, request([{ kinds: [1] }])), /closed/);
       await assert.rejects(subject.client.count(request([{ kinds: [1] }]), LIVE), /closed/);
+      const items = { v: 1 as const, filter: {}, viewer: { authedPubkeys: [] }, limit: 10 };
+      await assert.rejects(subject.client.items(items, LIVE), /closed/);
     } finally {
       await subject.dispose();
     }

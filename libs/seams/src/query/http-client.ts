@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { RedisLogger } from '@nrelay/redis';
 import { InvalidQueryError } from './errors.js';
+import { itemsPost, readItems } from './items-http.js';
 import { LineSplitter, NDJSON_END_LINE, NDJSON_ERROR_START } from './ndjson.js';
 import type { QueryClient, QueryRequest } from './seam.js';
 import { bearerOf } from './service-secret.js';
@@ -200,6 +201,19 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
         const count = parseCount(await readSmall(res));
         if (count === undefined) throw new QueryServiceError('status', 'query service sent no count');
         return count;
+      } catch (err) {
+        req.destroy();
+        throw failure(err, signal, 'stream');
+      }
+    },
+    async items(request, signal) {
+      signal.throwIfAborted();
+      if (closed) throw new Error('query client is closed');
+      const { path, body } = itemsPost(request);
+      const { req, res } = await post(path, body, signal);
+      try {
+        if (res.statusCode !== 200) throw await statusError(res);
+        return await readItems(res, request.limit);
       } catch (err) {
         req.destroy();
         throw failure(err, signal, 'stream');

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { type Filter, isProtocolError, validateFilter } from '@nrelay/protocol';
 import type { Logger } from 'pino';
 import { InvalidQueryError } from './errors.js';
+import { ItemsRequestError, serveItems } from './items-http.js';
 import { NDJSON_END_LINE, ndjsonErrorLine, ndjsonEventLines } from './ndjson.js';
 import type { QueryClient, QueryRequest } from './seam.js';
 import { createSecretCheck } from './service-secret.js';
@@ -42,7 +43,8 @@ export class QueryRequestError extends Error {
 /**
  * Builds (does not start) the query service's HTTP server: `POST /query` streams NDJSON (one
  * raw event per line as rows arrive, then `{"eose":true}`, or `{"error":...}` on a failure part
- * way), `POST /count` answers `{"count":n}`, plus `/healthz` and `/readyz`. A client that goes
+ * way), `POST /count` answers `{"count":n}`, `POST /items` a NIP-77 item set (./items-http.ts),
+ * plus `/healthz` and `/readyz`. A client that goes
  * away aborts the engine's signal, which cancels the SQL.
  */
 export function createQueryHttpServer(options: QueryHttpServerOptions): http.Server {
@@ -57,7 +59,9 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
       const ready = await isReady();
       return sendJson(res, ready ? 200 : 503, { ready });
     }
-    if (path !== '/query' && path !== '/count') return sendJson(res, 404, { error: 'not found' });
+    if (path !== '/query' && path !== '/count' && path !== '/items') {
+      return sendJson(res, 404, { error: 'not found' });
+    }
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
       return sendJson(res, 405, { error: `${path} takes POST` });
@@ -83,12 +87,15 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
     res.on('close', onClose);
     try {
       if (path === '/query') await stream(request, res, abort.signal);
+      else if (path === '/items') await serveItems(engine, request, req.url ?? path, res, abort.signal);
       else sendJson(res, 200, { count: await engine.count(request, abort.signal) });
     } catch (err) {
       if (abort.signal.aborted) return;
       // The request's own fault (InvalidQueryError): 422, which the client answers `invalid:`.
       if (err instanceof InvalidQueryError && !res.headersSent)
         return sendJson(res, 422, { error: err.message });
+      if (err instanceof ItemsRequestError && !res.headersSent)
+        return sendJson(res, err.status, { error: err.message });
       logger.error({ err, path }, 'query request failed');
       if (!res.headersSent) sendJson(res, 500, { error: `${path.slice(1)} failed` });
       else res.destroy();

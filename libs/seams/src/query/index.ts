@@ -32,5 +32,5 @@ export {
   ndjsonEventLine,
   ndjsonEventLines,
 } from './ndjson.js';
-export type { QueryClient, QueryRequest, Viewer } from './seam.js';
+export type { ItemsRequest, QueryClient, QueryRequest, Viewer } from './seam.js';
 export { bearerOf, createSecretCheck, isLoopbackHost } from './service-secret.js';

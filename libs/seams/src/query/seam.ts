@@ -20,6 +20,19 @@ export interface QueryRequest {
 }
 
 /**
+ * NIP-77: one filter's item set for one viewer. `limit` bounds the answer (ask one more than
+ * you accept to detect an oversized set); DEFAULT_LIMIT and MAX_LIMIT do not apply, while the
+ * filter's own `limit`, if any, keeps its newest events.
+ */
+export interface ItemsRequest {
+  v: 1;
+  filter: Filter;
+  viewer: Viewer;
+  limit: number;
+  trace?: Record<string, string>;
+}
+
+/**
  * Filters in, raw event JSON out: the union of the filters' results, each filter newest first
  * and capped by its own limit, no event twice. The stream ends after the last filter.
  * Results come in non-empty batches of what arrived together (a page of rows, a chunk of the
@@ -34,10 +47,14 @@ export interface QueryRequest {
  *   `InvalidQueryError`, from `query` and `count` alike;
  * - an abort, before or during the stream, rejects with `signal.reason` at the next step (the
  *   iteration never just ends early), and the query's work is cancelled;
- * - after `close()`, `query` and `count` reject.
+ * - `items` (NIP-77) answers at most `limit` `(created_at, id)` items as packed 40-byte
+ *   records (created_at big-endian u64, then the 32 id bytes) in ascending (created_at, id)
+ *   order, under the same read rules as `query` (never event text);
+ * - after `close()`, `query`, `count` and `items` reject.
  */
 export interface QueryClient {
   query(request: QueryRequest, signal: AbortSignal): AsyncIterable<readonly string[]>;
   count(request: QueryRequest, signal: AbortSignal): Promise<number>;
+  items(request: ItemsRequest, signal: AbortSignal): Promise<Uint8Array>;
   close(): Promise<void>;
 }

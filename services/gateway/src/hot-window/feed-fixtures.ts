@@ -23,6 +23,7 @@ export class FakeStore implements QueryClient {
   gate: Promise<void> | undefined;
   open = () => {};
   readonly count = async () => this.rows.length;
+  readonly items = async () => new Uint8Array(0);
   readonly close = async () => {};
 
   add(...events: RawEvent[]): void {

@@ -37,6 +37,10 @@ class FakeInner implements QueryClient {
     return 42;
   }
 
+  async items(): Promise<Uint8Array> {
+    return new Uint8Array(0);
+  }
+
   async close(): Promise<void> {
     this.closes++;
   }

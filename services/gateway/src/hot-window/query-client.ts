@@ -115,6 +115,11 @@ export function withHotWindow(
       if (closed) return Promise.reject(new Error('query client is closed'));
       return inner.count(request, signal);
     },
+    // NIP-77 item sets always come from the query service: always consistent (ADR 0019).
+    items: (request, signal) => {
+      if (closed) return Promise.reject(new Error('query client is closed'));
+      return inner.items(request, signal);
+    },
     async close() {
       closed = true;
       await inner.close();
