@@ -10,7 +10,7 @@ const NEWLINE = 0x0a;
  * yielded (they still count for the line numbers).
  */
 export async function* readLines(
-  input: AsyncIterable<Buffer | string>,
+  input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   maxBytes: number,
 ): AsyncGenerator<Line> {
   let carry: Buffer[] = [];
