@@ -53,6 +53,7 @@ export async function startStandalone(
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     poolSize: config.DATABASE_POOL_SIZE,
+    pgliteThread: config.PGLITE_THREAD,
   });
   await migrateToLatest(database.db, (message) => logger.info(message));
   const store = createEventStore(database.db);

@@ -44,6 +44,13 @@ export const SETTINGS = [
     description: 'Postgres connection URL; when set the relay uses this server instead of embedded PGlite.',
   },
   {
+    env: 'PGLITE_THREAD',
+    type: 'bool',
+    default: true,
+    description:
+      'Embedded PGlite runs in a worker thread, so its statements never block the event loop (false: in the main thread).',
+  },
+  {
     env: 'DATABASE_POOL_SIZE',
     type: 'int',
     default: 10,

@@ -1,9 +1,9 @@
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { registerCancellablePool } from './cancel.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { PGlitePool } from './pglite-pool.js';
+import { openPGliteHere, openPGliteThread, parseInt8 } from './pglite-session.js';
 import type { StoreSchema } from './schema.js';
 
 /** How to reach the database. */
@@ -23,6 +23,11 @@ export interface DatabaseOptions {
    * never needs long; the cap ends a runaway statement even when its client went away.
    */
   statementTimeoutMs?: number;
+  /**
+   * PGlite only: run it in a worker thread (default) so its statements never block the event
+   * loop, or in this thread (`false`; ADR 0022).
+   */
+  pgliteThread?: boolean;
 }
 
 /** An open database: the Kysely instance and the way to close it. */
@@ -41,11 +46,6 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 const INT8_OID = 20;
 
-/** int8 as a JS number: every int8 the store reads is a timestamp or a count, far below 2^53. */
-function parseInt8(value: string): number {
-  return Number(value);
-}
-
 /**
  * Opens the store's database: a pg Pool with Kysely's PostgresDialect when `databaseUrl` is
  * given, otherwise PGlite (one embedded session) behind the same dialect. Both read int8 as
@@ -57,7 +57,7 @@ export async function createDatabase(opts: DatabaseOptions = {}): Promise<StoreD
   // One process per data directory: PGlite has no lock of its own (ADR 0011).
   const lock = dataDir.includes('://') ? undefined : lockDataDir(dataDir);
   try {
-    const lite = await PGlite.create(dataDir, { parsers: { [pgliteTypes.INT8]: parseInt8 } });
+    const lite = await (opts.pgliteThread === false ? openPGliteHere(dataDir) : openPGliteThread(dataDir));
     const pool = new PGlitePool(lite);
     const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
     // Kysely ends the pool only if it was used; PGlite must be closed before the lock goes.

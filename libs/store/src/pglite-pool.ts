@@ -1,5 +1,5 @@
-import type { PGlite } from '@electric-sql/pglite';
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import type { PGliteSession } from './pglite-session.js';
 
 /**
  * Why an adapter and not a custom Kysely Driver: PGlite 0.5's `query()` already answers with
@@ -12,23 +12,23 @@ import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kyse
  * still queued, which crashes the process.
  */
 export class PGlitePool implements PostgresPool {
-  readonly #lite: PGlite;
+  readonly #lite: PGliteSession;
   readonly #waiters: Array<(client: PostgresPoolClient) => void> = [];
   #leased = false;
   #ended = false;
 
-  /** Wraps an open PGlite instance; the pool owns it and closes it in `end()`. */
-  constructor(lite: PGlite) {
+  /** Wraps an open PGlite session (in this thread or a worker's); the pool owns it and closes it in `end()`. */
+  constructor(lite: PGliteSession) {
     this.#lite = lite;
   }
 
   /**
    * Resolves once the single session is free; the caller must `release()` it exactly once.
    * A lease starts on a later event-loop turn (setImmediate), never in the same chain of
-   * microtasks: PGlite runs each statement synchronously in the main thread and answers
-   * with a resolved promise, so back-to-back statements (the pages of one query) would
-   * otherwise hold the event loop for all of them, starving timers and sockets. The loop is
-   * then blocked at most one statement at a time (docs/operations.md).
+   * microtasks: PGlite in this thread runs each statement synchronously and answers with a
+   * resolved promise, so back-to-back statements (the pages of one query) would otherwise
+   * hold the event loop for all of them, starving timers and sockets. The loop is then
+   * blocked at most one statement at a time (docs/operations.md); in a worker thread, never.
    */
   connect(): Promise<PostgresPoolClient> {
     if (this.#ended) return Promise.reject(new Error('PGlite pool has been closed'));
@@ -58,7 +58,7 @@ export class PGlitePool implements PostgresPool {
         return {
           rows: result.rows,
           rowCount: result.affectedRows ?? result.rows.length,
-          command: (result as { command?: string }).command as PostgresQueryResult<R>['command'],
+          command: result.command as PostgresQueryResult<R>['command'],
         };
       },
       release: () => {
