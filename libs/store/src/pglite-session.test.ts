@@ -53,7 +53,10 @@ describe('PGlite in a worker thread', () => {
     } finally {
       await here.close();
     }
-    assert.ok(threaded < blocked / 2, `longest timer gap ${threaded.toFixed(0)} ms with the thread, ${blocked.toFixed(0)} ms without`);
+    assert.ok(
+      threaded < blocked / 2,
+      `longest timer gap ${threaded.toFixed(0)} ms with the thread, ${blocked.toFixed(0)} ms without`,
+    );
   });
 
   it('passes Postgres errors back with their SQLSTATE and leaves the session usable', async () => {
