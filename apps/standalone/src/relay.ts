@@ -7,7 +7,7 @@ import {
   localRateLimiters,
   startManagement,
 } from '@nrelay/access';
-import type { Config } from '@nrelay/config';
+import { type Config, searchKindsOf } from '@nrelay/config';
 import { composeGateway, type Gateway } from '@nrelay/gateway';
 import { composeIngestPipeline, startStoreUpkeep } from '@nrelay/ingest';
 import { composeQueryEngine } from '@nrelay/query';
@@ -38,6 +38,7 @@ export async function startStandalone(
   // Every setting and the port are checked before anything is created or migrated: a mistake
   // is one line on stderr, not a stack trace after the migrations ran.
   accessSettingsOf(config);
+  const searchKinds = searchKindsOf(config);
   await assertPortFree(config.HOST, config.PORT);
   // Plugins load next: a broken one stops the start before anything is opened.
   const plugins = await loadPlugins(config.PLUGINS, { config, logger });
@@ -56,7 +57,7 @@ export async function startStandalone(
     pgliteThread: config.PGLITE_THREAD,
   });
   await migrateToLatest(database.db, (message) => logger.info(message));
-  const store = createEventStore(database.db);
+  const store = createEventStore(database.db, { save: { searchKinds } });
   // Access-control state (levels, bans, kinds, blocked IPs, follows) from Postgres, changed by
   // NIP-86 management; in one process its change announcements stay in memory.
   const accessChanges = createMemoryAccessChangeBus((err) =>

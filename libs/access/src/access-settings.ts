@@ -3,7 +3,7 @@
  * kinds. Every bad value is reported together in one `ConfigError`, so the relay refuses to
  * start with a clear message instead of misbehaving at run time.
  */
-import { type Config, ConfigError } from '@nrelay/config';
+import { type Config, ConfigError, parseKindList } from '@nrelay/config';
 import { type CidrList, parseCidrList } from './cidr.js';
 import type { AccessMode } from './policy.js';
 
@@ -21,7 +21,6 @@ export interface AccessSettings {
 }
 
 const HEX_PUBKEY = /^[0-9a-f]{64}$/;
-const KIND = /^\d{1,5}$/;
 
 /** The config fields this module reads. */
 export type AccessConfig = Pick<
@@ -34,16 +33,6 @@ export type AccessConfig = Pick<
   | 'TRUSTED_PROXIES'
   | 'PROXY_PROTOCOL'
 >;
-
-function kindsOf(entries: readonly string[], problems: string[]): Set<number> {
-  const kinds = new Set<number>();
-  for (const entry of entries) {
-    if (!KIND.test(entry) || Number(entry) > 65535) {
-      problems.push(`PRIVILEGED_KINDS: "${entry}" is not an event kind (0-65535)`);
-    } else kinds.add(Number(entry));
-  }
-  return kinds;
-}
 
 const MODES: readonly AccessMode[] = ['open', 'auth-read', 'auth-write', 'auth-all', 'allowlist', 'follows'];
 
@@ -66,7 +55,7 @@ function cidrsOf(entries: readonly string[], setting: string, problems: string[]
 /** PRIVILEGED_KINDS as numbers; throws a ConfigError naming every bad entry. */
 export function privilegedKindsOf(config: Pick<Config, 'PRIVILEGED_KINDS'>): ReadonlySet<number> {
   const problems: string[] = [];
-  const kinds = kindsOf(config.PRIVILEGED_KINDS, problems);
+  const kinds = parseKindList('PRIVILEGED_KINDS', config.PRIVILEGED_KINDS, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return kinds;
 }
@@ -82,7 +71,7 @@ export function accessSettingsOf(config: AccessConfig): AccessSettings {
   const settings: AccessSettings = {
     mode: modeOf(config.ACCESS_MODE, problems),
     admins,
-    privilegedKinds: kindsOf(config.PRIVILEGED_KINDS, problems),
+    privilegedKinds: parseKindList('PRIVILEGED_KINDS', config.PRIVILEGED_KINDS, problems),
     ipAllow: cidrsOf(config.IP_ALLOW, 'IP_ALLOW', problems),
     ipDeny: cidrsOf(config.IP_DENY, 'IP_DENY', problems),
     trustedProxies: cidrsOf(config.TRUSTED_PROXIES, 'TRUSTED_PROXIES', problems),

@@ -208,6 +208,13 @@ export const SETTINGS = [
       'Terms (runs of letters and digits) of a NIP-50 `search`; the database walks one tree node per term, recursively.',
   },
   {
+    env: 'SEARCH_KINDS',
+    type: 'list',
+    default: ['0', '1', '30023'],
+    description:
+      'Kinds whose content is indexed for NIP-50 search (profiles, notes, long-form); `*` for every kind. A search matches only these kinds.',
+  },
+  {
     env: 'MAX_SUBID_LENGTH',
     type: 'int',
     default: 64,

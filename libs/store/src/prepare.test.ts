@@ -47,3 +47,15 @@ it('prepares rows: tags by letter, deduplicated, keyed; search text; path', () =
   const deletion = prepareEvent(ev({ kind: 5 }));
   assert.ok(!('invalid' in deletion) && deletion.path === 'deletion');
 });
+
+it('gives a search text only to the searchable kinds (SEARCH_KINDS)', () => {
+  const notesOnly = new Set([1]);
+  const note = prepareEvent(ev({ kind: 1, content: 'hello world' }), notesOnly);
+  const reaction = prepareEvent(ev({ kind: 7, content: 'hello world' }), notesOnly);
+  assert.ok(!('invalid' in note) && !('invalid' in reaction));
+  assert.equal(note.searchText, 'hello world');
+  assert.equal(reaction.searchText, null);
+  const all = prepareEvent(ev({ kind: 7, content: 'hello world' }), 'all');
+  assert.ok(!('invalid' in all));
+  assert.equal(all.searchText, 'hello world');
+});

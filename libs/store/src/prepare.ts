@@ -48,7 +48,10 @@ function pathOf(kind: number, address: string | undefined): PreparedEvent['path'
  * the event is refused. Ephemeral kinds are refused rather than silently dropped: the caller
  * publishes them without storing, so one reaching the store is a bug upstream.
  */
-export function prepareEvent({ event, raw }: RawEvent): PreparedEvent | { invalid: string } {
+export function prepareEvent(
+  { event, raw }: RawEvent,
+  searchKinds: ReadonlySet<number> | 'all' = 'all',
+): PreparedEvent | { invalid: string } {
   const cls = kindClass(event.kind);
   if (cls === 'ephemeral') return { invalid: 'ephemeral events are not stored' };
   // Valid JSON never holds a raw NUL (it is escaped as \u0000); ids and pubkeys are hex.
@@ -68,7 +71,8 @@ export function prepareEvent({ event, raw }: RawEvent): PreparedEvent | { invali
   }
   const d = cls === 'addressable' ? (dTagValue(event) ?? '') : '';
   const address = addressString(event.kind, event.pubkey, d);
-  const content = event.content.replaceAll('\u0000', '');
+  const searchable = searchKinds === 'all' || searchKinds.has(event.kind);
+  const content = searchable ? event.content.replaceAll('\u0000', '') : '';
   return {
     id: event.id,
     pubkey: event.pubkey,

@@ -20,10 +20,19 @@ export interface SaveSettings {
   transactionSize: number;
   /** Attempts per transaction when it loses a race (23505, 40001, 40P01). */
   maxAttempts: number;
+  /**
+   * Kinds whose content gets a NIP-50 search vector (SEARCH_KINDS); the others are stored with
+   * none, which saves the vector and its GIN entries on every reaction, repost and ciphertext.
+   */
+  searchKinds: ReadonlySet<number> | 'all';
 }
 
 /** Defaults of `SaveSettings`. */
-export const DEFAULT_SAVE_SETTINGS: SaveSettings = { transactionSize: 256, maxAttempts: 5 };
+export const DEFAULT_SAVE_SETTINGS: SaveSettings = {
+  transactionSize: 256,
+  maxAttempts: 5,
+  searchKinds: 'all',
+};
 
 interface Pending {
   index: number;
@@ -54,7 +63,7 @@ export async function saveEvents(
       return;
     }
     firstIndex.set(raw.event.id, index);
-    const prepared = prepareEvent(raw);
+    const prepared = prepareEvent(raw, settings.searchKinds);
     if ('invalid' in prepared) outcomes[index] = { status: 'invalid', message: prepared.invalid };
     else pending.push({ index, event: prepared, tags: raw.event.tags });
   });

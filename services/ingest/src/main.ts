@@ -4,6 +4,7 @@ import {
   createRedisRateLimiters,
   startManagement,
 } from '@nrelay/access';
+import { searchKindsOf } from '@nrelay/config';
 import { closeServer, loadPlugins, requireSetting, runService, startHealthServer } from '@nrelay/runtime';
 import { createRedisFanoutBus } from '@nrelay/seams/fanout';
 import { startIngestWorker } from '@nrelay/seams/ingest';
@@ -32,12 +33,13 @@ await runService(
         prefix: config.REDIS_PREFIX,
         logger,
       });
+      const searchKinds = searchKindsOf(config);
       const { database, probe } = await openServiceDatabase({
         databaseUrl,
         poolSize: config.DATABASE_POOL_SIZE,
         logger,
       });
-      const store = createEventStore(database.db);
+      const store = createEventStore(database.db, { save: { searchKinds } });
       // The access-control state, so bans and kind rules hold here whatever the gateway checked;
       // a stored kind 3 of an admin is announced (follows mode) so every gateway reloads.
       const accessChanges = createRedisAccessChangeBus({
