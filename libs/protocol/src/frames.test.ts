@@ -29,5 +29,7 @@ describe('frames', () => {
     assert.deepEqual(JSON.parse(countFrame('c', 42)), ['COUNT', 'c', { count: 42 }]);
     assert.deepEqual(JSON.parse(countFrame('c', 7, true)), ['COUNT', 'c', { count: 7, approximate: true }]);
     assert.equal(countFrame('c', 0), '["COUNT","c",{"count":0}]');
+    const hll = '0a'.repeat(256);
+    assert.deepEqual(JSON.parse(countFrame('c', 3, undefined, hll)), ['COUNT', 'c', { count: 3, hll }]);
   });
 });

@@ -32,8 +32,10 @@ export function authFrame(challenge: string): string {
   return JSON.stringify(['AUTH', challenge]);
 }
 
-/** `["COUNT",subId,{"count":n}]` (NIP-45); `approximate` is included only when given. */
-export function countFrame(subId: string, count: number, approximate?: boolean): string {
-  const body = approximate === undefined ? { count } : { count, approximate };
+/** `["COUNT",subId,{"count":n}]` (NIP-45); `approximate` and `hll` (the registers) only when given. */
+export function countFrame(subId: string, count: number, approximate?: boolean, hll?: string): string {
+  const body: { count: number; approximate?: boolean; hll?: string } = { count };
+  if (approximate !== undefined) body.approximate = approximate;
+  if (hll !== undefined) body.hll = hll;
   return JSON.stringify(['COUNT', subId, body]);
 }

@@ -1,5 +1,6 @@
 import type { Filter, RawEvent } from '@nrelay/protocol';
 import type { Kysely } from 'kysely';
+import { countWithHll, type HllCount } from './hll.js';
 import { type ItemsOptions, queryItems } from './items.js';
 import { countEvents, queryEvents } from './query.js';
 import { DEFAULT_SAVE_SETTINGS, type SaveSettings, saveEvents } from './save.js';
@@ -24,6 +25,8 @@ export interface EventStore {
   query(filter: Filter, opts: QueryOptions): AsyncIterable<readonly StoredEvent[]>;
   /** NIP-45: distinct events matching any filter; limits ignored. */
   count(filters: Filter[], opts?: CountOptions): Promise<number>;
+  /** NIP-45 with HyperLogLog: `count` of one filter plus its pubkeys' registers at `offset` (hll.ts). */
+  countHll(filter: Filter, offset: number, opts?: CountOptions): Promise<HllCount>;
   /** NIP-77: the filter's `(created_at, id)` items as packed records, ascending (see `queryItems`). */
   items(filter: Filter, opts: ItemsOptions): Promise<Uint8Array>;
   /** Deletes events whose NIP-40 expiration is at or before `now` (seconds); returns how many. */
@@ -47,6 +50,7 @@ export function createEventStore(db: Kysely<StoreSchema>, options: EventStoreOpt
     save: (events, opts) => saveEvents(db, events, settings, opts?.signal),
     query: (filter, opts) => queryEvents(db, filter, opts),
     count: (filters, opts) => countEvents(db, filters, opts),
+    countHll: (filter, offset, opts) => countWithHll(db, filter, offset, opts),
     items: (filter, opts) => queryItems(db, filter, opts),
     async purgeExpired(now = Math.floor(Date.now() / 1000)) {
       const result = await db.deleteFrom('events').where('expires_at', '<=', now).executeTakeFirst();

@@ -198,7 +198,7 @@ function oneTagPage(
 }
 
 /** The ids of the events a filter matches (a tag-driven filter may list an id twice). */
-function matchingIds(
+export function matchingIds(
   f: NormalizedFilter,
   ctx: QueryContext,
 ): { ids: RawBuilder<unknown>; distinct: boolean } {

@@ -4,9 +4,12 @@ const MAX_CACHED_COUNTS = 10_000;
 /** Why a shared count stops: every COUNT that waited for it has gone. */
 const NOBODY_WAITS = new Error('no COUNT waits for this count any more');
 
+/** What a shared count answers: a count, or a count with its NIP-45 registers (`hll`). */
+export type CountAnswer = number | { count: number; hll: string };
+
 interface Entry {
   readonly key: string;
-  readonly promise: Promise<number>;
+  readonly promise: Promise<CountAnswer>;
   readonly controller: AbortController;
   /** COUNTs waiting for the answer while it is in flight. */
   waiters: number;
@@ -37,7 +40,20 @@ export class SharedCounts {
    * The answer for `key`: a kept one, the one in flight, or a new one from `run`. Rejects with
    * `signal`'s reason when it aborts first (the count goes on for the other waiters).
    */
-  count(key: string, signal: AbortSignal, run: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  count<T extends CountAnswer>(
+    key: string,
+    signal: AbortSignal,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    // One key is always counted by the same kind of `run` (countKey), so its answers are all T.
+    return this.#count(key, signal, run) as Promise<T>;
+  }
+
+  #count(
+    key: string,
+    signal: AbortSignal,
+    run: (signal: AbortSignal) => Promise<CountAnswer>,
+  ): Promise<CountAnswer> {
     if (signal.aborted) return Promise.reject(signal.reason);
     let entry = this.entries.get(key);
     if (entry?.expiresAt !== undefined && entry.expiresAt <= this.now()) {
@@ -49,7 +65,7 @@ export class SharedCounts {
     return this.wait(entry, signal);
   }
 
-  private start(key: string, run: (signal: AbortSignal) => Promise<number>): Entry {
+  private start(key: string, run: (signal: AbortSignal) => Promise<CountAnswer>): Entry {
     const controller = new AbortController();
     const promise = run(controller.signal);
     const entry: Entry = { key, promise, controller, waiters: 0, expiresAt: undefined };
@@ -73,9 +89,9 @@ export class SharedCounts {
     return entry;
   }
 
-  private wait(entry: Entry, signal: AbortSignal): Promise<number> {
+  private wait(entry: Entry, signal: AbortSignal): Promise<CountAnswer> {
     entry.waiters++;
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<CountAnswer>((resolve, reject) => {
       let done = false;
       const settle = () => {
         if (done) return false;
@@ -105,8 +121,15 @@ export class SharedCounts {
   }
 }
 
-/** The sharing key of a COUNT: its filters and the pubkeys its connection is authenticated as. */
-export function countKey(filters: readonly unknown[], authedPubkeys: ReadonlySet<string>): string {
+/**
+ * The sharing key of a COUNT: its filters and the pubkeys its connection is authenticated as,
+ * and whether it is answered with NIP-45 registers (`hll`).
+ */
+export function countKey(
+  filters: readonly unknown[],
+  authedPubkeys: ReadonlySet<string>,
+  hll = false,
+): string {
   const viewer = authedPubkeys.size === 0 ? '' : [...authedPubkeys].sort().join(',');
-  return `${viewer}|${JSON.stringify(filters)}`;
+  return `${hll ? 'hll|' : ''}${viewer}|${JSON.stringify(filters)}`;
 }

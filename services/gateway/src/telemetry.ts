@@ -1,7 +1,7 @@
 import type { ClientMessage } from '@nrelay/protocol';
 import type { FanoutBus, FanoutMessage } from '@nrelay/seams/fanout';
 import type { IngestClient } from '@nrelay/seams/ingest';
-import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
+import type { HllCountRequest, QueryClient, QueryRequest } from '@nrelay/seams/query';
 import {
   ATTR,
   type Attributes,
@@ -178,6 +178,12 @@ export function observeQueryClient(inner: QueryClient, tracer: Tracer | undefine
             }
           },
     items: (request, signal) => inner.items(request, signal),
+    ...(inner.countHll === undefined
+      ? {}
+      : {
+          countHll: (request: HllCountRequest, signal: AbortSignal) =>
+            (inner.countHll as NonNullable<QueryClient['countHll']>)(request, signal),
+        }),
     close: () => inner.close(),
   };
 }

@@ -1,5 +1,10 @@
 import type { Filter, SearchLimits } from '@nrelay/protocol';
-import { InvalidQueryError, type QueryClient, type QueryRequest } from '@nrelay/seams/query';
+import {
+  type HllCountRequest,
+  InvalidQueryError,
+  type QueryClient,
+  type QueryRequest,
+} from '@nrelay/seams/query';
 import { type EventStore, QueryInputError } from '@nrelay/store';
 import { relayTracer } from '@nrelay/telemetry';
 import { mergeAsync } from './merge.js';
@@ -18,10 +23,12 @@ export interface QueryLimits {
 }
 
 /**
- * The part of the store the query engine reads through. `items` (NIP-77) is optional so a
- * reader built for REQ and COUNT alone (tests) still fits; without it `items` rejects.
+ * The part of the store the query engine reads through. `items` (NIP-77) and `countHll`
+ * (NIP-45 registers) are optional so a reader built for REQ and COUNT alone (tests) still
+ * fits; without them `items` rejects and `countHll` is not offered.
  */
-export type EventReader = Pick<EventStore, 'query' | 'count'> & Partial<Pick<EventStore, 'items'>>;
+export type EventReader = Pick<EventStore, 'query' | 'count'> &
+  Partial<Pick<EventStore, 'items' | 'countHll'>>;
 
 /** Options of the query engine. */
 export interface QueryEngineDeps {
@@ -109,6 +116,25 @@ export function createQueryEngine(deps: QueryEngineDeps): QueryClient {
           throw asInvalidQuery(err);
         });
       },
+      ...(store.countHll === undefined
+        ? {}
+        : {
+            async countHll(request: HllCountRequest, signal: AbortSignal) {
+              signal.throwIfAborted();
+              if (closed) throw new Error('query engine is closed');
+              const filter = request.filters[0];
+              if (request.filters.length !== 1 || filter === undefined) {
+                throw new InvalidQueryError('an HLL count takes exactly one filter');
+              }
+              const search = limits.search === undefined ? {} : { search: limits.search };
+              const opts = { viewer: viewerOf(request), signal, ...search };
+              return (store.countHll as EventStore['countHll'])(filter, request.hllOffset, opts).catch(
+                (err) => {
+                  throw asInvalidQuery(err);
+                },
+              );
+            },
+          }),
       async items(request, signal) {
         signal.throwIfAborted();
         if (closed) throw new Error('query engine is closed');

@@ -1,4 +1,10 @@
-import type { ItemsRequest, QueryClient, QueryRequest } from '@nrelay/seams/query';
+import type {
+  HllCountAnswer,
+  HllCountRequest,
+  ItemsRequest,
+  QueryClient,
+  QueryRequest,
+} from '@nrelay/seams/query';
 import {
   ATTR,
   type Attributes,
@@ -157,5 +163,23 @@ export function observeQueryEngine(engine: QueryClient, tracer: Tracer | undefin
     }
   }
 
-  return { query, count, items, close: () => engine.close() };
+  const inner = engine.countHll?.bind(engine);
+  // NIP-45 registers: timed as a count.
+  const countHll =
+    inner &&
+    (async (request: HllCountRequest, signal: AbortSignal): Promise<HllCountAnswer> => {
+      const started = performance.now();
+      try {
+        const answer = await inner(request, signal);
+        duration.record((performance.now() - started) / 1000, ATTRS.count.ok);
+        return answer;
+      } catch (err) {
+        const aborted = signal.aborted;
+        duration.record((performance.now() - started) / 1000, ATTRS.count[aborted ? 'aborted' : 'error']);
+        if (!aborted) countSqlError('count', err);
+        throw err;
+      }
+    });
+
+  return { query, count, items, ...(countHll ? { countHll } : {}), close: () => engine.close() };
 }

@@ -16,6 +16,10 @@ export function createBalancedQueryClient(clients: QueryClient[]): QueryClient {
   return {
     query: (request, signal) => pick().query(request, signal),
     count: (request, signal) => pick().count(request, signal),
+    countHll: (request, signal) => {
+      const client = pick();
+      return client.countHll ? client.countHll(request, signal) : Promise.reject(new Error('no countHll'));
+    },
     items: (request, signal) => pick().items(request, signal),
     async close() {
       await Promise.all(clients.map((c) => c.close()));

@@ -206,6 +206,21 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
         throw failure(err, signal, 'stream');
       }
     },
+    async countHll(request, signal) {
+      signal.throwIfAborted();
+      if (closed) throw new Error('query client is closed');
+      const { hllOffset, ...body } = request;
+      const { req, res } = await post(`/count?hll=${hllOffset}`, body, signal);
+      try {
+        if (res.statusCode !== 200) throw await statusError(res);
+        const answer = parseHllCount(await readSmall(res));
+        if (answer === undefined) throw new QueryServiceError('status', 'query service sent no hll count');
+        return answer;
+      } catch (err) {
+        req.destroy();
+        throw failure(err, signal, 'stream');
+      }
+    },
     async items(request, signal) {
       signal.throwIfAborted();
       if (closed) throw new Error('query client is closed');
@@ -224,6 +239,17 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
       agent.destroy();
     },
   };
+}
+
+/** `{"count": n, "hll": "<512 hex>"}`, or undefined when the body is anything else. */
+function parseHllCount(text: string): { count: number; hll: string } | undefined {
+  try {
+    const body = JSON.parse(text) as { count?: unknown; hll?: unknown };
+    if (typeof body.count !== 'number' || typeof body.hll !== 'string') return undefined;
+    return /^[0-9a-f]{512}$/.test(body.hll) ? { count: body.count, hll: body.hll } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseCount(text: string): number | undefined {

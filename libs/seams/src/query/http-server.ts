@@ -88,7 +88,7 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
     try {
       if (path === '/query') await stream(request, res, abort.signal);
       else if (path === '/items') await serveItems(engine, request, req.url ?? path, res, abort.signal);
-      else sendJson(res, 200, { count: await engine.count(request, abort.signal) });
+      else await serveCount(request, req.url ?? path, res, abort.signal);
     } catch (err) {
       if (abort.signal.aborted) return;
       // The request's own fault (InvalidQueryError): 422, which the client answers `invalid:`.
@@ -102,6 +102,20 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
     } finally {
       res.off('close', onClose);
     }
+  }
+
+  /** /count, and /count?hll=<offset> (NIP-45 registers) when the engine builds them. */
+  async function serveCount(
+    request: QueryRequest,
+    url: string,
+    res: http.ServerResponse,
+    signal: AbortSignal,
+  ) {
+    const hll = new URL(url, 'http://query').searchParams.get('hll');
+    const hllOffset = hll === null || !/^\d{1,2}$/.test(hll) ? undefined : Number(hll);
+    if (hllOffset !== undefined && engine.countHll !== undefined) {
+      sendJson(res, 200, await engine.countHll({ ...request, hllOffset }, signal));
+    } else sendJson(res, 200, { count: await engine.count(request, signal) });
   }
 
   async function isReady(): Promise<boolean> {

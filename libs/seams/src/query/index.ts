@@ -32,5 +32,12 @@ export {
   ndjsonEventLine,
   ndjsonEventLines,
 } from './ndjson.js';
-export type { ItemsRequest, QueryClient, QueryRequest, Viewer } from './seam.js';
+export type {
+  HllCountAnswer,
+  HllCountRequest,
+  ItemsRequest,
+  QueryClient,
+  QueryRequest,
+  Viewer,
+} from './seam.js';
 export { bearerOf, createSecretCheck, isLoopbackHost } from './service-secret.js';

@@ -33,6 +33,20 @@ export interface ItemsRequest {
 }
 
 /**
+ * NIP-45 COUNT with HyperLogLog: one filter (a shape `hllOffsetFor` of @nrelay/protocol
+ * accepts) and the register offset it gave.
+ */
+export interface HllCountRequest extends QueryRequest {
+  hllOffset: number;
+}
+
+/** A count and its NIP-45 registers (`hll`: 512 lowercase hex digits). */
+export interface HllCountAnswer {
+  count: number;
+  hll: string;
+}
+
+/**
  * Filters in, raw event JSON out: the union of the filters' results, each filter newest first
  * and capped by its own limit, no event twice. The stream ends after the last filter.
  * Results come in non-empty batches of what arrived together (a page of rows, a chunk of the
@@ -55,6 +69,11 @@ export interface ItemsRequest {
 export interface QueryClient {
   query(request: QueryRequest, signal: AbortSignal): AsyncIterable<readonly string[]>;
   count(request: QueryRequest, signal: AbortSignal): Promise<number>;
+  /**
+   * `count` plus the matching events' NIP-45 registers. Optional: a client without it (or a
+   * wrapper that does not pass it on) makes the gateway answer a plain count.
+   */
+  countHll?(request: HllCountRequest, signal: AbortSignal): Promise<HllCountAnswer>;
   items(request: ItemsRequest, signal: AbortSignal): Promise<Uint8Array>;
   close(): Promise<void>;
 }

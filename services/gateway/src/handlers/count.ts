@@ -1,16 +1,17 @@
-import { closedFrame, countFrame, type Filter } from '@nrelay/protocol';
+import { closedFrame, countFrame, type Filter, hllOffsetFor } from '@nrelay/protocol';
 import { InvalidQueryError } from '@nrelay/seams/query';
 import type { Connection } from '../connection.js';
 import type { GatewayContext } from '../context.js';
 import { applyFilterHooks } from '../filter-hooks.js';
 import { QuerySlotTimeout } from '../query-slots.js';
-import { countKey } from '../shared-counts.js';
+import { type CountAnswer, countKey } from '../shared-counts.js';
 import { challengeIfAuthRequired } from './event.js';
 
 /**
  * COUNT (NIP-45): the filter hooks apply as for REQ, then the query service counts. The answer
- * is `["COUNT", subId, {"count": n}]`; a refusal or failure is `CLOSED`. Limits are not
- * applied: a count is over everything the filters match.
+ * is `["COUNT", subId, {"count": n}]`, with `"hll"` (the NIP-45 HyperLogLog registers) when
+ * the COUNT has a shape `hllOffsetFor` accepts and the query seam builds them; a refusal or
+ * failure is `CLOSED`. Limits are not applied: a count is over everything the filters match.
  *
  * A COUNT in flight holds its id like a subscription: it counts against MAX_SUBSCRIPTIONS (past
  * it: `rate-limited:`), and its query takes a slot of the connection's share of the query pool
@@ -48,16 +49,20 @@ async function countOnce(ctx: GatewayContext, conn: Connection, subId: string, f
     conn.send('CLOSED', closedFrame(subId, rejection));
     return;
   }
-  let count: number;
+  let answer: CountAnswer;
   try {
     const authedPubkeys = [...conn.authedPubkeys];
     const request = { v: 1 as const, filters, viewer: { authedPubkeys } };
+    const hllOffset = ctx.query.countHll === undefined ? undefined : hllOffsetFor(filters);
+    const key = countKey(filters, conn.authedPubkeys, hllOffset !== undefined);
     // The shared count runs on its own signal (aborted when nobody waits) in this connection's
     // share of the slots: the connection that started it pays for it.
-    count = await ctx.counts.count(countKey(filters, conn.authedPubkeys), signal, async (shared) => {
+    answer = await ctx.counts.count<CountAnswer>(key, signal, async (shared) => {
       const release = await ctx.slots.acquire(conn, shared);
       try {
-        return await ctx.query.count(request, shared);
+        if (hllOffset === undefined || ctx.query.countHll === undefined)
+          return await ctx.query.count(request, shared);
+        return await ctx.query.countHll({ ...request, hllOffset }, shared);
       } finally {
         release();
       }
@@ -76,5 +81,6 @@ async function countOnce(ctx: GatewayContext, conn: Connection, subId: string, f
     conn.send('CLOSED', closedFrame(subId, 'error: could not count events'));
     return;
   }
-  conn.send('COUNT', countFrame(subId, count));
+  if (typeof answer === 'number') conn.send('COUNT', countFrame(subId, answer));
+  else conn.send('COUNT', countFrame(subId, answer.count, undefined, answer.hll));
 }

@@ -8,7 +8,7 @@
  * was sent before the REQ arrived (ingest publishes before it replies) is in the window.
  */
 import type { Filter } from '@nrelay/protocol';
-import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
+import type { HllCountRequest, QueryClient, QueryRequest } from '@nrelay/seams/query';
 import { rawEventId } from '../raw-id.js';
 import type { HotWindow } from './window.js';
 
@@ -115,6 +115,15 @@ export function withHotWindow(
       if (closed) return Promise.reject(new Error('query client is closed'));
       return inner.count(request, signal);
     },
+    // COUNT never reads the window (a count needs every match, not the newest ones).
+    ...(inner.countHll === undefined
+      ? {}
+      : {
+          countHll: (request: HllCountRequest, signal: AbortSignal) => {
+            if (closed) return Promise.reject(new Error('query client is closed'));
+            return (inner.countHll as NonNullable<QueryClient['countHll']>)(request, signal);
+          },
+        }),
     // NIP-77 item sets always come from the query service: always consistent (ADR 0019).
     items: (request, signal) => {
       if (closed) return Promise.reject(new Error('query client is closed'));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newKeys, nowSec, randomWord, signEvent } from '@nrelay/testkit';
+import { newKeys, nowSec, type RawClient, randomWord, signEvent } from '@nrelay/testkit';
+import { computeOffset, feedPubkey, hllEncode, newHll } from 'nostr-tools/nip45';
 import { connectRelay } from '../harness/nostr.js';
 import { idSet, publishAll, type SuiteContext, T, withClient } from './context.js';
 
@@ -42,6 +43,45 @@ export function countSearchTests(ctx: SuiteContext): void {
     });
   });
 
+  describe('NIP-45 COUNT with HyperLogLog', () => {
+    it(
+      'answers hll for one tag value with kinds, as nostr-tools computes it, and not for others',
+      T,
+      async () => {
+        const author = newKeys();
+        const target = signEvent(author, { created_at: nowSec() - 60 });
+        const reactors = Array.from({ length: 40 }, () => newKeys());
+        const reactions = reactors.map((k) =>
+          signEvent(k, { kind: 7, tags: [['e', target.id]], content: '+' }),
+        );
+        const reply = signEvent(reactors[0]!, { kind: 1, tags: [['e', target.id]] });
+        await withClient(ctx.relay.url, async (c) => {
+          await publishAll(c, [target, ...reactions, reply]);
+          const answer = await countAnswer(c, [{ '#e': [target.id], kinds: [7] }]);
+          assert.equal(answer.count, reactions.length);
+          let expected = newHll();
+          const offset = computeOffset(target.id);
+          for (const r of reactions) expected = feedPubkey(expected, r.pubkey, offset);
+          assert.equal(answer.hll, hllEncode(expected), 'registers byte for byte');
+          const followers = await countAnswer(c, [{ '#p': [author.pk], kinds: [3] }]);
+          assert.deepEqual(followers, { count: 0, hll: '00'.repeat(256) }, 'no followers: zero registers');
+          for (const plain of [
+            [{ '#e': [target.id] }],
+            [{ '#e': [target.id, reply.id], kinds: [7] }],
+            [{ '#e': [target.id], kinds: [7], authors: [reactors[1]!.pk] }],
+            [
+              { '#e': [target.id], kinds: [7] },
+              { kinds: [1], authors: [reactors[0]!.pk] },
+            ],
+          ]) {
+            const got = await countAnswer(c, plain);
+            assert.equal(got.hll, undefined, `no hll for ${JSON.stringify(plain)}`);
+          }
+        });
+      },
+    );
+  });
+
   describe('NIP-50 search', () => {
     it('finds events whose content has the word, and not others', T, async () => {
       const keys = newKeys();
@@ -60,4 +100,17 @@ export function countSearchTests(ctx: SuiteContext): void {
       });
     });
   });
+}
+
+/** Sends a COUNT and returns its answer's body (fails on CLOSED). */
+async function countAnswer(c: RawClient, filters: object[]): Promise<{ count?: unknown; hll?: unknown }> {
+  const subId = c.nextSubId('hll');
+  const from = c.mark();
+  await c.sendJson(['COUNT', subId, ...filters]);
+  const f = await c.waitFor((m) => (m[0] === 'COUNT' || m[0] === 'CLOSED') && m[1] === subId, {
+    from,
+    what: 'COUNT reply',
+  });
+  assert.equal(f.msg[0], 'COUNT', f.raw);
+  return f.msg[2] as { count?: unknown; hll?: unknown };
 }
