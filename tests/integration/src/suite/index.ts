@@ -8,6 +8,7 @@ import { deletionTests } from './deletion.js';
 import { durabilityTests } from './durability.js';
 import { filterTests } from './filters.js';
 import { hotWindowTests } from './hot-window.js';
+import { liveOnlyTests } from './live-only.js';
 import { nip11Tests } from './nip11.js';
 import { powTests } from './pow.js';
 import { publishTests } from './publish.js';
@@ -28,6 +29,7 @@ export function relaySuite(name: string, start: StartRelay): void {
       const ctx = relayForBlock(start);
       publishTests(ctx);
       subscriptionTests(ctx);
+      liveOnlyTests(ctx);
       filterTests(ctx);
       replaceableTests(ctx);
       deletionTests(ctx);
