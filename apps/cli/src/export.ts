@@ -19,7 +19,7 @@ export interface ExportOptions {
 const EXPORT_PAGE_ROWS = 1000;
 
 /** Parses `--filter` with the relay's own filter validation, then applies --since/--until. */
-function filterOf(json: string | undefined, since?: number, until?: number): Filter {
+export function filterOf(json: string | undefined, since?: number, until?: number): Filter {
   let data: unknown = {};
   if (json !== undefined) {
     try {

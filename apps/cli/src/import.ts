@@ -1,13 +1,12 @@
 import type { Config } from '@nrelay/config';
 import { parseLimitsOf } from '@nrelay/gateway';
-import { type ParseLimits, parseClientMessage, type RawEvent } from '@nrelay/protocol';
 import { Progress } from '@nrelay/runtime';
-import type { IngestRequest } from '@nrelay/seams/ingest';
 import type { Logger } from 'pino';
 import { openCliPipeline } from './cli-pipeline.js';
 import { openInput } from './compression.js';
+import { EventSink, parseEventText } from './event-sink.js';
 import { readLines } from './lines.js';
-import { countAnswer, emptySummary, type WriteSummary } from './summary.js';
+import type { WriteSummary } from './summary.js';
 
 /** Options of `nrelay import`. */
 export interface ImportOptions {
@@ -25,17 +24,6 @@ export interface ImportOptions {
   report(message: string): void;
 }
 
-/** How many per-line messages a run prints before it only counts. */
-const MAX_REPORTED_LINES = 1000;
-
-/** One frame as a client would send it, so the relay's own parser judges the line. */
-function parseLine(text: string, limits: ParseLimits): RawEvent | string {
-  const parsed = parseClientMessage(`["EVENT",${text}]`, limits);
-  if (!parsed.ok) return parsed.error.reason;
-  const [verb, raw] = parsed.message;
-  return verb === 'EVENT' && typeof raw === 'object' ? raw : 'invalid: not an event';
-}
-
 /**
  * Streams a JSONL file through the relay's ingest pipeline: each line parsed by the relay's
  * parser, verified, checked against the relay's rules and stored in batches (one transaction
@@ -44,29 +32,11 @@ function parseLine(text: string, limits: ParseLimits): RawEvent | string {
  * commits whole or not at all), so a rerun continues where this one stopped.
  */
 export async function runImport(config: Config, logger: Logger, opts: ImportOptions): Promise<WriteSummary> {
-  const summary = emptySummary();
   const limits = parseLimitsOf(config);
   const cli = await openCliPipeline(config, logger, { publish: opts.publish });
+  const sink = new EventSink(cli, opts.window, opts.report, 'import');
+  const { summary } = sink;
   const progress = new Progress();
-  let reported = 0;
-  const report = (message: string) => {
-    if (reported < MAX_REPORTED_LINES) opts.report(message);
-    else if (reported === MAX_REPORTED_LINES)
-      opts.report(`(more than ${MAX_REPORTED_LINES} messages: only counting now)`);
-    reported++;
-  };
-  let active = 0;
-  let wake: (() => void) | undefined;
-  const settle = (n: number, ok: boolean, reason: string) => {
-    const outcome = countAnswer(summary, ok, reason);
-    if (outcome === 'invalid' || outcome === 'failed') report(`line ${n}: ${reason}`);
-    if (outcome === 'failed') summary.interrupted = true;
-    active--;
-    if (wake && active <= opts.window / 2) {
-      wake();
-      wake = undefined;
-    }
-  };
   const input = openInput(opts.file);
   const stop = () => (input as { destroy?: () => void }).destroy?.();
   opts.signal.addEventListener('abort', stop, { once: true });
@@ -74,34 +44,17 @@ export async function runImport(config: Config, logger: Logger, opts: ImportOpti
   const started = performance.now();
   try {
     for await (const line of readLines(input as AsyncIterable<Buffer>, opts.maxLineBytes)) {
+      // A store failure stops the run: the database is likely gone for the next events too.
       if (opts.signal.aborted || summary.failed > 0) break;
       summary.read++;
+      const label = `line ${line.n}`;
       if ('tooLong' in line) {
-        summary.invalid++;
-        report(`line ${line.n}: invalid: longer than ${opts.maxLineBytes} bytes (${line.bytes})`);
+        sink.invalid(label, `invalid: longer than ${opts.maxLineBytes} bytes (${line.bytes})`);
         continue;
       }
-      const raw = parseLine(line.text, limits);
-      if (typeof raw === 'string') {
-        summary.invalid++;
-        report(`line ${line.n}: ${raw}`);
-        continue;
-      }
-      active++;
-      const request: IngestRequest = {
-        v: 1,
-        event: raw,
-        receivedAt: Date.now(),
-        gatewayId: 'nrelay-cli',
-        connectionId: 'import',
-        authedPubkeys: [],
-      };
-      const n = line.n;
-      cli.pipeline.process(request).then(
-        (result) => settle(n, result.ok, result.reason),
-        (err: unknown) => settle(n, false, `error: ${String(err)}`),
-      );
-      if (active >= opts.window) await new Promise<void>((resolve) => (wake = resolve));
+      const raw = parseEventText(line.text, limits);
+      if (typeof raw === 'string') sink.invalid(label, raw);
+      else await sink.submit(raw, label);
       progress.update(summary.read);
     }
   } catch (err) {
@@ -109,11 +62,11 @@ export async function runImport(config: Config, logger: Logger, opts: ImportOpti
     if (!opts.signal.aborted) throw err;
   } finally {
     opts.signal.removeEventListener('abort', stop);
-    while (active > 0) await new Promise<void>((resolve) => (wake = resolve));
+    await sink.drain();
     summary.seconds = (performance.now() - started) / 1000;
     progress.finish();
     await cli.close(summary.stored > 0);
   }
-  if (opts.signal.aborted) summary.interrupted = true;
+  if (opts.signal.aborted || summary.failed > 0) summary.interrupted = true;
   return summary;
 }

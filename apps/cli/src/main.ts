@@ -1,10 +1,12 @@
 import { ConfigError, loadConfig } from '@nrelay/config';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { runExport } from './export.js';
 import { runImport } from './import.js';
+import { runMirror } from './mirror.js';
 import { CliError } from './relay-store.js';
 import { formatSummary } from './summary.js';
+import { runSync, type SyncDirection } from './sync.js';
 
 // `nrelay <command>`: the operator's command line. The only file of the CLI that reads the
 // environment: the same settings as the relay (DATABASE_URL, else DATA_DIR; REDIS_URL...).
@@ -42,7 +44,9 @@ const logger = pino(
 );
 const config = () => loadConfig(process.env);
 const program = new Command('nrelay')
-  .description('Operate an nrelay store: export, import (sync and mirror: see --help of each command)')
+  .description(
+    'Operate an nrelay store (the relay’s own settings: DATABASE_URL, else DATA_DIR; REDIS_URL in a cluster)',
+  )
   .showHelpAfterError();
 
 program
@@ -89,6 +93,89 @@ program
       else if (summary.interrupted) process.exitCode = EXIT_INTERRUPTED;
     },
   );
+
+const report = (message: string) => process.stderr.write(`${message}\n`);
+
+program
+  .command('sync')
+  .description('reconcile with another relay over NIP-77: fetch what we lack, upload what they lack')
+  .argument('<url>', 'the other relay, ws:// or wss://')
+  .option('--filter <json>', 'only the events of this NIP-01 filter (default: all)')
+  .addOption(
+    new Option('--dir <direction>', 'down: only fetch; up: only upload; both')
+      .choices(['down', 'up', 'both'])
+      .default('both'),
+  )
+  .option(
+    '--no-fallback',
+    'fail when the other relay has no NIP-77 (default: download with REQs since our newest event)',
+  )
+  .option('--publish', 'publish fetched events to live subscribers (needs REDIS_URL)', false)
+  .option('--frame-bytes <bytes>', 'largest negentropy message we send', integer, 60_000)
+  .option('--json', 'print the result as JSON on stdout', false)
+  .action(
+    async (
+      url: string,
+      opts: {
+        filter?: string;
+        dir: SyncDirection;
+        fallback: boolean;
+        publish: boolean;
+        frameBytes: number;
+        json: boolean;
+      },
+    ) => {
+      const signal = stopSignal();
+      const result = await runSync(config(), logger, {
+        url,
+        direction: opts.dir,
+        fallback: opts.fallback,
+        publish: opts.publish,
+        frameBytes: Math.max(4096, opts.frameBytes),
+        signal,
+        report,
+        ...(opts.filter === undefined ? {} : { filter: opts.filter }),
+      });
+      const how =
+        result.method === 'nip77'
+          ? `NIP-77 in ${result.rounds} round(s): we lacked ${result.need}, they lacked ${result.have}`
+          : 'REQ download (no NIP-77)';
+      report(`sync ${url}: ${how}`);
+      process.stderr.write(formatSummary('  fetched', result.down));
+      if (result.up) {
+        const u = result.up;
+        report(
+          `  uploaded: sent ${u.sent}, accepted ${u.accepted}, duplicate ${u.duplicate}, rejected ${u.rejected}, unanswered ${u.unanswered}`,
+        );
+        for (const [reason, count] of Object.entries(u.reasons).slice(0, 10))
+          report(`    ${count} × ${reason}`);
+      }
+      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      if (result.down.failed > 0) process.exitCode = 1;
+      else if (result.down.interrupted) process.exitCode = EXIT_INTERRUPTED;
+    },
+  );
+
+program
+  .command('mirror')
+  .description('follow another relay’s live stream and store what arrives, until SIGINT/SIGTERM')
+  .argument('<url>', 'the other relay, ws:// or wss://')
+  .option('--filter <json>', 'only the events of this NIP-01 filter (default: all)')
+  .option('--publish', 'publish mirrored events to live subscribers (needs REDIS_URL)', false)
+  .option('--json', 'print the summary as JSON on stdout at the end', false)
+  .action(async (url: string, opts: { filter?: string; publish: boolean; json: boolean }) => {
+    const signal = stopSignal();
+    const summary = await runMirror(config(), logger, {
+      url,
+      publish: opts.publish,
+      signal,
+      report,
+      ...(opts.filter === undefined ? {} : { filter: opts.filter }),
+    });
+    process.stderr.write(formatSummary(`mirror ${url}`, summary));
+    if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    process.exitCode = summary.failed > 0 ? 1 : 0;
+  });
 
 // A reader that went away (`nrelay export | head`) ends the export quietly.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
