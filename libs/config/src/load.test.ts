@@ -31,6 +31,7 @@ test('cross-setting rules are checked', () => {
     /DEFAULT_LIMIT must not exceed MAX_LIMIT/,
   );
   assert.throws(() => loadConfig({ RELAY_PUBKEY: 'xyz' }), /RELAY_PUBKEY/);
+  assert.throws(() => loadConfig({ RELAY_SELF: 'xyz' }), /RELAY_SELF/);
 });
 
 test('NIP-11 limitation mirrors the enforced values and omits disabled bounds', () => {

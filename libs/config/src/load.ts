@@ -82,9 +82,11 @@ export function loadConfig(
     if (problem) problems.push(problem);
     else out[spec.env] = value;
   }
-  const pubkey = out.RELAY_PUBKEY;
-  if (typeof pubkey === 'string' && !/^[0-9a-f]{64}$/.test(pubkey))
-    problems.push('RELAY_PUBKEY must be 64 lowercase hex characters');
+  for (const key of ['RELAY_PUBKEY', 'RELAY_SELF'] as const) {
+    const pubkey = out[key];
+    if (typeof pubkey === 'string' && !/^[0-9a-f]{64}$/.test(pubkey))
+      problems.push(`${key} must be 64 lowercase hex characters`);
+  }
   if ((out.DEFAULT_LIMIT as number) > (out.MAX_LIMIT as number))
     problems.push('DEFAULT_LIMIT must not exceed MAX_LIMIT');
   if ((out.MAX_FRAME_BYTES as number) < (out.MAX_MESSAGE_BYTES as number))

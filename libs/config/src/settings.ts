@@ -73,6 +73,13 @@ export const SETTINGS = [
     description: 'NIP-11 description.',
   },
   { env: 'RELAY_PUBKEY', type: 'string', default: undefined, description: 'NIP-11 admin pubkey (64 hex).' },
+  {
+    env: 'RELAY_SELF',
+    type: 'string',
+    default: undefined,
+    description:
+      "NIP-11 `self`: the relay's own pubkey (64 hex), for the events it signs itself; unset: the relay has no key and `self` is omitted.",
+  },
   { env: 'RELAY_CONTACT', type: 'string', default: undefined, description: 'NIP-11 contact.' },
   { env: 'RELAY_ICON', type: 'string', default: undefined, description: 'NIP-11 icon URL.' },
   {

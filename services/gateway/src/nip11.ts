@@ -22,6 +22,7 @@ export function relayInformation(config: Config, software: RelaySoftware): Relay
     name: config.RELAY_NAME,
     description: config.RELAY_DESCRIPTION,
     pubkey: config.RELAY_PUBKEY,
+    self: config.RELAY_SELF,
     contact: config.RELAY_CONTACT,
     icon: config.RELAY_ICON,
     supported_nips: withNip77(software.supportedNips, config.NEG_ENABLED).sort((a, b) => a - b),

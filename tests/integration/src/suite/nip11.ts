@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { newKeys } from '@nrelay/testkit';
 import type { RelayUnderTest } from '../harness/types.js';
 import { type SuiteContext, T } from './context.js';
 
@@ -17,6 +18,7 @@ export const DEFAULT_LIMITATION = {
 } as const;
 
 interface Nip11 {
+  self?: unknown;
   supported_nips?: unknown;
   limitation?: Record<string, unknown>;
 }
@@ -53,17 +55,30 @@ export function nip11Tests(ctx: SuiteContext): void {
       const { doc, headers } = await fetchNip11(ctx.relay);
       assert.match(headers.get('content-type') ?? '', /application\/(nostr\+)?json/);
       assert.ok(Array.isArray(doc.supported_nips), `supported_nips: ${JSON.stringify(doc.supported_nips)}`);
-      for (const nip of [1, 9, 11, 40, 45, 50]) {
+      for (const nip of [1, 9, 11, 40, 45, 50, 62]) {
         assert.ok(
           (doc.supported_nips as unknown[]).includes(nip),
           `supported_nips lacks ${nip}: ${JSON.stringify(doc.supported_nips)}`,
         );
       }
       assertLimitation(doc, DEFAULT_LIMITATION);
+      assert.equal(doc.self, undefined, 'no relay key (RELAY_SELF unset): no self');
       const lower = doc.limitation?.created_at_lower_limit;
       assert.ok(lower === undefined || lower === 0, `created_at_lower_limit is off by default, got ${lower}`);
       const pow = doc.limitation?.min_pow_difficulty;
       assert.ok(pow === undefined || pow === 0, `min_pow_difficulty is off by default, got ${pow}`);
+    });
+
+    it('lists the relay key as self when RELAY_SELF is set', { timeout: 90_000 }, async () => {
+      const self = newKeys().pk;
+      const relay = await ctx.start({ env: { RELAY_SELF: self } });
+      try {
+        const { doc } = await fetchNip11(relay);
+        assert.equal(doc.self, self);
+        assertLimitation(doc, { default_limit: DEFAULT_LIMITATION.default_limit });
+      } finally {
+        await relay.stop();
+      }
     });
 
     it('sends the CORS headers on the document and answers a preflight', T, async () => {
