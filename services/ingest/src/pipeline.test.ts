@@ -167,3 +167,38 @@ test('after close, new events are refused with error: and queued ones still fini
   assert.equal((await pending).ok, true);
   assert.match((await pipeline.process(request(raw({ kind: 1 })))).reason, /^error: relay is shutting down/);
 });
+
+test('NIP-62: a request to vanish is applied only when it names this relay or ALL_RELAYS', async () => {
+  const { pipeline, published, store } = setup();
+  const here = 'wss://relay.example.com';
+  const vanishing = (tags: string[][], relayUrl?: string) => {
+    const r = request(raw({ kind: 62, tags }));
+    return pipeline.process(relayUrl === undefined ? r : { ...r, relayUrl });
+  };
+  assert.deepEqual(await vanishing([]), {
+    ok: false,
+    reason: 'invalid: a request to vanish needs a relay tag (NIP-62)',
+  });
+  const elsewhere = await vanishing([['relay', 'wss://other.example.com']], here);
+  assert.match(elsewhere.reason, /^invalid: this request to vanish names neither this relay nor ALL_RELAYS/);
+  // A gateway that could not tell its URL: only ALL_RELAYS can apply.
+  assert.equal((await vanishing([['relay', here]])).ok, false);
+  assert.equal(store.batches.length, 0);
+  assert.equal((await vanishing([['relay', 'https://RELAY.example.com/']], here)).ok, true);
+  assert.equal((await vanishing([['relay', 'ALL_RELAYS']])).ok, true);
+  assert.equal(store.batches.length, 2);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(published.length, 2);
+});
+
+test('a save covered by a request to vanish is answered blocked:', async () => {
+  const { pipeline, published } = setup(
+    {},
+    fakeStore(() => ({ status: 'vanished' })),
+  );
+  assert.deepEqual(await pipeline.process(request(raw({ kind: 1 }))), {
+    ok: false,
+    reason: 'blocked: a request to vanish (NIP-62) covers this event',
+  });
+  assert.equal(published.length, 0);
+});

@@ -61,6 +61,10 @@ test('job data: built from requests, checked on the way back, parsed once into r
   const back = decodeJobData(JSON.parse(JSON.stringify(data)));
   assert.deepEqual(back, data);
   assert.deepEqual(requestFromJobEntry(back.gatewayId, entry), request);
+  // A NIP-62 request to vanish carries the URL the client used.
+  const vanish = { ...request, relayUrl: 'wss://relay.example.com' };
+  const carried = decodeJobData(JSON.parse(JSON.stringify({ ...data, entries: [toJobEntry(vanish, 'r')] })));
+  assert.deepEqual(requestFromJobEntry(carried.gatewayId, carried.entries[0]!), vanish);
 });
 
 test('job data: malformed, unknown-version or inconsistent data is refused', () => {
