@@ -31,6 +31,11 @@ test('effective limit: own limit, else the default, capped at the maximum', () =
   assert.equal(effectiveLimit({ limit: 0 }, limits), 0);
   assert.equal(effectiveLimit({ limit: 4 }, limits), 4);
   assert.equal(effectiveLimit({ limit: 50 }, limits), 5);
+  // A filter naming ids without a limit is limited by its ids, not by the default.
+  assert.equal(effectiveLimit({ ids: ['a', 'b', 'c', 'd'] }, limits), 4);
+  assert.equal(effectiveLimit({ ids: ['a'] }, limits), 1);
+  assert.equal(effectiveLimit({ ids: ['a', 'b', 'c', 'd', 'e', 'f'] }, limits), 5);
+  assert.equal(effectiveLimit({ ids: ['a', 'b', 'c', 'd'], limit: 2 }, limits), 2);
 });
 
 test('filters run concurrently, each with its own limit, and events are deduplicated', async () => {

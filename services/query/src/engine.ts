@@ -38,9 +38,13 @@ export interface QueryEngineDeps {
   privilegedKinds?: readonly number[];
 }
 
-/** The effective limit of a filter: its own, else the default, never above the maximum. */
+/**
+ * The effective limit of a filter: its own, else the number of ids it names (a REQ by ids is
+ * served whole, whatever DEFAULT_LIMIT says: sync clients fetch up to 500 at a time), else the
+ * default; never above the maximum.
+ */
 export function effectiveLimit(filter: Filter, limits: QueryLimits): number {
-  return Math.min(filter.limit ?? limits.defaultLimit, limits.maxLimit);
+  return Math.min(filter.limit ?? filter.ids?.length ?? limits.defaultLimit, limits.maxLimit);
 }
 
 /** The store's refusal of a query's input as the seam's `InvalidQueryError`; anything else as it is. */

@@ -1,8 +1,12 @@
 import type { Filter } from '@nrelay/protocol';
 
-/** Sets each filter's limit to `min(limit ?? DEFAULT_LIMIT, MAX_LIMIT)`, in place. */
+/**
+ * Sets each filter's limit to `min(limit ?? its number of ids ?? DEFAULT_LIMIT, MAX_LIMIT)`, in
+ * place: a REQ by ids without a limit is served whole (the query engine's `effectiveLimit`).
+ */
 export function normaliseLimits(filters: Filter[], defaultLimit: number, maxLimit: number): void {
-  for (const filter of filters) filter.limit = Math.min(filter.limit ?? defaultLimit, maxLimit);
+  for (const filter of filters)
+    filter.limit = Math.min(filter.limit ?? filter.ids?.length ?? defaultLimit, maxLimit);
 }
 
 /**

@@ -9,6 +9,7 @@ import { durabilityTests } from './durability.js';
 import { filterTests } from './filters.js';
 import { hotWindowTests } from './hot-window.js';
 import { liveOnlyTests } from './live-only.js';
+import { negentropyTests } from './negentropy.js';
 import { nip11Tests } from './nip11.js';
 import { powTests } from './pow.js';
 import { publishTests } from './publish.js';
@@ -44,5 +45,6 @@ export function relaySuite(name: string, start: StartRelay): void {
     powTests(start);
     durabilityTests(start);
     hotWindowTests(start);
+    negentropyTests(start);
   });
 }
