@@ -47,6 +47,21 @@ test('NEG-OPEN answers from the item set, asked for NEG_MAX_RECORDS + 1 for this
   });
 });
 
+test('a 128 KiB NEG-MSG frame is accepted (MAX_MESSAGE_BYTES default)', async () => {
+  await withRelay({}, async (relay) => {
+    const client = await relay.connect();
+    // One IdList range of 2,050 ids (65,600 bytes, 131,200 hex characters): a client's big round.
+    const ids = 'ab'.repeat(32 * 2050);
+    const message = `610000029002${ids}`;
+    assert.ok(message.length > 128 * 1024);
+    await client.sendJson(['NEG-OPEN', 'big', {}, EMPTY_SET_MESSAGE]);
+    await client.next(negFrom('big'));
+    const mark = client.mark();
+    await client.sendJson(['NEG-MSG', 'big', message]);
+    assert.deepEqual(await client.next(negFrom('big'), mark), ['NEG-MSG', 'big', ANSWER]);
+  });
+});
+
 test('versions, unknown ids, bad hex and bad messages: NEG-ERR or V1, the connection stays usable', async () => {
   await withRelay({}, async (relay) => {
     relay.query.autoEnd = true;
@@ -106,14 +121,14 @@ test('too many records: NEG-ERR blocked; sessions count against MAX_SUBSCRIPTION
 });
 
 test('an idle session is dropped with NEG-ERR closed: idle timeout', async () => {
-  await withRelay({ NEG_IDLE_TIMEOUT_MS: 150 }, async (relay) => {
+  await withRelay({ NEG_IDLE_TIMEOUT_MS: 1000 }, async (relay) => {
     const client = await relay.connect();
     await client.sendJson(['NEG-OPEN', 'i', {}, EMPTY_SET_MESSAGE]);
     await client.next(negFrom('i'));
-    await sleep(100);
+    await sleep(600);
     // A message restarts the idle timer.
     await client.sendJson(['NEG-MSG', 'i', EMPTY_SET_MESSAGE]);
-    await sleep(100);
+    await sleep(600);
     assert.equal(client.all('NEG-ERR').length, 0);
     const err = await client.next((m) => m[0] === 'NEG-ERR' && m[1] === 'i');
     assert.deepEqual(err, ['NEG-ERR', 'i', 'closed: idle timeout']);
