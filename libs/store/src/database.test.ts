@@ -25,6 +25,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
           '0001-events',
           '0002-management',
           '0003-author-index-kind',
+          '0004-vanish',
         ]);
         assert.deepEqual(
           progress.map((p) => `${p.migration}:${p.status}`),
@@ -35,6 +36,8 @@ for (const backend of ['pglite', 'postgres'] as const) {
             '0002-management:done',
             '0003-author-index-kind:running',
             '0003-author-index-kind:done',
+            '0004-vanish:running',
+            '0004-vanish:done',
           ],
         );
         assert.deepEqual(await migrateToLatest(database.db), []);
