@@ -54,7 +54,7 @@ export class EventSink {
     };
     this.cli.pipeline.process(request).then(
       (result) => this.#settle(label, result.ok, result.reason),
-      (err: unknown) => this.#settle(label, false, `error: ${String(err)}`),
+      (err: unknown) => this.#settle(label, false, `error: the ingest pipeline failed: ${String(err)}`),
     );
     if (this.#active >= this.window) await new Promise<void>((resolve) => (this.#wake = resolve));
   }

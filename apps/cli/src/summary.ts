@@ -35,6 +35,8 @@ export function emptySummary(): WriteSummary {
   };
 }
 
+const NOT_AN_EVENT = new Set(['invalid: event id does not match its content', 'invalid: bad signature']);
+
 /** Counts one pipeline answer (the NIP-01 OK fields) into `summary`. */
 export function countAnswer(summary: WriteSummary, ok: boolean, reason: string): keyof WriteSummary {
   if (ok) {
@@ -43,7 +45,7 @@ export function countAnswer(summary: WriteSummary, ok: boolean, reason: string):
     return key;
   }
   // The verify stage's two answers (services/ingest/src/stages/verify.ts) say "not an event".
-  if (reason.startsWith('invalid: event id') || reason.startsWith('invalid: bad signature')) {
+  if (NOT_AN_EVENT.has(reason)) {
     summary.invalid++;
     return 'invalid';
   }
