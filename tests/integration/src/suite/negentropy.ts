@@ -7,6 +7,7 @@ import type { NostrEvent } from 'nostr-tools/pure';
 import type { StartRelay } from '../harness/types.js';
 import { openAs } from './access-helpers.js';
 import { assertAccepted, assertPrefix, relayForBlock, withClient } from './context.js';
+import { assertLimitation, fetchNip11 } from './nip11.js';
 
 /** The relay's cap in this block: the big sync covers exactly this many events. */
 const CAP = 3000;
@@ -83,6 +84,16 @@ export function negentropyTests(start: StartRelay): void {
     const ctx = relayForBlock(start, { env: { NEG_MAX_RECORDS: String(CAP), DEFAULT_LIMIT: '100' } });
     const author: Keys = newKeys();
     const base = nowSec() - 100_000;
+
+    it('NIP-11 lists 77 and the session limits in effect', T, async () => {
+      const { doc } = await fetchNip11(ctx.relay);
+      assert.ok((doc.supported_nips as number[]).includes(77), JSON.stringify(doc.supported_nips));
+      assertLimitation(doc, {
+        nrelay_negentropy_max_records: CAP,
+        nrelay_negentropy_idle_timeout_ms: 60_000,
+        nrelay_negentropy_frame_bytes: 60_000,
+      });
+    });
 
     it(
       'syncs both ways: 3,000 on the relay, 3,000 on the client, 1,000 shared, several rounds',
