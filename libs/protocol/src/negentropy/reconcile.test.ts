@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { nip77 } from 'nostr-tools';
 import { NegentropyItems, packItems } from './items.js';
 import { NEGENTROPY_VERSION, reconcile } from './reconcile.js';
@@ -134,6 +135,44 @@ describe('negentropy reconcile: versions and malformed messages', () => {
 
   it('answers an empty V1 message with the version byte alone', () => {
     assert.deepEqual([...reconcile(items, Uint8Array.of(NEGENTROPY_VERSION), 60_000)], [NEGENTROPY_VERSION]);
+  });
+
+  it('any bytes: an answer within the frame limit, or NegentropyError, never another failure', () => {
+    const big = new NegentropyItems(packItems(randomItems(5000, 50)));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.boolean(), (tail, v1) => {
+        const message = v1 ? Uint8Array.of(NEGENTROPY_VERSION, ...tail) : tail;
+        try {
+          const answer = reconcile(big, message, 4096);
+          assert.ok(answer.length >= 1 && answer.length <= 4096);
+          assert.equal(answer[0], NEGENTROPY_VERSION);
+        } catch (err) {
+          assert.ok(err instanceof NegentropyError, String(err));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a real message with bytes flipped or cut: the same rule', () => {
+    const big = new NegentropyItems(packItems(randomItems(5000, 50)));
+    const real = Buffer.from(new Negentropy(clientStorage(randomItems(3000, 50)), 4096).initiate(), 'hex');
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(real.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        fc.nat(real.length),
+        (flips, cut) => {
+          const message = Uint8Array.from(real.subarray(0, Math.max(1, cut)));
+          for (const [at, byte] of flips) if (at > 0 && at < message.length) message[at] = byte;
+          try {
+            assert.ok(reconcile(big, message, 4096).length <= 4096);
+          } catch (err) {
+            assert.ok(err instanceof NegentropyError, String(err));
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('refuses what is not a negentropy message', () => {
