@@ -125,6 +125,12 @@ export function tableCases(base: NostrEvent, auth: NostrEvent, servable: Readonl
       add(`${verb} #t[0] = ${label}`, fill([verb, `t${seq++}`, { '#t': ['a', HOLE] }], value));
     }
     add(`CLOSE sub id = ${label}`, fill(['CLOSE', HOLE], value));
+    // NIP-77 (an empty client set's first message: one IdList range to infinity).
+    add(`NEG-OPEN sub id = ${label}`, fill(['NEG-OPEN', HOLE, { limit: 1 }, '6100000200'], value));
+    add(`NEG-OPEN filter = ${label}`, fill(['NEG-OPEN', `t${seq++}`, HOLE, '6100000200'], value));
+    add(`NEG-OPEN message = ${label}`, fill(['NEG-OPEN', `t${seq++}`, { limit: 1 }, HOLE], value));
+    add(`NEG-MSG message = ${label}`, fill(['NEG-MSG', `t${seq++}`, HOLE], value));
+    add(`NEG-CLOSE sub id = ${label}`, fill(['NEG-CLOSE', HOLE], value));
     add(`CLOSE with an extra element ${label}`, fill(['CLOSE', `t${seq++}`, HOLE], value));
     add(`verb = ${label}`, fill([HOLE, `t${seq++}`, {}], value));
     add(`message = ${label}`, value);

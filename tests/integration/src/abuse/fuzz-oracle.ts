@@ -1,7 +1,8 @@
 /**
  * What NIP-01 says the relay must answer to a frame, derived from the frame alone (an oracle
  * written from the NIP, not from the relay's parser): OK for an EVENT or AUTH whose event has an
- * id, an answer on the subscription for a REQ/COUNT with a usable sub id, NOTICE otherwise.
+ * id, an answer on the subscription for a REQ/COUNT (and NIP-77's NEG-OPEN/NEG-MSG) with a usable
+ * sub id, NOTICE otherwise.
  */
 
 /** The answer one frame must get. `refuse`: true = must be refused, false = must be served, undefined = either. */
@@ -15,6 +16,16 @@ export type Expected =
     }
   /** A CLOSE: no answer when well formed; with a usable sub id but the wrong arity, CLOSED or NOTICE. */
   | { readonly form: 'CLOSE'; readonly subId: string; readonly wellFormed: boolean }
+  /**
+   * NIP-77 with a usable sub id: NEG-MSG or NEG-ERR on it (`refuse` as for SUB); a well-formed
+   * NEG-CLOSE (`refuse: false`) gets no answer at all.
+   */
+  | {
+      readonly form: 'NEG';
+      readonly verb: 'NEG-OPEN' | 'NEG-MSG' | 'NEG-CLOSE';
+      readonly subId: string;
+      readonly refuse: boolean | undefined;
+    }
   | { readonly form: 'NOTICE' };
 
 /** One fuzz case: a label, the frame sent verbatim, and what it must be answered with. */
@@ -85,6 +96,24 @@ function filtersVerdict(verb: 'REQ' | 'COUNT', filters: unknown[]): boolean | un
   return verb === 'COUNT' ? undefined : verdict;
 }
 
+const HEX_MESSAGE = /^(?:[0-9a-fA-F]{2})+$/;
+
+/**
+ * NIP-77: a NEG-CLOSE of two elements is served (silently), any other is refused; a NEG-MSG on
+ * an id with no open session is refused (the cases never open one first); a NEG-OPEN must have
+ * four elements, one valid filter and a non-empty even-length hex message, and may still be
+ * refused when that message is no negentropy message.
+ */
+function negVerdict(verb: 'NEG-OPEN' | 'NEG-MSG' | 'NEG-CLOSE', data: unknown[]): boolean | undefined {
+  if (verb === 'NEG-CLOSE') return data.length !== 2;
+  if (verb === 'NEG-MSG') return true;
+  const [, , filter, message] = data;
+  if (data.length !== 4 || !isObject(filter)) return true;
+  if (typeof message !== 'string' || !HEX_MESSAGE.test(message)) return true;
+  for (const [key, value] of Object.entries(filter)) if (fieldVerdict(key, value) === true) return true;
+  return undefined;
+}
+
 /** `value` as JSON, or '' when it is nested too deep to serialize (then it is no valid event). */
 function canonical(value: unknown): string {
   try {
@@ -121,6 +150,11 @@ export function expectedAnswer(frame: string, servable: ReadonlySet<string>): Ex
     case 'CLOSE':
       if (!isUsableSubId(first)) return { form: 'NOTICE' };
       return { form: 'CLOSE', subId: first, wellFormed: data.length === 2 };
+    case 'NEG-OPEN':
+    case 'NEG-MSG':
+    case 'NEG-CLOSE':
+      if (!isUsableSubId(first)) return { form: 'NOTICE' };
+      return { form: 'NEG', verb, subId: first, refuse: negVerdict(verb, data) };
     default:
       return { form: 'NOTICE' };
   }

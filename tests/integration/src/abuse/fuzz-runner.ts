@@ -83,6 +83,30 @@ async function checkCase(c: RawClient, fc: FuzzCase, accepted: Set<string>): Pro
       else assert.ok(answers.length > 0, 'a malformed CLOSE got no answer');
       return;
     }
+    case 'NEG': {
+      if (e.refuse === false) {
+        await c.barrier();
+        const answers = c.frames
+          .slice(from)
+          .filter((f) => f.msg?.[0] === 'NOTICE' || f.msg?.[0] === 'NEG-ERR');
+        assert.deepEqual(answers, [], 'a well-formed NEG-CLOSE was answered');
+        return;
+      }
+      const f = await wait(
+        (m) => (m[0] === 'NEG-MSG' || m[0] === 'NEG-ERR') && m[1] === e.subId,
+        `NEG answer on ${e.subId}`,
+      );
+      assert.notEqual(f.msg[0], 'NOTICE', `NOTICE instead of NEG-ERR for a usable sub id: ${clip(f.raw)}`);
+      if (f.msg[0] === 'NEG-ERR') {
+        // NIP-77's `closed:` (no such session) besides NIP-01's prefixes.
+        if (!String(f.msg[2]).startsWith('closed: ')) checkRefusal(f.msg[2], 'NEG-ERR');
+        assert.notEqual(e.refuse, false, `a valid ${e.verb} was refused: ${clip(f.raw)}`);
+        return;
+      }
+      assert.notEqual(e.refuse, true, `served: ${clip(f.raw)}`);
+      await c.sendJson(['NEG-CLOSE', e.subId]);
+      return;
+    }
     case 'NOTICE': {
       const f = await c.waitFor((m) => ['NOTICE', 'OK', 'CLOSED', 'EOSE', 'COUNT'].includes(m[0] as string), {
         from,
