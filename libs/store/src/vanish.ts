@@ -24,6 +24,9 @@ import type { Executor } from './write.js';
 /** The kind of a NIP-59 gift wrap: vanished along with the pubkey it p-tags. */
 const GIFT_WRAP_KIND = 1059;
 
+/** The created_at of an event's JSON text (the first group). */
+const QUARANTINED_CREATED_AT = '"created_at"\\s*:\\s*(\\d+)';
+
 const STORED: SaveOutcome = { status: 'stored' };
 const DUPLICATE: SaveOutcome = { status: 'duplicate' };
 const VANISHED: SaveOutcome = { status: 'vanished' };
@@ -99,8 +102,12 @@ export async function saveVanish(db: Executor, e: PreparedEvent): Promise<SaveOu
       select t.event_id from event_tags t
       where t.name = 'p' and t.key = ${indexKey(e.pubkey)} and t.kind = ${GIFT_WRAP_KIND}
         and t.created_at <= ${e.createdAt}::int8)`.execute(db);
+  // created_at read from the text by pattern: a JSON cast (json or jsonb) fails on a \u0000
+  // escape anywhere in it, and one odd event must not fail the request. Inside strings a quote
+  // is escaped, so only the event's own key matches.
   await sql`
     delete from quarantined_events
-    where pubkey = ${e.pubkey} and (raw::jsonb ->> 'created_at')::int8 <= ${e.createdAt}::int8`.execute(db);
+    where pubkey = ${e.pubkey}
+      and substring(raw from ${QUARANTINED_CREATED_AT})::int8 <= ${e.createdAt}::int8`.execute(db);
   return STORED;
 }

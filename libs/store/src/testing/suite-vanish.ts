@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createEventStore } from '../event-store.js';
+import { quarantinePubkey, restoreQuarantined } from '../quarantine.js';
 import type { TestBackend, TestStore } from './backends.js';
 import { ALICE, BOB, CAROL, ev, hex, ids } from './events.js';
 
@@ -81,6 +82,27 @@ export function vanishSuite(backend: TestBackend): void {
       const again = ev({ pubkey: pk, kind: 62, created_at: 300, tags: [['relay', 'ALL_RELAYS']] });
       assert.deepEqual(statuses(await t.store.save([again, after2])), ['stored', 'vanished']);
       assert.deepEqual(await ids(t.store, { authors: [pk] }), []);
+    });
+
+    it('deletes a banned author’s quarantined events up to the request too', async () => {
+      const pk = hex(5, 'd5');
+      const odd = { ...ev({ pubkey: pk, created_at: 100 }) };
+      // A \u0000 escape in the text (valid JSON, refused by jsonb) must not fail the request.
+      odd.raw = odd.raw.replace('"content": ""', '"content": "a\\u0000b"');
+      const later = ev({ pubkey: pk, created_at: 300 });
+      assert.deepEqual(statuses(await t.store.save([odd, later])), ['stored', 'stored']);
+      assert.equal(await quarantinePubkey(t.database.db, pk, 1), 2);
+      const request = ev({ pubkey: pk, kind: 62, created_at: 200, tags: [['relay', 'ALL_RELAYS']] });
+      assert.deepEqual(statuses(await t.store.save([request])), ['stored']);
+      const { rows } = await sql<{ id: string }>`select id from quarantined_events
+        where pubkey = ${pk}`.execute(t.database.db);
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        [later.event.id],
+      );
+      // An unban brings back only what the request left.
+      assert.equal(await restoreQuarantined(t.database.db, { pubkey: pk }), 1);
+      assert.deepEqual(await ids(t.store, { authors: [pk] }), [later.event.id]);
     });
 
     it('holds after the store is reopened, and never lets a concurrent save slip past it', async () => {
