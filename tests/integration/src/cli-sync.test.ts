@@ -95,6 +95,30 @@ describe('nrelay sync and mirror: a cluster against a standalone relay', () => {
     }
   });
 
+  it('sync with a relay without NIP-77 says so and downloads with REQs instead (or, with --no-fallback, refuses)', async () => {
+    const plain = await startStandalone({ env: { NEG_ENABLED: 'false' } });
+    try {
+      const there = await connectRelay(plain.url);
+      const ids = await publish([there], keys, 30, 'fallback');
+      there.close();
+      const filter = ['--filter', '{"#t":["fallback"]}'];
+      const refused = await runCli(['sync', plain.url, '--no-fallback', ...filter], storeOf(), clusterEnv());
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.stderr,
+        /did not take part in NIP-77 \(NEG-ERR blocked: negentropy sync \(NIP-77\) is disabled/,
+      );
+      const run = await runCli(['sync', plain.url, '--json', ...filter], storeOf(), clusterEnv());
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /downloading with REQs since the beginning instead \(no upload\)/);
+      const result = summaryOf(run) as { method: string; down: { stored: number } };
+      assert.equal(result.method, 'req');
+      assert.equal(result.down.stored, ids.length);
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it('mirror stores the live stream, a live subscriber of the cluster sees it, and it catches up after the remote restarts', async () => {
     const mirror = spawnCli(
       ['mirror', remote.url, '--publish', '--json', '--filter', '{"#t":["live"]}'],
