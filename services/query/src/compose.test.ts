@@ -52,13 +52,16 @@ test('the engine caps each filter at DEFAULT_LIMIT / MAX_LIMIT and pages by QUER
   const engine = composeQueryEngine(loadConfig(ENV), reader);
   const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((c) => c.repeat(64));
   const signal = new AbortController().signal;
-  const unlimited = await drain(engine.query(request([{ ids }]), signal));
+  // Seven ids without a limit: limited by its ids (a REQ by ids is served whole), capped at MAX_LIMIT.
+  const byIds = await drain(engine.query(request([{ ids }]), signal));
   const tooMany = await drain(engine.query(request([{ ids, limit: 50 }]), signal));
-  assert.equal(unlimited.length, 3);
+  // No ids and no limit: DEFAULT_LIMIT.
+  await drain(engine.query(request([{ kinds: [1] }]), signal));
+  assert.equal(byIds.length, 5);
   assert.equal(tooMany.length, 5);
   assert.deepEqual(
     queries.map((q) => q.options.limit),
-    [3, 5],
+    [5, 5, 3],
   );
   for (const { options } of queries) {
     assert.equal(options.pageSize, 40);

@@ -44,7 +44,10 @@ test('filters run concurrently, each with its own limit, and events are deduplic
   const out: string[] = [];
   const request = {
     v: 1 as const,
-    filters: [{ ids: ['a', 'b', 'c', 'd'] }, { ids: ['c', 'e'], limit: 9 }],
+    filters: [
+      { ids: ['a', 'b', 'c', 'd'], limit: 3 },
+      { ids: ['c', 'e'], limit: 9 },
+    ],
     viewer: { authedPubkeys: [] },
   };
   for await (const batch of engine.query(request, new AbortController().signal))
