@@ -41,9 +41,14 @@ export function filterOf(json: string | undefined, since?: number, until?: numbe
  * (the original JSON text), newest first with ties by id: the store's keyset cursor on
  * (created_at, id) reads a page at a time, so memory stays constant however many there are.
  * Every kind is exported (privileged ones too: an operator's backup); expired, deleted and
- * banned events are not served by the relay and are not exported. Returns the count written.
+ * banned events are not served by the relay and are not exported. Returns the count written
+ * and whether `signal` stopped it first (what was written until then is flushed: a file cut
+ * at a line end).
  */
-export async function runExport(config: Config, opts: ExportOptions): Promise<number> {
+export async function runExport(
+  config: Config,
+  opts: ExportOptions,
+): Promise<{ written: number; interrupted: boolean }> {
   const filter = filterOf(opts.filter, opts.since, opts.until);
   const limit = filter.limit ?? Number.MAX_SAFE_INTEGER;
   const relay = await openRelayStore(config, 1);
@@ -53,18 +58,23 @@ export async function runExport(config: Config, opts: ExportOptions): Promise<nu
     const { out, close } = await openOutput(opts.out);
     progress.start(`export${opts.out ? ` ${opts.out}` : ''}`, 0);
     const pages = relay.store.query(filter, { limit, pageSize: EXPORT_PAGE_ROWS, signal: opts.signal });
-    for await (const page of pages) {
-      let text = '';
-      for (const row of page) text += `${row.raw}\n`;
-      written += page.length;
-      // Backpressure: a slow disk or pipe holds the next page, not memory.
-      if (!out.write(text)) await new Promise<void>((resolve) => out.once('drain', resolve));
-      progress.update(written);
+    try {
+      for await (const page of pages) {
+        let text = '';
+        for (const row of page) text += `${row.raw}\n`;
+        written += page.length;
+        // Backpressure: a slow disk or pipe holds the next page, not memory.
+        if (!out.write(text)) await new Promise<void>((resolve) => out.once('drain', resolve));
+        progress.update(written);
+      }
+    } catch (err) {
+      // SIGINT/SIGTERM abort the store's paging: keep what was written, whole lines only.
+      if (!opts.signal.aborted) throw err;
     }
     await close();
     progress.finish();
   } finally {
     await relay.close();
   }
-  return written;
+  return { written, interrupted: opts.signal.aborted };
 }

@@ -58,8 +58,12 @@ program
   .option('--out <file>', 'output file; .gz or .zst compresses; stdout when absent')
   .action(async (opts: { filter?: string; since?: number; until?: number; out?: string }) => {
     const signal = stopSignal();
-    const written = await runExport(config(), { ...opts, signal });
-    process.stderr.write(`exported ${written} events${opts.out ? ` to ${opts.out}` : ''}\n`);
+    const { written, interrupted } = await runExport(config(), { ...opts, signal });
+    const where = opts.out ? ` to ${opts.out}` : '';
+    process.stderr.write(
+      `exported ${written} events${where}${interrupted ? ' (interrupted: incomplete)' : ''}\n`,
+    );
+    if (interrupted) process.exitCode = EXIT_INTERRUPTED;
   });
 
 program

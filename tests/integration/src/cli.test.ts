@@ -130,6 +130,25 @@ describe('nrelay CLI: export and import', () => {
     assert.match(run.stderr, /1 × invalid: event has expired/);
   });
 
+  it('imports from stdin (-) and exports to stdout, a filter and --since/--until applied', async () => {
+    const store = await database();
+    const lines = set.lines.slice(0, 300);
+    const run = await runCli(['import', '-', '--json'], store, {}, `${lines.join('\n')}\n`);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(summaryOf(run).stored, 300);
+    const times = lines.map((line) => (JSON.parse(line) as { created_at: number }).created_at).sort();
+    const [since, until] = [times[100] as number, times[199] as number];
+    const window = await runCli(['export', '--since', String(since), '--until', String(until)], store);
+    const expected = lines.filter((line) => {
+      const at = (JSON.parse(line) as { created_at: number }).created_at;
+      return at >= since && at <= until;
+    });
+    assert.deepEqual(window.stdout.trimEnd().split('\n').sort(), expected.sort());
+    const bad = await runCli(['export', '--filter', '{"kinds":"x"}'], store);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^nrelay: --filter: invalid: /m);
+  });
+
   it('Ctrl-C mid import: exits 130 after committing what it had, and a rerun stores the rest once', async () => {
     const store = await database();
     // One event per transaction, so the import is still running when the signal comes.

@@ -35,16 +35,22 @@ function envOf(store: CliStore, extra: Record<string, string>): NodeJS.ProcessEn
   return { ...env, ...extra };
 }
 
-/** Starts `nrelay <args>` (the bin `npx nrelay` runs) on `store`, collecting its output. */
-export function spawnCli(args: string[], store: CliStore, extra: Record<string, string> = {}): CliProcess {
+/** Starts `nrelay <args>` (the bin `npx nrelay` runs) on `store`, collecting its output; `stdin` is piped in. */
+export function spawnCli(
+  args: string[],
+  store: CliStore,
+  extra: Record<string, string> = {},
+  stdin?: string,
+): CliProcess {
   if (!existsSync(join(REPO_ROOT, 'apps', 'cli', 'dist', 'main.js'))) {
     throw new Error('apps/cli/dist/main.js does not exist: build the CLI first (npm run build).');
   }
   const child = spawn(process.execPath, [ENTRY, ...args], {
     cwd: REPO_ROOT,
     env: envOf(store, extra),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (stdin !== undefined) child.stdin?.end(stdin);
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -58,8 +64,13 @@ export function spawnCli(args: string[], store: CliStore, extra: Record<string, 
 }
 
 /** Runs `nrelay <args>` on `store` to its end. */
-export function runCli(args: string[], store: CliStore, extra: Record<string, string> = {}): Promise<CliRun> {
-  return spawnCli(args, store, extra).done;
+export function runCli(
+  args: string[],
+  store: CliStore,
+  extra: Record<string, string> = {},
+  stdin?: string,
+): Promise<CliRun> {
+  return spawnCli(args, store, extra, stdin).done;
 }
 
 /** The `--json` summary an import printed on stdout. */
