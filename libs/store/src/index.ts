@@ -19,8 +19,8 @@ export {
 } from './database.js';
 export { createEventStore, type EventStore, type EventStoreOptions } from './event-store.js';
 export { followedPubkeys } from './follows.js';
-export type { ItemsOptions } from './items.js';
 export { indexKey, MAX_INDEXED_VALUE_LENGTH } from './index-key.js';
+export type { ItemsOptions } from './items.js';
 export { openServiceDatabase, type StoreLogger, scheduleExpirationPurge } from './lifecycle.js';
 export {
   type AccessSnapshotRows,
