@@ -6,6 +6,7 @@ import {
 } from '@nrelay/access';
 import type { Config } from '@nrelay/config';
 import { composeIngestPipeline, type IngestPipeline } from '@nrelay/ingest';
+import type { SignatureVerifier } from '@nrelay/protocol';
 import { loadPlugins } from '@nrelay/runtime';
 import { createMemoryFanoutBus, createRedisFanoutBus, type FanoutBus } from '@nrelay/seams/fanout';
 import { createManagementStore } from '@nrelay/store';
@@ -25,6 +26,19 @@ export interface CliPipeline {
   close(wrote: boolean): Promise<void>;
 }
 
+/** How the CLI's pipeline differs from the relay's. */
+export interface CliPipelineOptions {
+  /** Publish stored events on the cluster's fanout bus. */
+  publish: boolean;
+  /** False: trust the signatures (`--no-verify`, for one's own backups); ids are still checked. */
+  verify?: boolean;
+  /** Most events per store transaction (default the relay's, 256). */
+  batch?: number;
+}
+
+/** Signatures taken as they are: only for files the operator trusts (the relay's own export). */
+const TRUSTING: SignatureVerifier = { name: 'none (--no-verify)', verify: () => true };
+
 /** Operator writes are not a client's: the per-pubkey rate limits do not apply to them. */
 const UNLIMITED: RateLimiterFactory = () => ({ take: () => true });
 
@@ -37,7 +51,7 @@ const UNLIMITED: RateLimiterFactory = () => ({ take: () => true });
 export async function openCliPipeline(
   config: Config,
   logger: Logger,
-  opts: { publish: boolean },
+  opts: CliPipelineOptions,
 ): Promise<CliPipeline> {
   if (opts.publish && !config.REDIS_URL) {
     throw new CliError(
@@ -48,7 +62,7 @@ export async function openCliPipeline(
     ? Math.max(1, Math.min(config.INGEST_WRITERS, config.DATABASE_POOL_SIZE - 1))
     : 1;
   const plugins = await loadPlugins(config.PLUGINS, { config, logger });
-  const relay = await openRelayStore(config, writers + 1);
+  const relay = await openRelayStore(config, writers + 1, opts.batch);
   const accessChanges = createMemoryAccessChangeBus((err) =>
     logger.error({ err }, 'access-change handler failed'),
   );
@@ -80,6 +94,8 @@ export async function openCliPipeline(
     plugins,
     logger,
     writers,
+    ...(opts.batch === undefined ? {} : { maxBatch: opts.batch }),
+    ...(opts.verify === false ? { verifier: TRUSTING } : {}),
   });
   return {
     pipeline,

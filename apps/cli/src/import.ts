@@ -14,6 +14,10 @@ export interface ImportOptions {
   file: string;
   /** Publish stored events to live subscribers (cluster fanout). */
   publish: boolean;
+  /** False: trust the signatures (`--no-verify`). */
+  verify: boolean;
+  /** Most events per store transaction (default the relay's). */
+  batch?: number;
   /** Events handed to the pipeline and not yet answered, at most. */
   window: number;
   /** Longest line, in bytes; longer ones are skipped as invalid. */
@@ -33,7 +37,11 @@ export interface ImportOptions {
  */
 export async function runImport(config: Config, logger: Logger, opts: ImportOptions): Promise<WriteSummary> {
   const limits = parseLimitsOf(config);
-  const cli = await openCliPipeline(config, logger, { publish: opts.publish });
+  const cli = await openCliPipeline(config, logger, {
+    publish: opts.publish,
+    verify: opts.verify,
+    ...(opts.batch === undefined ? {} : { batch: opts.batch }),
+  });
   const sink = new EventSink(cli, opts.window, opts.report, 'import');
   const { summary } = sink;
   const progress = new Progress();

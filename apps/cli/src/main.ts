@@ -74,18 +74,29 @@ program
   .argument('<file>', 'JSONL file, or - for stdin')
   .option('--publish', 'publish stored events to live subscribers (needs REDIS_URL: a cluster)', false)
   .option('--json', 'print the summary as JSON on stdout', false)
+  .option('--no-verify', 'trust the signatures (only for your own backups); ids are still checked')
+  .option('--batch <events>', 'most events per store transaction (default 256, as the relay)', integer)
   .option('--window <events>', 'events in flight at once', integer, 4096)
   .option('--max-line-bytes <bytes>', 'longest line accepted (default: MAX_MESSAGE_BYTES)', integer)
   .action(
     async (
       file: string,
-      opts: { publish: boolean; json: boolean; window: number; maxLineBytes?: number },
+      opts: {
+        publish: boolean;
+        json: boolean;
+        verify: boolean;
+        batch?: number;
+        window: number;
+        maxLineBytes?: number;
+      },
     ) => {
       const settings = config();
       const signal = stopSignal();
       const summary = await runImport(settings, logger, {
         file,
         publish: opts.publish,
+        verify: opts.verify,
+        ...(opts.batch === undefined ? {} : { batch: Math.max(1, opts.batch) }),
         window: Math.max(1, opts.window),
         maxLineBytes: opts.maxLineBytes ?? settings.MAX_MESSAGE_BYTES,
         signal,

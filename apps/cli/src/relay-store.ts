@@ -25,9 +25,13 @@ export class CliError extends Error {
 /**
  * Opens the store the relay is configured with (DATABASE_URL, else the PGlite DATA_DIR) and
  * applies pending migrations, as the relay does at start. A DATA_DIR held by a running relay is
- * a `CliError` naming the two ways out.
+ * a `CliError` naming the two ways out. `transactionSize`: most events per store transaction.
  */
-export async function openRelayStore(config: Config, poolSize: number): Promise<RelayStore> {
+export async function openRelayStore(
+  config: Config,
+  poolSize: number,
+  transactionSize?: number,
+): Promise<RelayStore> {
   const where = config.DATABASE_URL ? 'postgres' : `pglite:${config.DATA_DIR}`;
   let database: StoreDatabase;
   try {
@@ -47,6 +51,9 @@ export async function openRelayStore(config: Config, poolSize: number): Promise<
   }
   // The store's close() destroys the Kysely instance; the database's close() then ends PGlite
   // and releases the DATA_DIR lock.
-  const store = createEventStore(database.db);
+  const store = createEventStore(
+    database.db,
+    transactionSize === undefined ? {} : { save: { transactionSize } },
+  );
   return { database, store, where, close: () => database.close() };
 }

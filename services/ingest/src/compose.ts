@@ -5,6 +5,7 @@
  */
 import { createIngestRateLimitHooks, type Management, type RateLimiterFactory } from '@nrelay/access';
 import type { Config } from '@nrelay/config';
+import type { SignatureVerifier } from '@nrelay/protocol';
 import { concatHooks, type LoadedPlugin, pluginHooks } from '@nrelay/runtime';
 import type { FanoutBus } from '@nrelay/seams/fanout';
 import type { Logger } from 'pino';
@@ -32,6 +33,13 @@ export interface IngestParts {
   logger: Logger;
   /** Store transactions in flight at once. */
   writers: number;
+  /** Most events per store transaction; default the pipeline's (256). */
+  maxBatch?: number;
+  /**
+   * Replaces the SIGNATURE_VERIFIER choice (the CLI's `import --no-verify` for its own backups);
+   * the event id is still checked against its content.
+   */
+  verifier?: SignatureVerifier;
 }
 
 /** A composed pipeline and the name of the signature verifier it chose (for the start log). */
@@ -47,7 +55,7 @@ export interface ComposedIngest {
  * unknown plugin hook throws here.
  */
 export function composeIngestPipeline(config: Config, parts: IngestParts): ComposedIngest {
-  const verifier = chooseVerifier(config.SIGNATURE_VERIFIER);
+  const verifier = parts.verifier ?? chooseVerifier(config.SIGNATURE_VERIFIER);
   const pipeline = createIngestPipeline({
     store: parts.store,
     fanout: parts.fanout,
@@ -58,6 +66,7 @@ export function composeIngestPipeline(config: Config, parts: IngestParts): Compo
       minPowDifficulty: config.MIN_POW_DIFFICULTY,
     },
     writers: parts.writers,
+    ...(parts.maxBatch === undefined ? {} : { maxBatch: parts.maxBatch }),
     verifier,
     hooks: concatHooks<IngestHooks>(
       parts.management.ingestHooks,

@@ -149,6 +149,22 @@ describe('nrelay CLI: export and import', () => {
     assert.match(bad.stderr, /^nrelay: --filter: invalid: /m);
   });
 
+  it('--no-verify trusts signatures (one’s own backups) but still checks ids', async () => {
+    const keys = newKeys();
+    const badSig = signEvent(keys);
+    const badId = signEvent(keys);
+    const file = join(dir, 'unverified.jsonl');
+    await writeFile(
+      file,
+      `${JSON.stringify({ ...badSig, sig: flipHex(badSig.sig) })}\n${JSON.stringify({ ...badId, id: flipHex(badId.id) })}\n`,
+    );
+    const run = await runCli(['import', file, '--no-verify', '--json'], await database());
+    assert.equal(run.code, 0, run.stderr);
+    const summary = summaryOf(run);
+    assert.deepEqual([summary.stored, summary.invalid], [1, 1]);
+    assert.match(run.stderr, /^line 2: invalid: event id does not match/m);
+  });
+
   it('Ctrl-C mid import: exits 130 after committing what it had, and a rerun stores the rest once', async () => {
     const store = await database();
     // One event per transaction, so the import is still running when the signal comes.
