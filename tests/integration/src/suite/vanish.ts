@@ -4,7 +4,7 @@ import { ALL_RELAYS } from '@nrelay/protocol';
 import { newKeys, nowSec, signEvent } from '@nrelay/testkit';
 import { openAs } from './access-helpers.js';
 import { assertAccepted, assertRefused, idsOf, type SuiteContext, T, withClient } from './context.js';
-import { publishEverywhere, windowGateways } from './hot-window-probes.js';
+import { moved, publishEverywhere, relayWindowSample, waitHot, windowGateways } from './hot-window-probes.js';
 
 /**
  * NIP-62 requests to vanish, as clients see them: on every gateway (its hot window too) right
@@ -14,6 +14,7 @@ import { publishEverywhere, windowGateways } from './hot-window-probes.js';
 export function vanishTests(ctx: SuiteContext): void {
   describe('NIP-62 request to vanish', () => {
     it('deletes everything up to it on every gateway at once, gift wraps to it included', T, async () => {
+      await waitHot(ctx.relay);
       const [keys, friend] = [newKeys(), newKeys()];
       const t = nowSec() - 60;
       const note = signEvent(keys, { created_at: t - 10 });
@@ -30,6 +31,7 @@ export function vanishTests(ctx: SuiteContext): void {
       const gateways = windowGateways(ctx.relay);
       const readers = await Promise.all(gateways.map((g) => openAs(g.ws, keys, friend)));
       try {
+        const before = await relayWindowSample(ctx.relay);
         await withClient(gateways[0]!.ws, async (c) =>
           assertAccepted(await c.publish(request), 'the request'),
         );
@@ -45,6 +47,9 @@ export function vanishTests(ctx: SuiteContext): void {
           const friends = await r.query([{ kinds: [1059], '#p': [friend.pk] }]);
           assert.deepEqual(idsOf(friends.events), [], `${what}: a wrap the pubkey sent is its own event`);
         }
+        // The windows answered (some of) these reads: they applied the request, not the store alone.
+        const d = moved(before, await relayWindowSample(ctx.relay));
+        assert.ok(d.window >= gateways.length, `filters answered from the windows: ${JSON.stringify(d)}`);
       } finally {
         for (const r of readers) r.close();
       }
