@@ -129,6 +129,15 @@ describe('canWrite: every cell of the write table', () => {
     });
   }
 
+  it('in every mode: a NIP-62 request to vanish passes, whatever its author’s status', () => {
+    for (const mode of MODES) {
+      for (const author of [BANNED, READER, STRANGER]) {
+        const request = event(author, { kind: 62, tags: [['relay', 'ALL_RELAYS']] });
+        assert.equal(canWrite(policy(mode), request, conn()), undefined, `${mode}, ${author}`);
+      }
+    }
+  });
+
   it('in every mode: banned author, banned event, disallowed kind, banned connection are blocked', () => {
     for (const mode of MODES) {
       const p = policy(mode);
