@@ -30,14 +30,11 @@ export interface CliPipeline {
 export interface CliPipelineOptions {
   /** Publish stored events on the cluster's fanout bus. */
   publish: boolean;
-  /** False: trust the signatures (`--no-verify`, for one's own backups); ids are still checked. */
-  verify?: boolean;
+  /** Replaces the relay's verifier (signatures checked on worker threads, or `--no-verify`). */
+  verifier?: SignatureVerifier;
   /** Most events per store transaction (default the relay's, 256). */
   batch?: number;
 }
-
-/** Signatures taken as they are: only for files the operator trusts (the relay's own export). */
-const TRUSTING: SignatureVerifier = { name: 'none (--no-verify)', verify: () => true };
 
 /** Operator writes are not a client's: the per-pubkey rate limits do not apply to them. */
 const UNLIMITED: RateLimiterFactory = () => ({ take: () => true });
@@ -95,7 +92,7 @@ export async function openCliPipeline(
     logger,
     writers,
     ...(opts.batch === undefined ? {} : { maxBatch: opts.batch }),
-    ...(opts.verify === false ? { verifier: TRUSTING } : {}),
+    ...(opts.verifier === undefined ? {} : { verifier: opts.verifier }),
   });
   return {
     pipeline,

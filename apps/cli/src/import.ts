@@ -1,5 +1,7 @@
 import type { Config } from '@nrelay/config';
 import { parseLimitsOf } from '@nrelay/gateway';
+import { chooseVerifier } from '@nrelay/ingest';
+import type { RawEvent, SignatureVerifier } from '@nrelay/protocol';
 import { Progress } from '@nrelay/runtime';
 import type { Logger } from 'pino';
 import { openCliPipeline } from './cli-pipeline.js';
@@ -7,6 +9,7 @@ import { openInput } from './compression.js';
 import { EventSink, parseEventText } from './event-sink.js';
 import { readLines } from './lines.js';
 import type { WriteSummary } from './summary.js';
+import { VerifyPool } from './verify-pool.js';
 
 /** Options of `nrelay import`. */
 export interface ImportOptions {
@@ -28,19 +31,34 @@ export interface ImportOptions {
   report(message: string): void;
 }
 
+/** Signatures taken as they are: only for files the operator trusts (the relay's own export). */
+const TRUSTING: SignatureVerifier = { name: 'none (--no-verify)', verify: () => true };
+/** Events per batch sent to a verifying thread. */
+const CHECK_BATCH = 256;
+
+/** Parsed events waiting for their signature check, then handed to the pipeline in file order. */
+type Checked = Promise<Array<{ raw: RawEvent; label: string }>>;
+
 /**
  * Streams a JSONL file through the relay's ingest pipeline: each line parsed by the relay's
- * parser, verified, checked against the relay's rules and stored in batches (one transaction
- * per batch), duplicates skipped. Bad lines are reported with their number and skipped. Once
- * `signal` aborts, reading stops and the events already handed over are finished (each batch
- * commits whole or not at all), so a rerun continues where this one stopped.
+ * parser, its signature checked on worker threads (`VerifyPool`; the pipeline's verify stage
+ * takes their verdicts and checks the id), checked against the relay's rules and stored in
+ * batches (one transaction per batch), duplicates skipped. Bad lines are reported with their
+ * number and skipped. Once `signal` aborts, reading stops and the events already read are
+ * finished (each batch commits whole or not at all), so a rerun continues where this one stopped.
  */
 export async function runImport(config: Config, logger: Logger, opts: ImportOptions): Promise<WriteSummary> {
   const limits = parseLimitsOf(config);
+  // An unknown SIGNATURE_VERIFIER or a missing native addon is told here, before any thread.
+  if (opts.verify) chooseVerifier(config.SIGNATURE_VERIFIER);
+  const pool = opts.verify ? VerifyPool.start(config.SIGNATURE_VERIFIER) : undefined;
   const cli = await openCliPipeline(config, logger, {
     publish: opts.publish,
-    verify: opts.verify,
+    verifier: pool?.verifier ?? TRUSTING,
     ...(opts.batch === undefined ? {} : { batch: opts.batch }),
+  }).catch(async (err: unknown) => {
+    await pool?.close();
+    throw err;
   });
   const sink = new EventSink(cli, opts.window, opts.report, 'import');
   const { summary } = sink;
@@ -48,6 +66,19 @@ export async function runImport(config: Config, logger: Logger, opts: ImportOpti
   const input = openInput(opts.file);
   const stop = () => (input as { destroy?: () => void }).destroy?.();
   opts.signal.addEventListener('abort', stop, { once: true });
+  // Batches being checked, oldest first; at most one per thread and one more are read ahead.
+  const checking: Checked[] = [];
+  let batch: Array<{ raw: RawEvent; label: string }> = [];
+  const startCheck = () => {
+    const events = batch;
+    batch = [];
+    checking.push(
+      pool ? pool.check(events.map((e) => e.raw.event)).then(() => events) : Promise.resolve(events),
+    );
+  };
+  const submitOldest = async () => {
+    for (const { raw, label } of await (checking.shift() as Checked)) await sink.submit(raw, label);
+  };
   progress.start(`import ${opts.file}`, 0);
   const started = performance.now();
   try {
@@ -62,7 +93,9 @@ export async function runImport(config: Config, logger: Logger, opts: ImportOpti
       }
       const raw = parseEventText(line.text, limits);
       if (typeof raw === 'string') sink.invalid(label, raw);
-      else await sink.submit(raw, label);
+      else batch.push({ raw, label });
+      if (batch.length >= CHECK_BATCH) startCheck();
+      while (checking.length > (pool?.size ?? 0) + 1) await submitOldest();
       progress.update(summary.read);
     }
   } catch (err) {
@@ -70,10 +103,14 @@ export async function runImport(config: Config, logger: Logger, opts: ImportOpti
     if (!opts.signal.aborted) throw err;
   } finally {
     opts.signal.removeEventListener('abort', stop);
+    // What was read is finished: checked, handed over and answered.
+    if (batch.length > 0) startCheck();
+    while (checking.length > 0) await submitOldest();
     await sink.drain();
     summary.seconds = (performance.now() - started) / 1000;
     progress.finish();
     await cli.close(summary.stored > 0);
+    await pool?.close();
   }
   if (opts.signal.aborted || summary.failed > 0) summary.interrupted = true;
   return summary;
