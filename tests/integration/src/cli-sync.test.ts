@@ -155,6 +155,7 @@ describe('nrelay sync and mirror: a cluster against a standalone relay', () => {
       const summary = summaryOf(done);
       assert.equal(summary.stored, first.length + gap.length);
       assert.match(done.stderr, /reconnecting in 1 s/);
+      assert.match(done.stderr, /following ws:\S+, catching up the gap/);
       assert.deepEqual(await idsOf(here, 'live'), new Set([...first, ...gap]));
     } finally {
       mirror.child.kill('SIGKILL');
