@@ -1,4 +1,4 @@
-import type { Config } from '@nrelay/config';
+import { type Config, searchKindsOf } from '@nrelay/config';
 import {
   createDatabase,
   createEventStore,
@@ -33,9 +33,16 @@ export async function openRelayStore(
   transactionSize?: number,
 ): Promise<RelayStore> {
   const where = config.DATABASE_URL ? 'postgres' : `pglite:${config.DATA_DIR}`;
+  // The relay's write settings: an imported note is searchable exactly when a published one is.
+  const searchKinds = searchKindsOf(config);
   let database: StoreDatabase;
   try {
-    database = await createDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize });
+    database = await createDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.DATA_DIR,
+      poolSize,
+      pgliteThread: config.PGLITE_THREAD,
+    });
   } catch (err) {
     if (!(err instanceof DataDirLockedError)) throw err;
     throw new CliError(
@@ -51,9 +58,8 @@ export async function openRelayStore(
   }
   // The store's close() destroys the Kysely instance; the database's close() then ends PGlite
   // and releases the DATA_DIR lock.
-  const store = createEventStore(
-    database.db,
-    transactionSize === undefined ? {} : { save: { transactionSize } },
-  );
+  const store = createEventStore(database.db, {
+    save: transactionSize === undefined ? { searchKinds } : { searchKinds, transactionSize },
+  });
   return { database, store, where, close: () => database.close() };
 }

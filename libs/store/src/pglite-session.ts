@@ -12,7 +12,7 @@ export interface PGliteSession {
 }
 
 /** One statement's answer. */
-export interface PGliteResult<R> {
+interface PGliteResult<R> {
   rows: R[];
   affectedRows?: number;
   command?: string;
