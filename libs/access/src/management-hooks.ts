@@ -3,21 +3,24 @@
  * trust whoever handed them an event to have checked it: ingest refuses banned pubkeys,
  * banned events and disallowed kinds itself. Structural types, so neither service is imported.
  */
-import type { NostrEvent } from '@nrelay/protocol';
+import { type NostrEvent, VANISH_KIND } from '@nrelay/protocol';
 import type { AccessChangeBus } from './access-changes.js';
 import { REASONS } from './policy.js';
 import type { AccessState } from './state.js';
 
 /**
- * The management rule an event breaks, or undefined: a banned event, a banned author, a kind
- * the kind rules refuse (admins excepted), in the order and with the reasons of the gateway's
- * write policy (`canWrite`); configured admins (`admins`) are never banned. Memory lookups only.
+ * The management rule an event breaks, or undefined (never for a NIP-62 request to vanish): a
+ * banned event, a banned author, a kind the kind rules refuse (admins excepted), in the order
+ * and with the reasons of the gateway's write policy (`canWrite`); configured admins (`admins`)
+ * are never banned. Memory lookups only.
  */
 export function managementRejection(
   state: AccessState,
   admins: ReadonlySet<string>,
   event: NostrEvent,
 ): string | undefined {
+  // NIP-62: a request to vanish is honoured whatever its author's status (as in `canWrite`).
+  if (event.kind === VANISH_KIND) return undefined;
   if (state.isEventBanned(event.id)) return REASONS.bannedEvent;
   if (admins.has(event.pubkey)) return undefined;
   const level = state.levelOf(event.pubkey);

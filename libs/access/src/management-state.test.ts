@@ -178,6 +178,8 @@ describe('ingest hooks of the management state', () => {
       const admins = new Set([PK(3), PK(1)]);
       assert.match(managementRejection(state, admins, event(PK(9), 1, PK(0xbad))) ?? '', /^blocked: .*event/);
       assert.match(managementRejection(state, new Set(), event(PK(1))) ?? '', /^blocked: .*author/);
+      // A banned author may still vanish (NIP-62).
+      assert.equal(managementRejection(state, new Set(), event(PK(1), 62)), undefined);
       assert.equal(
         managementRejection(state, admins, event(PK(1))),
         undefined,

@@ -5,6 +5,7 @@ import { newKeys, nowSec, signEvent } from '@nrelay/testkit';
 import { openAs } from './access-helpers.js';
 import { assertAccepted, assertRefused, idsOf, type SuiteContext, T, withClient } from './context.js';
 import { moved, publishEverywhere, relayWindowSample, waitHot, windowGateways } from './hot-window-probes.js';
+import { adminCall } from './management.js';
 
 /**
  * NIP-62 requests to vanish, as clients see them: on every gateway (its hot window too) right
@@ -86,6 +87,35 @@ export function vanishTests(ctx: SuiteContext): void {
         const gone = await c.query([{ ids: [note.id] }]);
         assert.deepEqual(idsOf(gone.events), [], 'vanished');
       });
+    });
+
+    it('is honoured for a banned author: quarantined events up to it are gone after the unban', {
+      timeout: 90_000,
+    }, async () => {
+      const admin = newKeys();
+      const relay = await ctx.start({ env: { ADMIN_PUBKEYS: admin.pk } });
+      try {
+        const keys = newKeys();
+        const now = nowSec();
+        const before = signEvent(keys, { created_at: now - 100 });
+        const after = signEvent(keys, { created_at: now - 10 });
+        await withClient(relay.url, async (c) => {
+          for (const e of [before, after]) assertAccepted(await c.publish(e), 'a note before the ban');
+        });
+        assert.equal(await adminCall(relay, admin, 'banpubkey', [keys.pk, 'test']), true);
+        const request = signEvent(keys, { kind: 62, tags: [['relay', ALL_RELAYS]], created_at: now - 50 });
+        await withClient(relay.url, async (c) => {
+          assertRefused(await c.publish(signEvent(keys, {})), 'a note while banned', 'blocked:');
+          assertAccepted(await c.publish(request), 'the request of a banned author');
+        });
+        assert.equal(await adminCall(relay, admin, 'unbanpubkey', [keys.pk]), true);
+        await withClient(relay.url, async (c) => {
+          const back = await c.query([{ authors: [keys.pk] }]);
+          assert.deepEqual(idsOf(back.events), [after.id], 'the unban restores only what the request left');
+        });
+      } finally {
+        await relay.stop();
+      }
     });
   });
 }
