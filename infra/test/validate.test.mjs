@@ -21,7 +21,11 @@ function run(cmd, args, hint) {
 
 async function validateObject(obj) {
   const { apiVersion, kind } = obj;
-  const mod = await import(`kubernetes-models/${apiVersion}`).catch(() => undefined);
+  // Prometheus Operator kinds against the operator's CRD schemas; the rest against the API's.
+  const models = apiVersion.startsWith('monitoring.coreos.com/')
+    ? `@kubernetes-models/prometheus-operator/${apiVersion}`
+    : `kubernetes-models/${apiVersion}`;
+  const mod = await import(models).catch(() => undefined);
   assert.ok(mod, `${kind} ${obj.metadata?.name}: no schema for apiVersion ${apiVersion}`);
   const Model = mod[kind];
   assert.ok(Model, `${kind} ${obj.metadata?.name}: unknown kind in ${apiVersion}`);
@@ -46,6 +50,8 @@ test('docker-compose.yml is a valid compose file with the whole cluster', () => 
     'query',
     'otel-collector',
     'jaeger',
+    'prometheus',
+    'grafana',
   ]) {
     assert.ok(config.services[service], `service ${service} is missing`);
   }
@@ -106,8 +112,73 @@ for (const overlay of ['dev', 'prod']) {
           );
         }
       }
+      for (const d of all.filter((o) => o.kind === 'Deployment' && o.metadata.name.startsWith('nrelay-'))) {
+        if (d.metadata.name === 'nrelay-otel-collector') continue;
+        const spread = d.spec.template.spec.topologySpreadConstraints ?? [];
+        const keys = spread.map((c) => c.topologyKey);
+        assert.deepEqual(
+          keys,
+          ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'],
+          `${d.metadata.name}: spread`,
+        );
+        for (const c of spread) {
+          assert.deepEqual(
+            c.labelSelector.matchLabels,
+            d.spec.selector.matchLabels,
+            `${d.metadata.name}: spread selects its pods`,
+          );
+        }
+      }
+      const gatewayHpa = all.find(
+        (o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'nrelay-gateway',
+      );
+      assert.deepEqual(
+        gatewayHpa.spec.metrics.map((m) => m.resource?.name ?? m.pods?.metric.name),
+        ['cpu', 'nrelay_connections_per_pod'],
+        'gateways scale on CPU and on connections per pod',
+      );
       const ingress = all.find((o) => o.kind === 'Ingress');
       assert.equal(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'], '3600');
     });
   });
 }
+
+test('prod: a ServiceMonitor per service, each matching its Service and a named port; the alerts', () => {
+  const all = parseAllDocuments(run('kubectl', ['kustomize', here('k8s/overlays/prod')], 'kubectl'))
+    .map((d) => d.toJS())
+    .filter(Boolean);
+  for (const name of ['nrelay-gateway', 'nrelay-ingest', 'nrelay-query']) {
+    const monitor = all.find((o) => o.kind === 'ServiceMonitor' && o.metadata.name === name);
+    assert.ok(monitor, `ServiceMonitor ${name}`);
+    const service = all.find((o) => o.kind === 'Service' && o.metadata.name === name);
+    for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels)) {
+      assert.equal(service.metadata.labels?.[k], v, `${name}: the ServiceMonitor selects the Service`);
+    }
+    for (const e of monitor.spec.endpoints) {
+      assert.ok(
+        service.spec.ports.some((p) => p.name === e.port),
+        `${name}: port ${e.port} exists`,
+      );
+      assert.equal(e.path, '/metrics');
+    }
+  }
+  const rules = all.find((o) => o.kind === 'PrometheusRule');
+  assert.ok(rules.spec.groups.flatMap((g) => g.rules).length >= 20, 'the alerts of docs/operations.md');
+});
+
+test('the prometheus-adapter ConfigMap validates and is namespaced for the adapter', async () => {
+  const all = parseAllDocuments(run('kubectl', ['kustomize', here('k8s/prometheus-adapter')], 'kubectl'))
+    .map((d) => d.toJS())
+    .filter(Boolean);
+  assert.equal(all.length, 1);
+  await validateObject(all[0]);
+  assert.equal(all[0].metadata.namespace, 'monitoring');
+});
+
+test('a CRD schema rejects a malformed object (the validation is real)', async () => {
+  const bad = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'x' } };
+  await assert.rejects(
+    validateObject({ ...bad, spec: { selector: {}, endpoints: [{ port: 7777 }] } }),
+    /endpoints\/0\/port must be string/,
+  );
+});
