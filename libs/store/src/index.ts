@@ -3,6 +3,7 @@
  * Postgres server or on embedded PGlite with the same SQL.
  */
 
+export { bulkSaveEvents } from './bulk-save.js';
 export {
   type DataDirLock,
   DataDirLockedError,

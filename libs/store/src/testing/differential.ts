@@ -19,7 +19,7 @@ const DS = ['', 'x', 'y'];
  * addressable versions, deletions by `e` and `a` (some of others' events, some of events that
  * arrive later), expirations around NOW, gift wraps and a few NIP-62 requests to vanish.
  */
-function dataset(seed: number, size: number): NostrEvent[] {
+export function dataset(seed: number, size: number): NostrEvent[] {
   const rand = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const eventIds = Array.from({ length: size }, (_, i) => hex(Math.floor(rand() * 0xfffff) * 4096 + i));
