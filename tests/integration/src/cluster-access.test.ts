@@ -10,7 +10,8 @@ import { privacyTests } from './suite/privacy.js';
 let cluster: ClusterRelay | undefined;
 before(
   async () => {
-    cluster = await startClusterRelay({ gateways: 2 });
+    // Every kind searchable, so the leak test's search path reaches DMs and gift wraps.
+    cluster = await startClusterRelay({ gateways: 2, env: { SEARCH_KINDS: '*' } });
   },
   { timeout: 90_000 },
 );

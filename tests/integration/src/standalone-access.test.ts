@@ -12,8 +12,9 @@ const start = (opts?: { env?: Record<string, string> }): Promise<RelayUnderTest>
 
 describe('standalone relay: access control', () => {
   accessModeTests(start);
-  describe('default settings', () => {
-    const ctx = relayForBlock(start);
+  // Every kind searchable (SEARCH_KINDS=*), so the leak test's search path reaches DMs and gift wraps.
+  describe('default settings, every kind searchable', () => {
+    const ctx = relayForBlock(() => start({ env: { SEARCH_KINDS: '*' } }));
     openModeTests(ctx);
     protectedEventTests(ctx);
     privacyTests(() => [ctx.relay.url]);

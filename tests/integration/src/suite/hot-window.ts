@@ -44,7 +44,13 @@ export function hotWindowTests(start: StartRelay): void {
       const all = [...events, high, low];
       const expected = newestFirst(all);
       // Older than the rest, sent as a text of its own layout (key order, spaces) both answers keep.
-      const odd = signEvent(keys, { kind: 7, created_at: base - 1, content: `${word} odd` });
+      // Long-form (a searchable kind by default, and outside `kinds: [1]`).
+      const odd = signEvent(keys, {
+        kind: 30023,
+        tags: [['d', 'odd']],
+        created_at: base - 1,
+        content: `${word} odd`,
+      });
       const order = ['sig', 'content', 'tags', 'kind', 'created_at', 'pubkey', 'id'];
       const oddText = JSON.stringify(odd, order).replace(/":/g, '": ');
       await publishEverywhere(ctx.relay, { authors: [keys.pk] }, [...all, oddText]);
