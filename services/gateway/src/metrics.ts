@@ -15,6 +15,8 @@ export interface GatewayHistograms {
   fanoutDelay: Histogram;
   /** Seconds from a REQ's stored query start to its EOSE. */
   reqEose: Histogram;
+  /** Seconds from an EVENT frame's arrival to its OK, by `result` (`accepted` or the reason's prefix). */
+  eventOk: Histogram;
 }
 
 let histograms: GatewayHistograms | undefined;
@@ -32,6 +34,12 @@ export function gatewayHistograms(): GatewayHistograms {
       }),
       reqEose: meter.createHistogram('nrelay_req_eose_seconds', {
         description: 'Time from a REQ starting its stored query to its EOSE',
+        unit: 's',
+        advice,
+      }),
+      eventOk: meter.createHistogram('nrelay_event_ok_seconds', {
+        description:
+          'Time from an EVENT arriving to its OK, by result (accepted, duplicate, invalid, blocked, error, ...)',
         unit: 's',
         advice,
       }),

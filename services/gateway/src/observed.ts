@@ -2,18 +2,18 @@ import type { Config } from '@nrelay/config';
 import { relayTracer, serveMetrics } from '@nrelay/telemetry';
 import { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
 import { exportGatewayStats } from './metrics.js';
-import { observeFanoutBus, observeQueryClient, traceIngestClient } from './telemetry.js';
+import { observeFanoutBus, observeQueryClient, timeIngestClient, traceIngestClient } from './telemetry.js';
 
 /**
  * Adds the gateway's telemetry to its dependencies: `/metrics` on the relay port (before any
- * other route), the fanout delay and REQ time-to-EOSE histograms, and, when tracing is on,
- * spans around the ingest and query seams. With tracing off the ingest client is untouched.
+ * other route), the fanout delay, REQ time-to-EOSE and EVENT time-to-OK histograms, and, when
+ * tracing is on, spans around the ingest and query seams.
  */
 export function withGatewayTelemetry(deps: GatewayDeps): GatewayDeps {
   const tracer = relayTracer();
   return {
     ...deps,
-    ingest: tracer === undefined ? deps.ingest : traceIngestClient(deps.ingest, tracer),
+    ingest: timeIngestClient(tracer === undefined ? deps.ingest : traceIngestClient(deps.ingest, tracer)),
     query: observeQueryClient(deps.query, tracer),
     fanout: observeFanoutBus(deps.fanout, tracer, deps.gatewayId),
     httpRoutes: [serveMetrics, ...(deps.httpRoutes ?? [])],

@@ -62,7 +62,7 @@ async function scrape(port: number): Promise<string> {
   return res.text();
 }
 
-test('with tracing off the seams are not wrapped for spans and /metrics moves with traffic', async () => {
+test('with tracing off no spans are made (no trace carrier) and /metrics moves with traffic', async () => {
   const ingest = new FakeIngest();
   const deps = withGatewayTelemetry({
     ingest,
@@ -74,7 +74,8 @@ test('with tracing off the seams are not wrapped for spans and /metrics moves wi
     software: 's',
     version: '0',
   });
-  assert.equal(deps.ingest, ingest);
+  // Only timed (EVENT → OK), not traced: the request goes through as it is.
+  assert.notEqual(deps.ingest, ingest);
 
   const o = await start();
   const before = await scrape(o.port);
@@ -108,6 +109,8 @@ test('with tracing off the seams are not wrapped for spans and /metrics moves wi
   assert.equal(moved('nrelay_rate_limited_total', 'answer="OK"'), 1);
   assert.equal(moved('nrelay_req_eose_seconds_count'), 1);
   assert.equal(moved('nrelay_fanout_delay_seconds_count'), 1);
+  assert.equal(moved('nrelay_event_ok_seconds_count', 'result="accepted"'), 1);
+  assert.equal(moved('nrelay_event_ok_seconds_count', 'result="rate-limited"'), 1);
   assert.ok(sample(page, 'nrelay_connections') >= 1);
   assert.ok(sample(page, 'nrelay_subscriptions') >= 1);
 });

@@ -9,6 +9,7 @@ import {
   endWithError,
   injectTrace,
   linkFromTrace,
+  REASON_LABELS,
   ROOT_CONTEXT,
   reasonLabel,
   SpanKind,
@@ -96,6 +97,26 @@ export function traceIngestClient(inner: IngestClient, tracer: Tracer): IngestCl
         endWithError(span, err);
         throw err;
       }
+    },
+    close: () => inner.close(),
+  };
+}
+
+/**
+ * Measures each EVENT's time from arrival (`receivedAt`) to its OK, labelled by the result:
+ * `accepted`, or the reason's prefix (`duplicate`, `invalid`, `blocked`, `error`, ...).
+ */
+export function timeIngestClient(inner: IngestClient): IngestClient {
+  const { eventOk } = gatewayHistograms();
+  const byLabel = new Map(
+    REASON_LABELS.map((label) => [label, { result: label === 'none' ? 'accepted' : label }]),
+  );
+  return {
+    async submit(request, signal) {
+      const result = await inner.submit(request, signal);
+      const seconds = Math.max(0, Date.now() - request.receivedAt) / 1000;
+      eventOk.record(seconds, byLabel.get(reasonLabel(result.reason)));
+      return result;
     },
     close: () => inner.close(),
   };
