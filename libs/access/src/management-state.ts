@@ -74,7 +74,7 @@ export function compileSnapshot(snapshot: AccessSnapshot): Compiled {
   const deniedKinds = new Set<number>();
   for (const rule of snapshot.kindRules) (rule.allowed ? allowedKinds : deniedKinds).add(rule.kind);
   const relayInfo: RelayInfoOverrides = {};
-  for (const key of ['name', 'description', 'icon'] as const) {
+  for (const key of ['name', 'description', 'icon', 'self'] as const) {
     const value = snapshot.relayInfo[key];
     if (typeof value === 'string') relayInfo[key] = value;
   }

@@ -8,11 +8,13 @@
 /** Per-pubkey access level. `none` is a ban. */
 export type AccessLevel = 'none' | 'read' | 'write' | 'admin';
 
-/** Relay information an admin may change at run time (NIP-86). */
+/** Relay information an admin may change at run time (NIP-86), and the relay's stored identity. */
 export interface RelayInfoOverrides {
   name?: string;
   description?: string;
   icon?: string;
+  /** NIP-11 `self`: the pubkey generated for this relay's database (RELAY_SELF wins over it). */
+  self?: string;
 }
 
 /** Synchronous, in-memory view of the access-control state. */

@@ -78,7 +78,7 @@ export const SETTINGS = [
     type: 'string',
     default: undefined,
     description:
-      "NIP-11 `self`: the relay's own pubkey (64 hex), for the events it signs itself; unset: the relay has no key and `self` is omitted.",
+      "NIP-11 `self`: the relay's own pubkey (64 hex); unset: the key pair generated for the relay's database at its first migration (kept in `relay_settings`).",
   },
   { env: 'RELAY_CONTACT', type: 'string', default: undefined, description: 'NIP-11 contact.' },
   { env: 'RELAY_ICON', type: 'string', default: undefined, description: 'NIP-11 icon URL.' },

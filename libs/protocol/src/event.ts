@@ -62,6 +62,13 @@ export function hexToBytes(hex: string): Uint8Array | undefined {
   return bytes;
 }
 
+/** A new random secp256k1 key pair as lowercase hex (BIP-340 x-only public key). */
+export function generateKeyPair(): { secretKey: string; pubkey: string } {
+  const secret = schnorr.utils.randomSecretKey();
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+  return { secretKey: hex(secret), pubkey: hex(schnorr.getPublicKey(secret)) };
+}
+
 /** BIP-340 Schnorr verification with @noble/curves (pure JavaScript, audited). */
 export const nobleVerifier: SignatureVerifier = {
   name: 'noble',

@@ -26,6 +26,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
           '0002-management',
           '0003-author-index-kind',
           '0004-vanish',
+          '0005-relay-identity',
         ]);
         assert.deepEqual(
           progress.map((p) => `${p.migration}:${p.status}`),
@@ -38,9 +39,23 @@ for (const backend of ['pglite', 'postgres'] as const) {
             '0003-author-index-kind:done',
             '0004-vanish:running',
             '0004-vanish:done',
+            '0005-relay-identity:running',
+            '0005-relay-identity:done',
           ],
         );
+        const identity = async () =>
+          (
+            await sql<{ key: string; value: string }>`select key, value from relay_settings
+              where key in ('self', 'self_secret_key') order by key`.execute(database.db)
+          ).rows;
+        const generated = await identity();
+        assert.deepEqual(
+          generated.map((r) => r.key),
+          ['self', 'self_secret_key'],
+        );
+        for (const { value } of generated) assert.match(value, /^[0-9a-f]{64}$/);
         assert.deepEqual(await migrateToLatest(database.db), []);
+        assert.deepEqual(await identity(), generated, 'the identity is made once');
         const { rows } = await sql<{
           big: unknown;
           n: unknown;

@@ -28,7 +28,8 @@ export interface AccessSnapshotRows {
   bannedEvents: string[];
   kindRules: Array<{ kind: number; allowed: boolean }>;
   blockedIps: string[];
-  relayInfo: Partial<Record<RelayInfoKey, string>>;
+  /** NIP-86 overrides, and `self`: the relay's generated pubkey (migration 0005; not changeable by NIP-86). */
+  relayInfo: Partial<Record<RelayInfoKey | 'self', string>>;
 }
 
 /** What a pubkey-level change did to stored events. */
@@ -237,7 +238,7 @@ export async function loadAccessSnapshot(db: Db): Promise<AccessSnapshotRows> {
   const settings = await db.selectFrom('relay_settings').select(['key', 'value']).execute();
   const relayInfo: AccessSnapshotRows['relayInfo'] = {};
   for (const { key, value } of settings) {
-    if (RELAY_INFO_KEYS.includes(key)) relayInfo[key as RelayInfoKey] = value;
+    if (RELAY_INFO_KEYS.includes(key) || key === 'self') relayInfo[key as RelayInfoKey | 'self'] = value;
   }
   return {
     pubkeys,

@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001-events.js';
 import * as m0002 from './migrations/0002-management.js';
 import * as m0003 from './migrations/0003-author-index-kind.js';
 import * as m0004 from './migrations/0004-vanish.js';
+import * as m0005 from './migrations/0005-relay-identity.js';
 
 /** Every migration in order. Names sort lexically; never rename or edit a shipped one. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-management': m0002,
   '0003-author-index-kind': m0003,
   '0004-vanish': m0004,
+  '0005-relay-identity': m0005,
 };
 
 /** One progress line of `migrateToLatest`. */

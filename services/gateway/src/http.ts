@@ -27,7 +27,9 @@ export interface HttpOptions {
 }
 
 /** NIP-11 fields an admin may change at run time; unset fields keep the configured value. */
-export type RelayInfoOverrides = Readonly<Partial<Pick<RelayInformation, 'name' | 'description' | 'icon'>>>;
+export type RelayInfoOverrides = Readonly<
+  Partial<Pick<RelayInformation, 'name' | 'description' | 'icon' | 'self'>>
+>;
 
 /** `info` with the current overrides applied, and its JSON, recomputed only when they change. */
 function currentInfo(options: HttpOptions): () => { info: RelayInformation; json: string } {
@@ -42,6 +44,8 @@ function currentInfo(options: HttpOptions): () => { info: RelayInformation; json
       const value = next[key];
       if (value !== undefined) info[key] = value;
     }
+    // The stored identity fills `self` unless RELAY_SELF configured one.
+    if (info.self === undefined && next.self !== undefined) info.self = next.self;
     current = { info, json: JSON.stringify(info) };
     return current;
   };

@@ -48,3 +48,30 @@ test('NIP-11 and the HTML page show the run-time overrides, rebuilt only when th
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+test('NIP-11 self: the stored relay identity unless RELAY_SELF configured one', async () => {
+  const stored = 'a'.repeat(64);
+  const configured = 'b'.repeat(64);
+  const docWith = async (info: RelayInformation) => {
+    const server = createServer(
+      createHttpHandler({
+        info,
+        relayUrl: undefined,
+        isReady: () => true,
+        routes: [],
+        infoOverrides: () => Object.freeze({ self: stored }),
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      return (await (
+        await fetch(url, { headers: { Accept: 'application/nostr+json' } })
+      ).json()) as RelayInformation;
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  };
+  assert.equal((await docWith(INFO)).self, stored);
+  assert.equal((await docWith({ ...INFO, self: configured })).self, configured);
+});
