@@ -1,3 +1,4 @@
+import { SETTINGS, searchKindsOf } from '@nrelay/config';
 import { dTagValue, expirationOf, kindClass } from '@nrelay/protocol';
 import { indexKey } from '@nrelay/store';
 import type { SignedEvent } from './events.js';
@@ -29,6 +30,11 @@ export interface SeedBatch {
 
 const SINGLE_LETTER = /^[A-Za-z]$/;
 
+/** The kinds a relay on default settings gives a search vector (SEARCH_KINDS). */
+const SEARCHABLE = searchKindsOf({
+  SEARCH_KINDS: SETTINGS.find((s) => s.env === 'SEARCH_KINDS')?.default as string[],
+});
+
 /** The rows the store writes for `e` (its distinct single-letter tags, keys through `indexKey`). */
 export function storeRows(e: SignedEvent): { event: EventRow; tags: TagRow[] } {
   const cls = kindClass(e.kind);
@@ -43,7 +49,8 @@ export function storeRows(e: SignedEvent): { event: EventRow; tags: TagRow[] } {
       : cls === 'addressable'
         ? `${e.kind}:${e.pubkey}:${dTagValue(e)}`
         : undefined;
-  const content = e.content.replaceAll('\u0000', '');
+  const searchable = SEARCHABLE === 'all' || SEARCHABLE.has(e.kind);
+  const content = searchable ? e.content.replaceAll('\u0000', '') : '';
   const expiresAt = expirationOf(e) ?? null;
   const event: EventRow = [
     e.id,
