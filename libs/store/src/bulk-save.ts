@@ -1,28 +1,24 @@
 /**
  * A bulk write path for large batches (`nrelay import`, ADR 0020). Same outcomes as
- * `saveEvents`, fewer round trips: a run of consecutive regular events is written in one
- * transaction of three statements (the vanish lock, the NIP-62 tombstones, then one statement
- * that inserts the events and their tags and reports the NIP-09 tombstoned ones), instead of
- * `saveEvents`' five per 256 events. Everything else (replaceable, addressable, kind 5, kind 62)
- * goes through `saveEvents` in file order: a deletion or request to vanish only affects what
- * comes after it, so the regular run before it is committed first and the run after it reads
- * the tombstones again.
+ * `saveEvents`, fewer round trips: all the regular events of a transaction between two NIP-09
+ * or NIP-62 requests are written by ONE statement (events, their tags and the NIP-09
+ * tombstoned ones answered together), where `saveEvents` writes each run of regular events
+ * between any two non-regular events with two or three. Regular events may wait past
+ * replaceable and addressable ones: neither can change the other's outcome (only kinds 5 and 62
+ * leave tombstones, and a kind 5 deletes what is stored when it applies). They never wait past
+ * a kind 5 or 62, which only affects what comes after it.
  */
 import type { RawEvent } from '@nrelay/protocol';
 import { type Kysely, sql } from 'kysely';
+import { deletedAddresses, saveDeletion } from './deletion.js';
 import { type PreparedEvent, prepareEvent } from './prepare.js';
+import { saveReplaceable } from './replaceable.js';
 import { DEFAULT_SAVE_SETTINGS, type SaveSettings, saveEvents } from './save.js';
 import type { StoreSchema } from './schema.js';
 import { isInputError, isRetryable } from './sqlstate.js';
 import type { SaveOutcome } from './types.js';
-import { lockVanishRequests, vanishedIds } from './vanish.js';
-import type { Executor } from './write.js';
-
-/**
- * Most regular events in one bulk transaction. Large enough that the per-transaction round
- * trips and commit are a small share; small enough that one statement's arrays stay a few MB.
- */
-const BULK_TRANSACTION_SIZE = 4000;
+import { lockVanishRequests, saveVanish, vanishedIds } from './vanish.js';
+import { type Executor, lockReplaceKeys } from './write.js';
 
 interface Item {
   index: number;
@@ -34,10 +30,10 @@ interface Item {
 
 /**
  * Saves events in input order with `saveEvents`' semantics and outcomes (duplicates inside the
- * batch and against stored rows, NIP-09 and NIP-62 tombstones, replaceable versions), writing
- * runs of regular events in bulk transactions. Each transaction commits whole or not at all;
- * a bulk transaction that fails on its input or loses a race is redone by `saveEvents`, which
- * retries and isolates a bad event. Errors that are not the input's fault reject the call.
+ * batch and against stored rows, NIP-09 and NIP-62 tombstones, replaceable versions), in
+ * transactions of up to `transactionSize` events, each committed whole or not at all. A
+ * transaction that fails on its input or loses a race is redone by `saveEvents`, which retries
+ * and isolates a bad event. Errors that are not the input's fault reject the call.
  */
 export async function bulkSaveEvents(
   db: Kysely<StoreSchema>,
@@ -61,32 +57,13 @@ export async function bulkSaveEvents(
     if ('invalid' in prepared) outcomes[index] = { status: 'invalid', message: prepared.invalid };
     else items.push({ index, raw, event: prepared, tags: raw.event.tags });
   });
-  let start = 0;
-  while (start < items.length) {
+  for (let start = 0; start < items.length; start += full.transactionSize) {
     signal?.throwIfAborted();
-    const regular = (items[start] as Item).event.path === 'regular';
-    const cap = regular ? BULK_TRANSACTION_SIZE : Number.POSITIVE_INFINITY;
-    let end = start + 1;
-    while (
-      end < items.length &&
-      end - start < cap &&
-      ((items[end] as Item).event.path === 'regular') === regular
-    ) {
-      end++;
-    }
-    const run = items.slice(start, end);
-    const results = regular
-      ? await saveRegularRun(db, run, full, signal)
-      : await saveEvents(
-          db,
-          run.map((i) => i.raw),
-          full,
-          signal,
-        );
-    run.forEach((item, j) => {
+    const chunk = items.slice(start, start + full.transactionSize);
+    const results = await saveChunkOrFallBack(db, chunk, full, signal);
+    chunk.forEach((item, j) => {
       outcomes[item.index] = results[j] as SaveOutcome;
     });
-    start = end;
   }
   for (const [index, first] of repeats) {
     const outcome = outcomes[first] as SaveOutcome;
@@ -95,46 +72,69 @@ export async function bulkSaveEvents(
   return outcomes;
 }
 
-async function saveRegularRun(
+async function saveChunkOrFallBack(
   db: Kysely<StoreSchema>,
-  run: readonly Item[],
+  chunk: readonly Item[],
   settings: SaveSettings,
   signal?: AbortSignal,
 ): Promise<SaveOutcome[]> {
   try {
-    return await db.transaction().execute((trx) => writeRun(trx, run));
+    return await db.transaction().execute((trx) => saveChunk(trx, chunk));
   } catch (err) {
     if (!isRetryable(err) && !isInputError(err)) throw err;
     // Rolled back whole: the careful path retries the race and answers a bad event alone.
     return saveEvents(
       db,
-      run.map((i) => i.raw),
+      chunk.map((i) => i.raw),
       settings,
       signal,
     );
   }
 }
 
-/** One transaction: NIP-62 check, then one statement for events, tags and NIP-09 tombstones. */
-async function writeRun(trx: Executor, run: readonly Item[]): Promise<SaveOutcome[]> {
-  await lockVanishRequests(trx, false);
-  const vanished = await vanishedIds(trx, run);
-  // Rows go in id order, so concurrent batches that share ids take their index locks in the
-  // same order and do not deadlock on each other (as insertEvents does).
-  const rows = run
-    .map((i) => i.event)
-    .filter((e) => !vanished.has(e.id))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const answers = rows.length === 0 ? new Map<string, string>() : await insertRun(trx, rows);
-  return run.map(({ event }): SaveOutcome => {
-    if (vanished.has(event.id)) return { status: 'vanished' };
-    const answer = answers.get(event.id);
-    return answer === 's'
-      ? { status: 'stored' }
-      : answer === 'd'
-        ? { status: 'deleted' }
-        : { status: 'duplicate' };
-  });
+/** One transaction, as save.ts's, with the regular events held back until a kind 5 or 62. */
+async function saveChunk(trx: Executor, chunk: readonly Item[]): Promise<SaveOutcome[]> {
+  const keys: string[] = [];
+  let appliesVanish = false;
+  for (const { event, tags } of chunk) {
+    if (event.path === 'replaceable' && event.replaceKey !== null) keys.push(event.replaceKey);
+    if (event.path === 'deletion') keys.push(...deletedAddresses(event, tags).map((a) => a.replaceKey));
+    if (event.path === 'vanish') appliesVanish = true;
+  }
+  await lockVanishRequests(trx, appliesVanish);
+  await lockReplaceKeys(trx, keys);
+  // NIP-62 tombstones, read once; read again for the rest of the chunk after a request in it.
+  let vanished = await vanishedIds(trx, chunk);
+  const results: SaveOutcome[] = new Array(chunk.length);
+  let held: number[] = [];
+  const flush = async () => {
+    if (held.length === 0) return;
+    const answers = await insertRegular(
+      trx,
+      held.map((j) => (chunk[j] as Item).event),
+    );
+    for (const j of held) {
+      const answer = answers.get((chunk[j] as Item).event.id);
+      results[j] = { status: answer === 's' ? 'stored' : answer === 'd' ? 'deleted' : 'duplicate' };
+    }
+    held = [];
+  };
+  for (let j = 0; j < chunk.length; j++) {
+    const { event, tags } = chunk[j] as Item;
+    if (vanished.has(event.id)) results[j] = { status: 'vanished' };
+    else if (event.path === 'regular') held.push(j);
+    else if (event.path === 'replaceable') results[j] = await saveReplaceable(trx, event);
+    else {
+      await flush();
+      if (event.path === 'deletion') results[j] = await saveDeletion(trx, event, tags);
+      else {
+        results[j] = await saveVanish(trx, event);
+        if (results[j]?.status === 'stored') vanished = await vanishedIds(trx, chunk.slice(j + 1));
+      }
+    }
+  }
+  await flush();
+  return results;
 }
 
 /**
@@ -143,7 +143,10 @@ async function writeRun(trx: Executor, run: readonly Item[]): Promise<SaveOutcom
  * and `d` per tombstoned one; the rest were already stored. The statement's CTEs share one
  * snapshot: the tombstones read are those before it, which regular events cannot change.
  */
-async function insertRun(trx: Executor, events: readonly PreparedEvent[]): Promise<Map<string, string>> {
+async function insertRegular(trx: Executor, events: readonly PreparedEvent[]): Promise<Map<string, string>> {
+  // Rows go in id order, so concurrent batches that share ids take their index locks in the
+  // same order and do not deadlock on each other (as insertEvents does).
+  events = [...events].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const tagIds: string[] = [];
   const names: string[] = [];
   const keys: string[] = [];
