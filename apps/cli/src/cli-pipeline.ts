@@ -4,12 +4,12 @@ import {
   type RateLimiterFactory,
   startManagement,
 } from '@nrelay/access';
-import type { Config } from '@nrelay/config';
+import { type Config, searchKindsOf } from '@nrelay/config';
 import { composeIngestPipeline, type IngestPipeline } from '@nrelay/ingest';
 import type { SignatureVerifier } from '@nrelay/protocol';
 import { loadPlugins } from '@nrelay/runtime';
 import { createMemoryFanoutBus, createRedisFanoutBus, type FanoutBus } from '@nrelay/seams/fanout';
-import { createManagementStore } from '@nrelay/store';
+import { bulkSaveEvents, createManagementStore } from '@nrelay/store';
 import type { Logger } from 'pino';
 import { CliError, openRelayStore, type RelayStore } from './relay-store.js';
 
@@ -32,9 +32,19 @@ export interface CliPipelineOptions {
   publish: boolean;
   /** Replaces the relay's verifier (signatures checked on worker threads, or `--no-verify`). */
   verifier?: SignatureVerifier;
-  /** Most events per store transaction (default the relay's, 256). */
+  /** Most events per store transaction (default the relay's, 256; `BULK_BATCH` with `bulk`). */
   batch?: number;
+  /**
+   * Writes runs of regular events with the store's bulk path (`bulkSaveEvents`: same outcomes,
+   * fewer round trips, larger transactions); the other kinds as the relay writes them.
+   */
+  bulk?: boolean;
+  /** Store transactions in flight (Postgres only); default 1 with `bulk`, else INGEST_WRITERS. */
+  writers?: number;
 }
+
+/** Events per store transaction of a bulk write when `--batch` is not given. */
+const BULK_BATCH = 2000;
 
 /** Operator writes are not a client's: the per-pubkey rate limits do not apply to them. */
 const UNLIMITED: RateLimiterFactory = () => ({ take: () => true });
@@ -55,11 +65,14 @@ export async function openCliPipeline(
       '--publish needs REDIS_URL: live subscribers are reached through a cluster’s fanout bus',
     );
   }
-  const writers = config.DATABASE_URL
-    ? Math.max(1, Math.min(config.INGEST_WRITERS, config.DATABASE_POOL_SIZE - 1))
-    : 1;
+  // Bulk: one writer unless asked, so transactions commit in file order and every outcome is
+  // the one the file's order gives (concurrent batches can answer an older replaceable version
+  // first). PGlite has one connection.
+  const wanted = opts.writers ?? (opts.bulk ? 1 : config.INGEST_WRITERS);
+  const writers = config.DATABASE_URL ? Math.max(1, Math.min(wanted, config.DATABASE_POOL_SIZE - 1)) : 1;
   const plugins = await loadPlugins(config.PLUGINS, { config, logger });
-  const relay = await openRelayStore(config, writers + 1, opts.batch);
+  const batch = opts.batch ?? (opts.bulk ? BULK_BATCH : undefined);
+  const relay = await openRelayStore(config, writers + 1, batch);
   const accessChanges = createMemoryAccessChangeBus((err) =>
     logger.error({ err }, 'access-change handler failed'),
   );
@@ -83,15 +96,20 @@ export async function openCliPipeline(
     changes: accessChanges,
     logger: logger.child({ component: 'management' }),
   });
+  const save = {
+    searchKinds: searchKindsOf(config),
+    ...(batch === undefined ? {} : { transactionSize: batch }),
+  };
   const { pipeline, verifier } = composeIngestPipeline(config, {
-    store: relay.store,
+    // The pipeline's store stage is the seam: verify and policy stay the relay's.
+    store: opts.bulk ? { save: (events) => bulkSaveEvents(relay.database.db, events, save) } : relay.store,
     fanout,
     management,
     rateLimiter: UNLIMITED,
     plugins,
     logger,
     writers,
-    ...(opts.batch === undefined ? {} : { maxBatch: opts.batch }),
+    ...(batch === undefined ? {} : { maxBatch: batch }),
     ...(opts.verifier === undefined ? {} : { verifier: opts.verifier }),
   });
   return {

@@ -19,8 +19,12 @@ export interface ImportOptions {
   publish: boolean;
   /** False: trust the signatures (`--no-verify`). */
   verify: boolean;
-  /** Most events per store transaction (default the relay's). */
+  /** Most events per store transaction (default the relay's, or 2000 in bulk). */
   batch?: number;
+  /** Runs of regular events through the store's bulk path (false: `--no-bulk`). */
+  bulk: boolean;
+  /** Store transactions in flight at once (Postgres); default 1 in bulk. */
+  writers?: number;
   /** Events handed to the pipeline and not yet answered, at most. */
   window: number;
   /** Longest line, in bytes; longer ones are skipped as invalid. */
@@ -55,6 +59,8 @@ export async function runImport(config: Config, logger: Logger, opts: ImportOpti
   const cli = await openCliPipeline(config, logger, {
     publish: opts.publish,
     verifier: pool?.verifier ?? TRUSTING,
+    bulk: opts.bulk,
+    ...(opts.writers === undefined ? {} : { writers: opts.writers }),
     ...(opts.batch === undefined ? {} : { batch: opts.batch }),
   }).catch(async (err: unknown) => {
     await pool?.close();

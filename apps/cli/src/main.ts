@@ -75,7 +75,13 @@ program
   .option('--publish', 'publish stored events to live subscribers (needs REDIS_URL: a cluster)', false)
   .option('--json', 'print the summary as JSON on stdout', false)
   .option('--no-verify', 'trust the signatures (only for your own backups); ids are still checked')
-  .option('--batch <events>', 'most events per store transaction (default 256, as the relay)', integer)
+  .option('--batch <events>', 'most events per store transaction (default 2000; 256 with --no-bulk)', integer)
+  .option('--no-bulk', 'write every event as the relay does (no bulk path for regular events)')
+  .option(
+    '--writers <n>',
+    'store transactions at once on Postgres (default 1 in bulk: outcomes in file order; INGEST_WRITERS with --no-bulk)',
+    integer,
+  )
   .option('--window <events>', 'events in flight at once', integer, 4096)
   .option('--max-line-bytes <bytes>', 'longest line accepted (default: MAX_MESSAGE_BYTES)', integer)
   .action(
@@ -85,6 +91,8 @@ program
         publish: boolean;
         json: boolean;
         verify: boolean;
+        bulk: boolean;
+        writers?: number;
         batch?: number;
         window: number;
         maxLineBytes?: number;
@@ -96,6 +104,8 @@ program
         file,
         publish: opts.publish,
         verify: opts.verify,
+        bulk: opts.bulk,
+        ...(opts.writers === undefined ? {} : { writers: Math.max(1, opts.writers) }),
         ...(opts.batch === undefined ? {} : { batch: Math.max(1, opts.batch) }),
         window: Math.max(1, opts.window),
         maxLineBytes: opts.maxLineBytes ?? settings.MAX_MESSAGE_BYTES,

@@ -91,6 +91,22 @@ describe('nrelay CLI: export and import', () => {
     assert.equal(summaryOf(rerun).duplicate, set.stored - 2);
   });
 
+  it('the bulk path (default) and --no-bulk store the same events with the same summary', async () => {
+    const bulk = await database();
+    const plain = await database();
+    const runs = [
+      await runCli(['import', source, '--json', '--batch', '700'], bulk),
+      await runCli(['import', source, '--json', '--no-bulk'], plain),
+    ];
+    for (const run of runs) assert.equal(run.code, 0, run.stderr);
+    const [a, b] = runs.map((run) => summaryOf(run));
+    assert.deepEqual({ ...a, seconds: 0 }, { ...b, seconds: 0 });
+    assert.equal(a?.stored, set.stored);
+    const exports = [await runCli(['export'], bulk), await runCli(['export'], plain)];
+    assert.equal(exports[0]?.stdout, exports[1]?.stdout);
+    assert.equal(await storedCount(bulk.databaseUrl), set.stored - 2);
+  });
+
   it('reports each bad line by number, skips it, and counts exactly', async () => {
     const keys = newKeys();
     const good = () => JSON.stringify(signEvent(keys));
