@@ -99,6 +99,23 @@ export function bulkSuite(backend: TestBackend): void {
       assert.deepEqual(stored, []);
     });
 
+    it('a batch the database refuses is redone event by event: the bad one invalid, the rest kept', async () => {
+      const pk = hex(11, 'da');
+      const good1 = ev({ pubkey: pk, created_at: 1, tags: [['t', 'kept']] });
+      const tooBig = ev({ pubkey: pk, kind: 2 ** 40 });
+      const good2 = ev({ pubkey: pk, created_at: 2, tags: [['t', 'kept']] });
+      assert.deepEqual(await statuses([good1, tooBig, good2, good1]), [
+        'stored',
+        'invalid',
+        'stored',
+        'duplicate',
+      ]);
+      assert.deepEqual(
+        (await collect(bulk.store, { '#t': ['kept'] })).map((e) => e.id),
+        [good2.event.id, good1.event.id],
+      );
+    });
+
     it('writes tags and answers duplicates of a large run', async () => {
       const run = Array.from({ length: 5000 }, (_, n) =>
         ev({ created_at: 3_000 + n, tags: [['t', `n${n % 7}`]] }),
