@@ -46,9 +46,9 @@ export const SETTINGS = [
   {
     env: 'PGLITE_THREAD',
     type: 'bool',
-    default: true,
+    default: false,
     description:
-      'Embedded PGlite runs in a worker thread, so its statements never block the event loop (false: in the main thread).',
+      'Embedded PGlite runs in a worker thread, so its statements never block the event loop; off by default: on 2 cores it cost ~10 % of ingest (ADR 0022).',
   },
   {
     env: 'DATABASE_POOL_SIZE',
