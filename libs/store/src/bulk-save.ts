@@ -10,15 +10,15 @@
  */
 import type { RawEvent } from '@nrelay/protocol';
 import { type Kysely, sql } from 'kysely';
-import { deletedAddresses, saveDeletion } from './deletion.js';
+import { saveDeletion } from './deletion.js';
 import { type PreparedEvent, prepareEvent } from './prepare.js';
 import { saveReplaceable } from './replaceable.js';
-import { DEFAULT_SAVE_SETTINGS, type SaveSettings, saveEvents } from './save.js';
+import { beginChunk, DEFAULT_SAVE_SETTINGS, type SaveSettings, saveEvents } from './save.js';
 import type { StoreSchema } from './schema.js';
 import { isInputError, isRetryable } from './sqlstate.js';
 import type { SaveOutcome } from './types.js';
-import { lockVanishRequests, saveVanish, vanishedIds } from './vanish.js';
-import { type Executor, lockReplaceKeys } from './write.js';
+import { saveVanish, vanishedIds } from './vanish.js';
+import type { Executor } from './write.js';
 
 interface Item {
   index: number;
@@ -94,17 +94,8 @@ async function saveChunkOrFallBack(
 
 /** One transaction, as save.ts's, with the regular events held back until a kind 5 or 62. */
 async function saveChunk(trx: Executor, chunk: readonly Item[]): Promise<SaveOutcome[]> {
-  const keys: string[] = [];
-  let appliesVanish = false;
-  for (const { event, tags } of chunk) {
-    if (event.path === 'replaceable' && event.replaceKey !== null) keys.push(event.replaceKey);
-    if (event.path === 'deletion') keys.push(...deletedAddresses(event, tags).map((a) => a.replaceKey));
-    if (event.path === 'vanish') appliesVanish = true;
-  }
-  await lockVanishRequests(trx, appliesVanish);
-  await lockReplaceKeys(trx, keys);
   // NIP-62 tombstones, read once; read again for the rest of the chunk after a request in it.
-  let vanished = await vanishedIds(trx, chunk);
+  let vanished = await beginChunk(trx, chunk);
   const results: SaveOutcome[] = new Array(chunk.length);
   let held: number[] = [];
   const flush = async () => {

@@ -100,8 +100,15 @@ async function saveChunkSafely(db: Kysely<StoreSchema>, chunk: Pending[], settin
   }
 }
 
-/** One transaction: regular events in multi-row inserts, the others one by one, in order. */
-async function saveChunk(trx: Executor, chunk: readonly Pending[]): Promise<SaveOutcome[]> {
+/**
+ * The start of every saving transaction (this file's and bulk-save.ts's): the `vanish_requests`
+ * lock (exclusive when the chunk holds a request), the advisory locks of the replace keys it
+ * writes or deletes, in one order; answers the chunk's ids a NIP-62 request already covers.
+ */
+export async function beginChunk(
+  trx: Executor,
+  chunk: ReadonlyArray<{ event: PreparedEvent; tags: string[][] }>,
+): Promise<Set<string>> {
   const keys: string[] = [];
   let appliesVanish = false;
   for (const { event, tags } of chunk) {
@@ -111,8 +118,13 @@ async function saveChunk(trx: Executor, chunk: readonly Pending[]): Promise<Save
   }
   await lockVanishRequests(trx, appliesVanish);
   await lockReplaceKeys(trx, keys);
+  return vanishedIds(trx, chunk);
+}
+
+/** One transaction: regular events in multi-row inserts, the others one by one, in order. */
+async function saveChunk(trx: Executor, chunk: readonly Pending[]): Promise<SaveOutcome[]> {
   // NIP-62 tombstones, read once; read again for the rest of the chunk after a request in it.
-  let vanished = await vanishedIds(trx, chunk);
+  let vanished = await beginChunk(trx, chunk);
   const results: SaveOutcome[] = new Array(chunk.length);
   let run: number[] = [];
   // A deletion request only affects what comes after it, so consecutive regular events are
