@@ -11,22 +11,21 @@
 import type { RawEvent } from '@nrelay/protocol';
 import { type Kysely, sql } from 'kysely';
 import { saveDeletion } from './deletion.js';
-import { type PreparedEvent, prepareEvent } from './prepare.js';
+import type { PreparedEvent } from './prepare.js';
 import { saveReplaceable } from './replaceable.js';
-import { beginChunk, DEFAULT_SAVE_SETTINGS, type SaveSettings, saveEvents } from './save.js';
+import {
+  beginChunk,
+  DEFAULT_SAVE_SETTINGS,
+  type Pending,
+  type SaveSettings,
+  saveEvents,
+  saveInChunks,
+} from './save.js';
 import type { StoreSchema } from './schema.js';
 import { isInputError, isRetryable } from './sqlstate.js';
 import type { SaveOutcome } from './types.js';
 import { saveVanish, vanishedIds } from './vanish.js';
 import type { Executor } from './write.js';
-
-interface Item {
-  index: number;
-  raw: RawEvent;
-  event: PreparedEvent;
-  /** The event's tags (a gift wrap's `p` tags name whom NIP-62 checks it for). */
-  tags: string[][];
-}
 
 /**
  * Saves events in input order with `saveEvents`' semantics and outcomes (duplicates inside the
@@ -35,46 +34,19 @@ interface Item {
  * transaction that fails on its input or loses a race is redone by `saveEvents`, which retries
  * and isolates a bad event. Errors that are not the input's fault reject the call.
  */
-export async function bulkSaveEvents(
+export function bulkSaveEvents(
   db: Kysely<StoreSchema>,
   events: readonly RawEvent[],
   settings: Partial<SaveSettings> = {},
   signal?: AbortSignal,
 ): Promise<SaveOutcome[]> {
   const full: SaveSettings = { ...DEFAULT_SAVE_SETTINGS, ...settings };
-  const outcomes: SaveOutcome[] = new Array(events.length);
-  const firstIndex = new Map<string, number>();
-  const repeats: Array<[number, number]> = [];
-  const items: Item[] = [];
-  events.forEach((raw, index) => {
-    const first = firstIndex.get(raw.event.id);
-    if (first !== undefined) {
-      repeats.push([index, first]);
-      return;
-    }
-    firstIndex.set(raw.event.id, index);
-    const prepared = prepareEvent(raw, full.searchKinds);
-    if ('invalid' in prepared) outcomes[index] = { status: 'invalid', message: prepared.invalid };
-    else items.push({ index, raw, event: prepared, tags: raw.event.tags });
-  });
-  for (let start = 0; start < items.length; start += full.transactionSize) {
-    signal?.throwIfAborted();
-    const chunk = items.slice(start, start + full.transactionSize);
-    const results = await saveChunkOrFallBack(db, chunk, full, signal);
-    chunk.forEach((item, j) => {
-      outcomes[item.index] = results[j] as SaveOutcome;
-    });
-  }
-  for (const [index, first] of repeats) {
-    const outcome = outcomes[first] as SaveOutcome;
-    outcomes[index] = outcome.status === 'stored' ? { status: 'duplicate' } : outcome;
-  }
-  return outcomes;
+  return saveInChunks(events, full, signal, (chunk) => saveChunkOrFallBack(db, chunk, full, signal));
 }
 
 async function saveChunkOrFallBack(
   db: Kysely<StoreSchema>,
-  chunk: readonly Item[],
+  chunk: readonly Pending[],
   settings: SaveSettings,
   signal?: AbortSignal,
 ): Promise<SaveOutcome[]> {
@@ -93,7 +65,7 @@ async function saveChunkOrFallBack(
 }
 
 /** One transaction, as save.ts's, with the regular events held back until a kind 5 or 62. */
-async function saveChunk(trx: Executor, chunk: readonly Item[]): Promise<SaveOutcome[]> {
+async function saveChunk(trx: Executor, chunk: readonly Pending[]): Promise<SaveOutcome[]> {
   // NIP-62 tombstones, read once; read again for the rest of the chunk after a request in it.
   let vanished = await beginChunk(trx, chunk);
   const results: SaveOutcome[] = new Array(chunk.length);
@@ -102,16 +74,16 @@ async function saveChunk(trx: Executor, chunk: readonly Item[]): Promise<SaveOut
     if (held.length === 0) return;
     const answers = await insertRegular(
       trx,
-      held.map((j) => (chunk[j] as Item).event),
+      held.map((j) => (chunk[j] as Pending).event),
     );
     for (const j of held) {
-      const answer = answers.get((chunk[j] as Item).event.id);
+      const answer = answers.get((chunk[j] as Pending).event.id);
       results[j] = { status: answer === 's' ? 'stored' : answer === 'd' ? 'deleted' : 'duplicate' };
     }
     held = [];
   };
   for (let j = 0; j < chunk.length; j++) {
-    const { event, tags } = chunk[j] as Item;
+    const { event, tags } = chunk[j] as Pending;
     if (vanished.has(event.id)) results[j] = { status: 'vanished' };
     else if (event.path === 'regular') held.push(j);
     else if (event.path === 'replaceable') results[j] = await saveReplaceable(trx, event);

@@ -34,8 +34,10 @@ export const DEFAULT_SAVE_SETTINGS: SaveSettings = {
   searchKinds: 'all',
 };
 
-interface Pending {
+/** One input event prepared for the store, with its place in the input. */
+export interface Pending {
   index: number;
+  raw: RawEvent;
   event: PreparedEvent;
   tags: string[][];
 }
@@ -46,11 +48,25 @@ interface Pending {
  * transaction, so a single bad event is answered `invalid` and never costs the others.
  * Errors that are not the input's fault (connection lost, …) reject the call.
  */
-export async function saveEvents(
+export function saveEvents(
   db: Kysely<StoreSchema>,
   events: readonly RawEvent[],
   settings: SaveSettings,
   signal?: AbortSignal,
+): Promise<SaveOutcome[]> {
+  return saveInChunks(events, settings, signal, (chunk) => saveChunkSafely(db, chunk, settings));
+}
+
+/**
+ * The frame of `saveEvents` and `bulkSaveEvents`: prepares each input once (a repeated id is
+ * answered as its first, `duplicate` when that one was stored), hands the prepared events to
+ * `saveChunk` `transactionSize` at a time, and answers one outcome per input, in input order.
+ */
+export async function saveInChunks(
+  events: readonly RawEvent[],
+  settings: SaveSettings,
+  signal: AbortSignal | undefined,
+  saveChunk: (chunk: Pending[]) => Promise<SaveOutcome[]>,
 ): Promise<SaveOutcome[]> {
   const outcomes: SaveOutcome[] = new Array(events.length);
   const firstIndex = new Map<string, number>();
@@ -65,12 +81,12 @@ export async function saveEvents(
     firstIndex.set(raw.event.id, index);
     const prepared = prepareEvent(raw, settings.searchKinds);
     if ('invalid' in prepared) outcomes[index] = { status: 'invalid', message: prepared.invalid };
-    else pending.push({ index, event: prepared, tags: raw.event.tags });
+    else pending.push({ index, raw, event: prepared, tags: raw.event.tags });
   });
   for (let start = 0; start < pending.length; start += settings.transactionSize) {
     signal?.throwIfAborted();
     const chunk = pending.slice(start, start + settings.transactionSize);
-    const results = await saveChunkSafely(db, chunk, settings);
+    const results = await saveChunk(chunk);
     chunk.forEach((item, j) => {
       outcomes[item.index] = results[j] as SaveOutcome;
     });
