@@ -676,6 +676,29 @@ export const SETTINGS = [
       'Cluster: Postgres statement_timeout of the query service (0 = none); one page of a stored query never needs long.',
   },
   {
+    env: 'FANOUT_HEARTBEAT_MS',
+    type: 'int',
+    default: 1000,
+    min: 0,
+    description:
+      'Cluster: how often a gateway PINGs its fanout subscriber connection to notice a silently lost link to Redis (not a client limit); 0 turns the watchdog off.',
+  },
+  {
+    env: 'FANOUT_HEARTBEAT_TIMEOUT_MS',
+    type: 'int',
+    default: 3000,
+    min: 100,
+    description: 'Cluster: a fanout PING unanswered this long means the gateway has lost its live feed.',
+  },
+  {
+    env: 'FANOUT_LOSS_GRACE_MS',
+    type: 'int',
+    default: 5000,
+    min: 0,
+    description:
+      'Cluster: once its live feed has been lost this long (counted from the first unanswered PING), a gateway reports not ready, refuses upgrades and closes its clients (CLOSED, NOTICE, 1001) so they reconnect elsewhere; rides out a quick Redis restart.',
+  },
+  {
     env: 'SHUTDOWN_GRACE_MS',
     type: 'int',
     default: 10000,
