@@ -31,6 +31,15 @@ test('no trace, no "t"', () => {
   assert.equal(decodeFanout(payload).trace, undefined);
 });
 
+test('the commit LSN rides in "l"; a message without it (an older ingest) still decodes', () => {
+  const message: FanoutMessage = { v: 1, event, raw, acceptedAt: 7, lsn: '0/16B3748' };
+  const payload = encodeFanout(message);
+  assert.ok(payload.startsWith('{"v":1,"a":7,"l":"0/16B3748"}\n'));
+  assert.deepEqual(decodeFanout(payload), message);
+  assert.equal(decodeFanout('{"v":1,"a":7}\n' + raw).lsn, undefined);
+  assert.throws(() => decodeFanout('{"v":1,"a":7,"l":5}\n' + raw), WireFormatError);
+});
+
 test('malformed or unknown-version payloads are refused', () => {
   const bad = [
     raw, // no header

@@ -9,9 +9,9 @@ import type { FanoutMessage } from './seam.js';
  * parts even when the event text itself spans lines.
  */
 export function encodeFanout(message: FanoutMessage): string {
-  const header = message.trace
-    ? { v: 1, a: message.acceptedAt, t: message.trace }
-    : { v: 1, a: message.acceptedAt };
+  const header: { v: 1; a: number; t?: Record<string, string>; l?: string } = { v: 1, a: message.acceptedAt };
+  if (message.trace) header.t = message.trace;
+  if (message.lsn !== undefined) header.l = message.lsn;
   return JSON.stringify(header) + '\n' + message.raw;
 }
 
@@ -30,5 +30,10 @@ export function decodeFanout(payload: string): FanoutMessage {
   if (!looksLikeEvent(event)) throw new WireFormatError('fanout event lacks id, pubkey, kind or tags');
   const message: FanoutMessage = { v: 1, event, raw, acceptedAt };
   if (header.t !== undefined) message.trace = checkTrace(header.t, 'fanout header');
+  // Optional (ADR 0024): a message from an ingest worker without read replicas has none.
+  if (header.l !== undefined) {
+    if (typeof header.l !== 'string') throw new WireFormatError('fanout header: "l" must be a string');
+    message.lsn = header.l;
+  }
   return message;
 }

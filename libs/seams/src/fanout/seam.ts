@@ -8,6 +8,12 @@ export interface FanoutMessage {
   /** Milliseconds since the epoch when the event was accepted (committed, or validated if ephemeral). */
   acceptedAt: number;
   trace?: Record<string, string>;
+  /**
+   * The primary's WAL position after the event's transaction committed (`X/Y`), when ingest
+   * learned one (read replicas on, Postgres): gateways pass the highest one seen with their
+   * queries, the read-your-writes bound of the replicas (ADR 0024). Absent on old messages.
+   */
+  lsn?: string;
 }
 
 /**

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { RedisLogger } from '@nrelay/redis';
 import { InvalidQueryError } from './errors.js';
 import { itemsPost, readItems } from './items-http.js';
+import { MIN_LSN_HEADER, PRIMARY_LSN_HEADER } from './lsn.js';
 import { LineSplitter, NDJSON_END_LINE, NDJSON_ERROR_START } from './ndjson.js';
 import type { QueryClient, QueryRequest } from './seam.js';
 import { bearerOf } from './service-secret.js';
@@ -20,6 +21,11 @@ export interface HttpQueryClientOptions {
   requestTimeoutMs: number;
   /** QUERY_SECRET, sent as `Authorization: Bearer …` (the query service requires it off loopback). */
   secret?: string;
+  /**
+   * Called with the primary's WAL position when the service answers a request sent without a
+   * `minLsn` with one (read replicas on, ADR 0024): a read-your-writes bound to start from.
+   */
+  onPrimaryLsn?: (lsn: string) => void;
 }
 
 /** What went wrong talking to the query service. */
@@ -71,7 +77,7 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
 
   const authorization = options.secret ? bearerOf(options.secret) : undefined;
 
-  function post(path: string, body: unknown, signal: AbortSignal) {
+  function post(path: string, body: unknown, minLsn: string | undefined, signal: AbortSignal) {
     const payload = JSON.stringify(body);
     return new Promise<{ req: http.ClientRequest; res: http.IncomingMessage }>((resolve, reject) => {
       const req = http.request({
@@ -86,6 +92,7 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(payload),
           ...(authorization === undefined ? {} : { authorization }),
+          ...(minLsn === undefined ? {} : { [MIN_LSN_HEADER]: minLsn }),
         },
       });
       let settled = false;
@@ -113,6 +120,8 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
         settled = true;
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
+        const primaryLsn = res.headers[PRIMARY_LSN_HEADER];
+        if (typeof primaryLsn === 'string') options.onPrimaryLsn?.(primaryLsn);
         resolve({ req, res });
       });
       req.end(payload);
@@ -146,11 +155,46 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
 
   let closed = false;
 
+  /**
+   * POSTs a request whose answer is one small body (a count, an item set): `parse` reads the
+   * 200 answer, a failure is given its meaning and the socket destroyed.
+   */
+  async function postSmall<T>(
+    path: string,
+    body: unknown,
+    minLsn: string | undefined,
+    parse: (res: http.IncomingMessage) => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<T> {
+    signal.throwIfAborted();
+    if (closed) throw new Error('query client is closed');
+    const { req, res } = await post(path, body, minLsn, signal);
+    try {
+      if (res.statusCode !== 200) throw await statusError(res);
+      return await parse(res);
+    } catch (err) {
+      req.destroy();
+      throw failure(err, signal, 'stream');
+    }
+  }
+
+  /** A small JSON answer read with `parse`; `what` names it when the body is not one. */
+  function jsonAnswer<T>(parse: (text: string) => T | undefined, what: string) {
+    return async (res: http.IncomingMessage): Promise<T> => {
+      const answer = parse(await readSmall(res));
+      if (answer === undefined) throw new QueryServiceError('status', `query service sent no ${what}`);
+      return answer;
+    };
+  }
+  const countAnswer = jsonAnswer(parseCount, 'count');
+  const hllAnswer = jsonAnswer(parseHllCount, 'hll count');
+
   async function* query(request: QueryRequest, signal: AbortSignal): AsyncGenerator<readonly string[]> {
     signal.throwIfAborted();
     // A destroyed agent would still open new sockets.
     if (closed) throw new Error('query client is closed');
-    const { req, res } = await post('/query', request, signal);
+    const { minLsn, ...body } = request;
+    const { req, res } = await post('/query', body, minLsn, signal);
     let complete = false;
     try {
       if (res.statusCode !== 200) throw await statusError(res);
@@ -192,47 +236,17 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
 
   return {
     query,
-    async count(request, signal) {
-      signal.throwIfAborted();
-      if (closed) throw new Error('query client is closed');
-      const { req, res } = await post('/count', request, signal);
-      try {
-        if (res.statusCode !== 200) throw await statusError(res);
-        const count = parseCount(await readSmall(res));
-        if (count === undefined) throw new QueryServiceError('status', 'query service sent no count');
-        return count;
-      } catch (err) {
-        req.destroy();
-        throw failure(err, signal, 'stream');
-      }
+    count(request, signal) {
+      const { minLsn, ...body } = request;
+      return postSmall('/count', body, minLsn, countAnswer, signal);
     },
-    async countHll(request, signal) {
-      signal.throwIfAborted();
-      if (closed) throw new Error('query client is closed');
-      const { hllOffset, ...body } = request;
-      const { req, res } = await post(`/count?hll=${hllOffset}`, body, signal);
-      try {
-        if (res.statusCode !== 200) throw await statusError(res);
-        const answer = parseHllCount(await readSmall(res));
-        if (answer === undefined) throw new QueryServiceError('status', 'query service sent no hll count');
-        return answer;
-      } catch (err) {
-        req.destroy();
-        throw failure(err, signal, 'stream');
-      }
+    countHll(request, signal) {
+      const { hllOffset, minLsn, ...body } = request;
+      return postSmall(`/count?hll=${hllOffset}`, body, minLsn, hllAnswer, signal);
     },
-    async items(request, signal) {
-      signal.throwIfAborted();
-      if (closed) throw new Error('query client is closed');
+    items(request, signal) {
       const { path, body } = itemsPost(request);
-      const { req, res } = await post(path, body, signal);
-      try {
-        if (res.statusCode !== 200) throw await statusError(res);
-        return await readItems(res, request.limit);
-      } catch (err) {
-        req.destroy();
-        throw failure(err, signal, 'stream');
-      }
+      return postSmall(path, body, request.minLsn, (res) => readItems(res, request.limit), signal);
     },
     async close() {
       closed = true;

@@ -3,6 +3,7 @@ import { type Filter, isProtocolError, validateFilter } from '@nrelay/protocol';
 import type { Logger } from 'pino';
 import { InvalidQueryError } from './errors.js';
 import { ItemsRequestError, serveItems } from './items-http.js';
+import { MIN_LSN_HEADER, PRIMARY_LSN_HEADER, parseLsn } from './lsn.js';
 import { NDJSON_END_LINE, ndjsonErrorLine, ndjsonEventLines } from './ndjson.js';
 import type { QueryClient, QueryRequest } from './seam.js';
 import { createSecretCheck } from './service-secret.js';
@@ -22,6 +23,12 @@ export interface QueryHttpServerOptions {
    * in constant time). Unset = no check (the caller allows that only on loopback).
    */
   secret?: string;
+  /**
+   * Read replicas on (ADR 0024): the primary's current WAL position, read for each request that
+   * came without a `x-nrelay-min-lsn` bound and sent back as `x-nrelay-primary-lsn`, so the
+   * gateway has a bound to start from. Undefined (or a failure) sends nothing.
+   */
+  primaryLsn?: () => Promise<string | undefined>;
   /** Extra routes (e.g. /metrics), tried first; each returns true when it answered. */
   routes?: ReadonlyArray<(req: http.IncomingMessage, res: http.ServerResponse) => boolean>;
 }
@@ -75,6 +82,12 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
     let request: QueryRequest;
     try {
       request = parseQueryRequest(await readBody(req, options.maxBodyBytes));
+      const minLsn = req.headers[MIN_LSN_HEADER];
+      if (typeof minLsn === 'string') {
+        if (parseLsn(minLsn) === undefined)
+          throw new QueryRequestError(400, `${MIN_LSN_HEADER} must be a WAL position (X/Y)`);
+        request.minLsn = minLsn;
+      }
     } catch (err) {
       if (!(err instanceof QueryRequestError)) throw err;
       if (err.status === 413) res.setHeader('connection', 'close');
@@ -85,6 +98,7 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
       if (!res.writableFinished) abort.abort(new Error('the query client went away'));
     };
     res.on('close', onClose);
+    if (request.minLsn === undefined && options.primaryLsn) await sendPrimaryLsn(res, options.primaryLsn);
     try {
       if (path === '/query') await stream(request, res, abort.signal);
       else if (path === '/items') await serveItems(engine, request, req.url ?? path, res, abort.signal);
@@ -116,6 +130,16 @@ export function createQueryHttpServer(options: QueryHttpServerOptions): http.Ser
     if (hllOffset !== undefined && engine.countHll !== undefined) {
       sendJson(res, 200, await engine.countHll({ ...request, hllOffset }, signal));
     } else sendJson(res, 200, { count: await engine.count(request, signal) });
+  }
+
+  async function sendPrimaryLsn(res: http.ServerResponse, primaryLsn: () => Promise<string | undefined>) {
+    try {
+      const lsn = await primaryLsn();
+      if (lsn !== undefined) res.setHeader(PRIMARY_LSN_HEADER, lsn);
+    } catch (err) {
+      // The read that follows goes to the same primary and answers the failure.
+      logger.warn({ err }, 'could not read the primary WAL position');
+    }
   }
 
   async function isReady(): Promise<boolean> {

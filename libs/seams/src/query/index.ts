@@ -24,6 +24,7 @@ export {
   type QueryHttpServerOptions,
   QueryRequestError,
 } from './http-server.js';
+export { formatLsn, MIN_LSN_HEADER, PRIMARY_LSN_HEADER, parseLsn } from './lsn.js';
 export {
   LineSplitter,
   NDJSON_END_LINE,

@@ -49,6 +49,7 @@ export async function serveItems(
   if (query.filters.length !== 1) throw new ItemsRequestError(400, '/items takes exactly one filter');
   const request: ItemsRequest = { v: 1, filter: query.filters[0]!, viewer: query.viewer, limit };
   if (query.trace) request.trace = query.trace;
+  if (query.minLsn !== undefined) request.minLsn = query.minLsn;
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
   res.flushHeaders();
   const packed = await engine.items(request, signal);

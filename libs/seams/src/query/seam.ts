@@ -17,6 +17,12 @@ export interface QueryRequest {
   filters: Filter[];
   viewer: Viewer;
   trace?: Record<string, string>;
+  /**
+   * Read-your-writes bound (ADR 0024): a read replica may answer only once it has replayed this
+   * WAL position (`X/Y`, ./lsn.ts). Over HTTP it travels as the `x-nrelay-min-lsn` header and a
+   * request without it is read from the primary; the in-process client ignores it.
+   */
+  minLsn?: string;
 }
 
 /**
@@ -30,6 +36,8 @@ export interface ItemsRequest {
   viewer: Viewer;
   limit: number;
   trace?: Record<string, string>;
+  /** As `QueryRequest.minLsn`. */
+  minLsn?: string;
 }
 
 /**
