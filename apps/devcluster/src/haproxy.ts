@@ -2,7 +2,8 @@
 export interface HaproxyLayout {
   host: string;
   port: number;
-  gateways: Array<{ name: string; port: number }>;
+  /** `host`: where this gateway listens when it is not `layout.host` (e.g. a network namespace). */
+  gateways: Array<{ name: string; port: number; host?: string }>;
 }
 
 /**
@@ -21,7 +22,7 @@ export function haproxyConfig(layout: HaproxyLayout): string {
   const servers = layout.gateways
     .map(
       (g) =>
-        `  server ${g.name} ${layout.host}:${g.port} send-proxy-v2 check check-send-proxy inter 1s fall 2 rise 1`,
+        `  server ${g.name} ${g.host ?? layout.host}:${g.port} send-proxy-v2 check check-send-proxy inter 1s fall 2 rise 1`,
     )
     .join('\n');
   return `global
