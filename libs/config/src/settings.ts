@@ -44,6 +44,22 @@ export const SETTINGS = [
     description: 'Postgres connection URL; when set the relay uses this server instead of embedded PGlite.',
   },
   {
+    env: 'READ_DATABASE_URL',
+    type: 'list',
+    default: [],
+    description:
+      'Cluster: Postgres hot-standby replica URL(s), comma-separated; the query service reads REQ/COUNT/NIP-77 from them (round robin) with read-your-writes, writes and access checks stay on DATABASE_URL (empty = off; ADR 0024).',
+  },
+  {
+    env: 'READ_REPLICA_WAIT_MS',
+    type: 'int',
+    default: 200,
+    min: 0,
+    max: 10000,
+    description:
+      'Cluster: how long a query waits for a replica to replay the writes its client was told OK about before it reads the primary instead.',
+  },
+  {
     env: 'PGLITE_THREAD',
     type: 'bool',
     default: false,
