@@ -73,3 +73,4 @@ export {
   type StoredEvent,
   type StoreViewer,
 } from './types.js';
+export { readReplayPosition, readWalPosition } from './wal-position.js';

@@ -35,6 +35,8 @@ export interface IngestParts {
   writers: number;
   /** Most events per store transaction; default the pipeline's (256). */
   maxBatch?: number;
+  /** Read replicas on (READ_DATABASE_URL): the primary's WAL position after each batch (ADR 0024). */
+  walPosition?: () => Promise<string>;
   /**
    * Replaces the SIGNATURE_VERIFIER choice (the CLI's `import --no-verify` for its own backups);
    * the event id is still checked against its content.
@@ -67,6 +69,7 @@ export function composeIngestPipeline(config: Config, parts: IngestParts): Compo
     },
     writers: parts.writers,
     ...(parts.maxBatch === undefined ? {} : { maxBatch: parts.maxBatch }),
+    ...(parts.walPosition === undefined ? {} : { walPosition: parts.walPosition }),
     verifier,
     hooks: concatHooks<IngestHooks>(
       parts.management.ingestHooks,

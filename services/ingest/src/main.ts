@@ -8,7 +8,7 @@ import { searchKindsOf } from '@nrelay/config';
 import { closeServer, loadPlugins, requireSetting, runService, startHealthServer } from '@nrelay/runtime';
 import { createRedisFanoutBus } from '@nrelay/seams/fanout';
 import { startIngestWorker } from '@nrelay/seams/ingest';
-import { createEventStore, createManagementStore, openServiceDatabase } from '@nrelay/store';
+import { createEventStore, createManagementStore, openServiceDatabase, readWalPosition } from '@nrelay/store';
 import { serveMetrics } from '@nrelay/telemetry';
 import { composeIngestPipeline } from './compose.js';
 import { observeIngestQueue } from './queue-metrics.js';
@@ -67,6 +67,8 @@ await runService(
         plugins,
         logger,
         writers: Math.max(1, Math.min(config.INGEST_WRITERS, config.DATABASE_POOL_SIZE - 1)),
+        // Read replicas on: each message carries its commit's WAL position (ADR 0024).
+        ...(config.READ_DATABASE_URL.length > 0 ? { walPosition: () => readWalPosition(database.db) } : {}),
       });
       await Promise.all([fanout.ready(), rateLimiters.ready()]);
       const worker = startIngestWorker({

@@ -149,6 +149,37 @@ test('store outcomes map to OK answers; only stored events are published', async
   assert.equal(published.length, 1);
 });
 
+test('read replicas on: each message carries the WAL position read once after its batch', async () => {
+  let reads = 0;
+  const positions = ['0/100', '0/200'];
+  const { pipeline, published } = setup({
+    maxBatch: 8,
+    walPosition: async () => positions[reads++] ?? '0/FFF',
+  });
+  const first = Array.from({ length: 3 }, (_, i) => raw({ kind: 1, content: `a${i}` }));
+  await Promise.all(first.map((e) => pipeline.process(request(e))));
+  assert.equal(reads, 1, 'one read per batch, not per event');
+  assert.deepEqual(
+    published.map((m) => m.lsn),
+    ['0/100', '0/100', '0/100'],
+  );
+  // Ephemeral events are never stored: no position.
+  await pipeline.process(request(raw({ kind: 20001, content: 'e' })));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(published.at(-1)?.lsn, undefined);
+  await pipeline.process(request(raw({ kind: 1, content: 'b' })));
+  assert.equal(published.at(-1)?.lsn, '0/200');
+});
+
+test('a failed WAL position read leaves the event stored and published without one', async () => {
+  const { pipeline, published } = setup({
+    walPosition: () => Promise.reject(new Error('connection reset')),
+  });
+  assert.deepEqual(await pipeline.process(request(raw({ kind: 1, content: 'x' }))), { ok: true, reason: '' });
+  assert.equal(published.length, 1);
+  assert.equal(published[0]?.lsn, undefined);
+});
+
 test('concurrent submissions are written in shared batches, each with its own answer', async () => {
   const { pipeline, store } = setup({ maxBatch: 8 });
   const events = Array.from({ length: 20 }, (_, i) => raw({ kind: 1, content: `n${i}` }));

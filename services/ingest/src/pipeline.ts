@@ -31,6 +31,11 @@ export interface IngestDeps {
   maxBatch?: number;
   /** Store transactions in flight at once (default 1). */
   writers?: number;
+  /**
+   * Read replicas on: the primary's WAL position, read after each write batch and carried by
+   * the fanout messages of its events (ADR 0024). Absent: messages carry none.
+   */
+  walPosition?: () => Promise<string>;
   /** Clock in milliseconds, for tests. */
   now?: () => number;
 }
@@ -56,14 +61,21 @@ export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
   const batcher = new WriteBatcher(observeWriter(deps.store, tracer), {
     maxBatch: deps.maxBatch ?? 256,
     writers: deps.writers ?? 1,
+    ...(deps.walPosition
+      ? {
+          walPosition: deps.walPosition,
+          onWalPositionError: (err: unknown) =>
+            deps.logger.warn({ err }, 'could not read the WAL position; gateways will read the primary'),
+        }
+      : {}),
   });
   const write = traceStoreWrite((event: RawEvent) => batcher.write(event), tracer);
   const fanout = observePublisher(deps.fanout, tracer);
   let closed = false;
 
   /** Resolves once the publish is done or has failed (logged): it never rejects. */
-  function publish(request: IngestRequest, acceptedAt: number): Promise<void> {
-    return publishStage(fanout, request.event, acceptedAt, request.trace).catch((err: unknown) => {
+  function publish(request: IngestRequest, acceptedAt: number, lsn?: string): Promise<void> {
+    return publishStage(fanout, request.event, acceptedAt, request.trace, lsn).catch((err: unknown) => {
       deps.logger.error(
         { err, event: request.event.event.id },
         'fanout publish failed; event is stored but was not delivered live',
@@ -103,11 +115,11 @@ export function createIngestPipeline(deps: IngestDeps): IngestPipeline {
       if (outcome.status === 'stored') {
         // OK after the publish: every gateway's fence then covers an event OK'd before a REQ
         // (read-your-writes through the hot windows, ADR 0018).
-        await publish(request, now());
+        await publish(request, now(), outcome.lsn);
         observe(hooks.onEventSaved, request);
       } else if (outcome.status === 'duplicate' && request.replay) {
         // An earlier run of this job may have stored it and died before publishing it.
-        await publish(request, now());
+        await publish(request, now(), outcome.lsn);
       }
     } catch (err) {
       deps.logger.error({ err, event: event.id }, 'store write failed');

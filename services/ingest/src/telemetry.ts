@@ -111,10 +111,10 @@ export function observeWriter(writer: EventWriter, tracer: Tracer | undefined): 
  * One event's store step (waiting for its batch, then the commit) as a span with the outcome
  * status; the plain write when tracing is off.
  */
-export function traceStoreWrite(
-  write: (event: RawEvent) => Promise<SaveOutcome>,
+export function traceStoreWrite<T extends SaveOutcome>(
+  write: (event: RawEvent) => Promise<T>,
   tracer: Tracer | undefined,
-): (event: RawEvent) => Promise<SaveOutcome> {
+): (event: RawEvent) => Promise<T> {
   if (tracer === undefined) return write;
   return async (event) => {
     const span = tracer.startSpan('store', { attributes: { [ATTR.eventId]: event.event.id } });

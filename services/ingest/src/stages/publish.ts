@@ -1,5 +1,5 @@
 import type { RawEvent } from '@nrelay/protocol';
-import type { FanoutBus } from '@nrelay/seams/fanout';
+import type { FanoutBus, FanoutMessage } from '@nrelay/seams/fanout';
 
 /** A publish runs after the commit, for no caller that could stop waiting for it: never aborted. */
 const PUBLISH_AFTER_COMMIT = new AbortController().signal;
@@ -13,11 +13,11 @@ export async function publishStage(
   event: RawEvent,
   acceptedAt: number,
   trace?: Record<string, string>,
+  lsn?: string,
 ): Promise<void> {
-  await fanout.publish(
-    trace
-      ? { v: 1, event: event.event, raw: event.raw, acceptedAt, trace }
-      : { v: 1, event: event.event, raw: event.raw, acceptedAt },
-    PUBLISH_AFTER_COMMIT,
-  );
+  const message: FanoutMessage = { v: 1, event: event.event, raw: event.raw, acceptedAt };
+  if (trace) message.trace = trace;
+  // The read-your-writes bound of the replicas (ADR 0024), when ingest learns positions.
+  if (lsn !== undefined) message.lsn = lsn;
+  await fanout.publish(message, PUBLISH_AFTER_COMMIT);
 }

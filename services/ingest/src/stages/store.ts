@@ -6,9 +6,16 @@ export interface EventWriter {
   save(events: RawEvent[]): Promise<SaveOutcome[]>;
 }
 
+/**
+ * An event's outcome and, when the batcher learns WAL positions (read replicas on), the
+ * primary's position read after its batch committed: the read-your-writes bound its fanout
+ * message carries (ADR 0024).
+ */
+export type WrittenOutcome = SaveOutcome & { lsn?: string };
+
 interface Pending {
   event: RawEvent;
-  resolve: (outcome: SaveOutcome) => void;
+  resolve: (outcome: WrittenOutcome) => void;
   reject: (err: unknown) => void;
 }
 
@@ -18,6 +25,13 @@ export interface WriteBatcherOptions {
   maxBatch: number;
   /** Transactions in flight at once (1 for PGlite, which has one connection). */
   writers: number;
+  /**
+   * Read replicas on: the primary's WAL position, read once per batch after it committed
+   * (one round trip) when the batch stored or found an event; absent = no position.
+   */
+  walPosition?: () => Promise<string>;
+  /** Told when `walPosition` fails (the events stay stored; their messages go without one). */
+  onWalPositionError?: (err: unknown) => void;
 }
 
 /**
@@ -38,8 +52,8 @@ export class WriteBatcher {
   }
 
   /** Saves one event as part of the next batch; resolves with its outcome after commit. */
-  write(event: RawEvent): Promise<SaveOutcome> {
-    return new Promise<SaveOutcome>((resolve, reject) => {
+  write(event: RawEvent): Promise<WrittenOutcome> {
+    return new Promise<WrittenOutcome>((resolve, reject) => {
       this.#queue.push({ event, resolve, reject });
       if (this.#active < this.#options.writers) queueMicrotask(() => this.#drain());
     });
@@ -51,6 +65,19 @@ export class WriteBatcher {
     await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
+  /** The WAL position after a batch, when one is wanted and the batch has events to publish. */
+  async #walPosition(outcomes: readonly SaveOutcome[]): Promise<string | undefined> {
+    const read = this.#options.walPosition;
+    if (read === undefined) return undefined;
+    if (!outcomes.some((o) => o.status === 'stored' || o.status === 'duplicate')) return undefined;
+    try {
+      return await read();
+    } catch (err) {
+      this.#options.onWalPositionError?.(err);
+      return undefined;
+    }
+  }
+
   async #drain(): Promise<void> {
     if (this.#active >= this.#options.writers || this.#queue.length === 0) return;
     this.#active++;
@@ -59,10 +86,13 @@ export class WriteBatcher {
         const batch = this.#queue.splice(0, this.#options.maxBatch);
         try {
           const outcomes = await this.#writer.save(batch.map((p) => p.event));
+          const lsn = await this.#walPosition(outcomes);
           batch.forEach((p, i) => {
             const outcome = outcomes[i];
-            if (outcome) p.resolve(outcome);
-            else p.reject(new Error('event store returned fewer outcomes than events'));
+            if (outcome === undefined) p.reject(new Error('event store returned fewer outcomes than events'));
+            else if (lsn !== undefined && (outcome.status === 'stored' || outcome.status === 'duplicate'))
+              p.resolve({ ...outcome, lsn });
+            else p.resolve(outcome);
           });
         } catch (err) {
           for (const p of batch) p.reject(err);
