@@ -1,0 +1,316 @@
+/**
+ * Hosts as Linux network namespaces on one machine (needs root and iproute2).
+ *
+ * One run = one tag (`nrs` + 4 hex digits, e.g. `nrs3fa2`) and one 10.213.<x>.0/24 subnet that no
+ * interface of the machine uses. Two bridges live in the root namespace:
+ * - the front bridge (10.213.<x>.0/25, root = .1): HAProxy and the load generators (root
+ *   namespace) reach the gateways' front addresses;
+ * - the back bridge (10.213.<x>.128/25, root = .129): gateways, ingest workers, query services and
+ *   Redis reach each other, and Postgres in the root namespace.
+ * A host has one veth per bridge it is on; the root-side end is named `<tag><host><f|b>` (≤ 15
+ * characters), so `ip link set <root end> down` cuts exactly that host's link. Namespaces get no
+ * default route: a host whose back link is down cannot reach the back side at all.
+ *
+ * Every namespace and link is recorded and removed by {@link Network.cleanup}; the run's owner
+ * file (PID) lets {@link cleanupStale} tell a crashed run's leftovers from a live run's.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+
+/** Every name this harness creates starts with this (namespaces, links, Postgres clusters). */
+const PREFIX = 'nrs';
+const TAG_RE = /^nrs[0-9a-f]{4}/;
+const OWNERS_DIR = join(tmpdir(), 'nrelay-scale');
+
+/** Runs `ip …`; throws with its stderr. */
+export async function ip(...args: string[]): Promise<string> {
+  try {
+    const { stdout } = await exec('ip', args, { timeout: 15_000 });
+    return stdout;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT')
+      throw new Error('the scale harness needs iproute2 (`ip`): apt-get install iproute2');
+    throw new Error(`ip ${args.join(' ')}: ${(e.stderr ?? e.message).trim()}`);
+  }
+}
+
+/** `ip …` where failure is fine (cleanup of something that may be gone already). */
+async function ipQuiet(...args: string[]): Promise<void> {
+  await ip(...args).catch(() => {});
+}
+
+/** Which bridge a link is on. */
+export type Side = 'front' | 'back';
+
+/** A namespace ("host") of the run. */
+export interface Host {
+  /** The namespace's name, e.g. `nrs3fa2-gw1`. */
+  readonly ns: string;
+  /** Its address on each bridge it is on. */
+  readonly address: Partial<Record<Side, string>>;
+  /** Root-side veth end of each of its links (what {@link Network.setLink} takes). */
+  readonly link: Partial<Record<Side, string>>;
+  /** The argv prefix that runs a command inside the host: `ip netns exec <ns>`. */
+  readonly exec: readonly string[];
+}
+
+/** The namespaces, bridges and veths of one run. */
+export class Network {
+  /** Namespaces and root-side links created, in order (removed in reverse). */
+  readonly #namespaces: string[] = [];
+  readonly #links: string[] = [];
+  #cleaned = false;
+
+  private constructor(
+    /** `nrs` + 4 hex digits: prefix of every name of this run. */
+    readonly tag: string,
+    /** The first three octets of the run's /24, e.g. `10.213.57`. */
+    readonly subnet: string,
+  ) {}
+
+  /** The root namespace's address on the front bridge (HAProxy's source address). */
+  get frontRoot(): string {
+    return `${this.subnet}.1`;
+  }
+
+  /** The root namespace's address on the back bridge (where Postgres listens). */
+  get backRoot(): string {
+    return `${this.subnet}.129`;
+  }
+
+  /** The front /25, as a CIDR. */
+  get frontCidr(): string {
+    return `${this.subnet}.0/25`;
+  }
+
+  /** The back /25, as a CIDR. */
+  get backCidr(): string {
+    return `${this.subnet}.128/25`;
+  }
+
+  /**
+   * Picks a free tag and subnet, records this process as their owner and creates both bridges.
+   * The caller must {@link cleanup} (it is also run on SIGINT/SIGTERM/uncaught errors).
+   */
+  static async create(): Promise<Network> {
+    const used = new Set<string>();
+    for (const m of (await ip('-o', '-4', 'addr')).matchAll(/inet 10\.213\.(\d+)\./g)) used.add(m[1]!);
+    const free = Array.from({ length: 256 }, (_, i) => String(i)).filter((x) => !used.has(x));
+    if (free.length === 0) throw new Error('no free 10.213.x.0/24 subnet left');
+    const third = free[Math.floor(Math.random() * free.length)]!;
+    const tag = `${PREFIX}${randomBytes(2).toString('hex')}`;
+    mkdirSync(OWNERS_DIR, { recursive: true });
+    writeFileSync(join(OWNERS_DIR, tag), `${process.pid}\n`);
+    const net = new Network(tag, `10.213.${third}`);
+    registerCleanup(net.cleanup);
+    try {
+      for (const [side, root] of [
+        ['front', net.frontRoot],
+        ['back', net.backRoot],
+      ] as const) {
+        const br = net.bridge(side);
+        await ip('link', 'add', br, 'type', 'bridge');
+        net.#links.push(br);
+        await ip('addr', 'add', `${root}/25`, 'dev', br);
+        await ip('link', 'set', br, 'up');
+      }
+    } catch (err) {
+      await net.cleanup();
+      throw err;
+    }
+    return net;
+  }
+
+  /** The bridge of one side: `<tag>bf` / `<tag>bb`. */
+  bridge(side: Side): string {
+    return `${this.tag}b${side[0]}`;
+  }
+
+  /**
+   * Creates namespace `<tag>-<name>` with loopback up and one veth per entry of `on`, at host
+   * number `hostNo` (1–126) of each side's /25. `short` (≤ 6 characters, unique in the run) names
+   * the root-side ends `<tag><short><f|b>`.
+   */
+  async addHost(name: string, short: string, hostNo: number, on: readonly Side[]): Promise<Host> {
+    if (short.length > 6 || hostNo < 2 || hostNo > 126) throw new Error(`bad host ${short}/${hostNo}`);
+    const ns = `${this.tag}-${name}`;
+    await ip('netns', 'add', ns);
+    this.#namespaces.push(ns);
+    await ip('-n', ns, 'link', 'set', 'lo', 'up');
+    const address: Partial<Record<Side, string>> = {};
+    const link: Partial<Record<Side, string>> = {};
+    for (const side of on) {
+      const rootEnd = `${this.tag}${short}${side[0]}`;
+      const addr = `${this.subnet}.${side === 'front' ? hostNo : 128 + hostNo}`;
+      // The peer is created straight inside the namespace, so its name need not be unique.
+      await ip('link', 'add', rootEnd, 'type', 'veth', 'peer', 'name', side, 'netns', ns);
+      this.#links.push(rootEnd);
+      await ip('link', 'set', rootEnd, 'master', this.bridge(side), 'up');
+      await ip('-n', ns, 'addr', 'add', `${addr}/25`, 'dev', side);
+      await ip('-n', ns, 'link', 'set', side, 'up');
+      address[side] = addr;
+      link[side] = rootEnd;
+    }
+    return { ns, address, link, exec: ['netns', 'exec', ns] };
+  }
+
+  /** Sets a root-side link end up or down (down: the host loses that side, the other stays). */
+  async setLink(rootEnd: string, up: boolean): Promise<void> {
+    if (!this.#links.includes(rootEnd)) throw new Error(`${rootEnd} is not a link of run ${this.tag}`);
+    await ip('link', 'set', rootEnd, up ? 'up' : 'down');
+  }
+
+  /** The namespaces of this run that exist now (for tests: empty after cleanup). */
+  async namespaces(): Promise<string[]> {
+    return (await listNamespaces()).filter((ns) => ns.startsWith(`${this.tag}-`));
+  }
+
+  /**
+   * Kills whatever still runs in the run's namespaces (SIGKILL, by PID), deletes them, the links
+   * and the bridges, and the owner file. Safe to call twice; never throws.
+   */
+  readonly cleanup = async (): Promise<void> => {
+    if (this.#cleaned) return;
+    this.#cleaned = true;
+    unregisterCleanup(this.cleanup);
+    await removeRun(this.tag, [...this.#namespaces].reverse(), [...this.#links].reverse());
+  };
+}
+
+async function listNamespaces(): Promise<string[]> {
+  const out = await ip('netns', 'list').catch(() => '');
+  return out
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.length > 0);
+}
+
+/** PIDs of the processes in namespace `ns`. */
+async function pidsIn(ns: string): Promise<number[]> {
+  const out = await ip('netns', 'pids', ns).catch(() => '');
+  return out
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function killNamespaceProcesses(ns: string): Promise<void> {
+  const pids = await pidsIn(ns);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+  const deadline = Date.now() + 5_000;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function removeRun(tag: string, namespaces: string[], links: string[]): Promise<void> {
+  for (const ns of namespaces) {
+    await killNamespaceProcesses(ns);
+    await ipQuiet('netns', 'del', ns);
+  }
+  // Deleting a namespace deletes its veth ends and so their root-side peers; bridges remain.
+  for (const link of links) await ipQuiet('link', 'del', link);
+  rmSync(join(OWNERS_DIR, tag), { force: true });
+}
+
+/**
+ * Removes the leftovers of crashed runs: namespaces, links and owner files whose tag's owner
+ * process is gone (a live run's are kept). Returns the tags removed. Postgres clusters are the
+ * topology's (see `dropStaleClusters` in postgres.ts).
+ */
+export async function cleanupStale(): Promise<string[]> {
+  const liveTags = new Set<string>();
+  let owners: string[] = [];
+  try {
+    owners = readdirSync(OWNERS_DIR);
+  } catch {}
+  for (const tag of owners) {
+    const pid = Number(readFileSync(join(OWNERS_DIR, tag), 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) liveTags.add(tag);
+  }
+  const stale = (name: string) => {
+    const m = TAG_RE.exec(name);
+    return m !== null && !liveTags.has(m[0]) ? m[0] : undefined;
+  };
+  const byTag = new Map<string, { ns: string[]; links: string[] }>();
+  const entry = (tag: string) => {
+    const e = byTag.get(tag) ?? { ns: [], links: [] };
+    byTag.set(tag, e);
+    return e;
+  };
+  for (const ns of await listNamespaces()) {
+    const tag = stale(ns);
+    if (tag) entry(tag).ns.push(ns);
+  }
+  for (const m of (await ip('-o', 'link')).matchAll(/^\d+: ([^:@\s]+)/gm)) {
+    const tag = stale(m[1]!);
+    if (tag) entry(tag).links.push(m[1]!);
+  }
+  for (const tag of owners) if (!liveTags.has(tag)) entry(tag);
+  for (const [tag, e] of byTag) await removeRun(tag, e.ns, e.links);
+  return [...byTag.keys()];
+}
+
+/** True when `tag` belongs to a run whose owner process is gone or that has no owner file. */
+export function isStaleTag(tag: string): boolean {
+  try {
+    const pid = Number(readFileSync(join(OWNERS_DIR, tag), 'utf8').trim());
+    return !(pid === process.pid || alive(pid));
+  } catch {
+    return true;
+  }
+}
+
+// ---- cleanup on signals and uncaught errors ----
+
+const pending = new Set<() => Promise<void>>();
+let hooked = false;
+
+async function runAll(): Promise<void> {
+  await Promise.all([...pending].map((fn) => fn().catch(() => {})));
+}
+
+/**
+ * Runs `fn` if the process gets SIGINT/SIGTERM or an uncaught error before it is unregistered;
+ * the process then exits (130, 143 or 1).
+ */
+export function registerCleanup(fn: () => Promise<void>): void {
+  pending.add(fn);
+  if (hooked) return;
+  hooked = true;
+  const onSignal = (signal: NodeJS.Signals, code: number) => {
+    process.stderr.write(`scale: ${signal}, removing namespaces and processes…\n`);
+    void runAll().finally(() => process.exit(code));
+  };
+  process.once('SIGINT', () => onSignal('SIGINT', 130));
+  process.once('SIGTERM', () => onSignal('SIGTERM', 143));
+  const onError = (err: unknown) => {
+    process.stderr.write(`scale: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    void runAll().finally(() => process.exit(1));
+  };
+  process.once('uncaughtException', onError);
+  process.once('unhandledRejection', onError);
+}
+
+/** Forgets `fn` (it ran, or its owner cleaned up by itself). */
+export function unregisterCleanup(fn: () => Promise<void>): void {
+  pending.delete(fn);
+}

@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { isStaleTag } from './netns.js';
+
+const run = promisify(execFile);
+const VERSION = '15';
+
+/** The run's own Postgres cluster, in the root namespace. */
+export interface RunPostgres {
+  /** The cluster's name: the run's tag. */
+  readonly name: string;
+  readonly port: number;
+  /** Stops and removes the cluster, data included. Safe to call twice; never throws. */
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates and starts a private Postgres 15 cluster named `tag` (pg_createcluster, never the
+ * machine's shared one) on `port`, listening on 127.0.0.1 and `backAddress`, with trust auth for
+ * loopback and `backCidr` (the namespaces' back side). No fsync, no synchronous commit: the
+ * figures measure the cluster's processes, not this machine's disk (docs/scaling.md says so).
+ */
+export async function createRunPostgres(
+  tag: string,
+  port: number,
+  backAddress: string,
+  backCidr: string,
+): Promise<RunPostgres> {
+  let dropped = false;
+  const drop = async () => {
+    if (dropped) return;
+    dropped = true;
+    await run('pg_dropcluster', ['--stop', VERSION, tag], { timeout: 60_000 }).catch(() => {});
+  };
+  try {
+    await run(
+      'pg_createcluster',
+      [
+        VERSION,
+        tag,
+        '-p',
+        String(port),
+        '-o',
+        `listen_addresses=127.0.0.1,${backAddress}`,
+        '-o',
+        'max_connections=400',
+        '-o',
+        'fsync=off',
+        '-o',
+        'synchronous_commit=off',
+        '-o',
+        'full_page_writes=off',
+        '--',
+        '--auth-host=trust',
+        '--auth-local=trust',
+      ],
+      { timeout: 60_000 },
+    );
+    appendFileSync(`/etc/postgresql/${VERSION}/${tag}/pg_hba.conf`, `host all all ${backCidr} trust\n`);
+    await run('pg_ctlcluster', ['--skip-systemctl-redirect', VERSION, tag, 'start'], { timeout: 60_000 });
+  } catch (err) {
+    await drop();
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT') throw new Error('the scale harness needs postgresql-15 (pg_createcluster)');
+    throw new Error(`own Postgres ${tag}: ${(e.stderr ?? e.message).trim()}`);
+  }
+  return { name: tag, port, drop };
+}
+
+/** Drops the Postgres clusters of crashed runs (named `nrs` + 4 hex, owner gone). */
+export async function dropStaleClusters(): Promise<string[]> {
+  const { stdout } = await run('pg_lsclusters', ['-h'], { timeout: 30_000 }).catch(() => ({ stdout: '' }));
+  const dropped: string[] = [];
+  for (const line of stdout.split('\n')) {
+    const [version, name] = line.trim().split(/\s+/);
+    if (version !== VERSION || !name || !/^nrs[0-9a-f]{4}$/.test(name) || !isStaleTag(name)) continue;
+    await run('pg_dropcluster', ['--stop', VERSION, name], { timeout: 60_000 }).catch(() => {});
+    dropped.push(name);
+  }
+  return dropped;
+}
