@@ -542,6 +542,22 @@ export const SETTINGS = [
     description: 'Cluster: prefix of every Redis key, queue and channel (one per relay cluster).',
   },
   {
+    env: 'REDIS_CLUSTER_NODES',
+    type: 'list',
+    default: [],
+    description:
+      'Cluster: seed nodes (host:port, comma-separated) of a Redis Cluster to use instead of REDIS_URL: sharded pub/sub, BullMQ under a {REDIS_PREFIX} hash tag (docs/adr/0023).',
+  },
+  {
+    env: 'FANOUT_PARTITIONS',
+    type: 'int',
+    default: 16,
+    min: 1,
+    max: 1024,
+    description:
+      'Redis Cluster only: sharded pub/sub channels the fanout is split into (by author pubkey), spread over the masters; every gateway subscribes to all.',
+  },
+  {
     env: 'INGEST_QUEUE',
     type: 'string',
     default: 'ingest',
