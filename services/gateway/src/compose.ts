@@ -11,6 +11,7 @@ import type { IngestClient } from '@nrelay/seams/ingest';
 import type { QueryClient } from '@nrelay/seams/query';
 import type { Logger } from 'pino';
 import { accessAuthChallenge, createAccessHooks } from './access/hooks.js';
+import { watchGatewayFeed } from './fanout-watchdog.js';
 import type { Gateway } from './gateway.js';
 import { GATEWAY_HOOK_NAMES, type GatewayHooks } from './hooks.js';
 import { createHotWindowReads } from './hot-window/reads.js';
@@ -50,6 +51,11 @@ export interface GatewayParts {
   querySlots: number;
   /** /readyz/write and the EVENT fast refusal; default always ready. */
   writesReady?: () => boolean;
+  /**
+   * Watch the fanout feed (FANOUT_HEARTBEAT_MS): out of service while it is lost (cluster; the
+   * in-memory bus of one process cannot be lost). Default false.
+   */
+  watchFanout?: boolean;
 }
 
 /**
@@ -88,16 +94,29 @@ export function composeGateway(config: Config, parts: GatewayParts): Gateway {
     querySlots: parts.querySlots,
     ...(parts.writesReady ? { writesReady: parts.writesReady } : {}),
   });
-  if (hot === undefined) return gateway;
+  const watchdog = parts.watchFanout
+    ? watchGatewayFeed(config, {
+        gateway,
+        fanout: parts.fanout,
+        hotWindow: hot?.feed,
+        logger: parts.logger.child({ component: 'fanout-watchdog' }),
+      })
+    : undefined;
+  if (hot === undefined && watchdog === undefined) return gateway;
   const listen = gateway.listen.bind(gateway);
   const close = gateway.close.bind(gateway);
-  gateway.listen = () => {
-    hot.start();
-    return listen();
+  gateway.listen = async () => {
+    hot?.start();
+    const bound = await listen();
+    watchdog?.start();
+    return bound;
   };
-  gateway.close = (graceMs) =>
-    close(graceMs).finally(() => {
-      hot.close();
+  gateway.close = (graceMs) => {
+    // A shutdown is not a lost feed: the watchdog must not suspend a closing gateway.
+    watchdog?.stop();
+    return close(graceMs).finally(() => {
+      hot?.close();
     });
+  };
   return gateway;
 }

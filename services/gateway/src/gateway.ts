@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '@nrelay/config';
+import { closedFrame, noticeFrame } from '@nrelay/protocol';
 import type { FanoutBus } from '@nrelay/seams/fanout';
 import type { IngestClient } from '@nrelay/seams/ingest';
 import type { QueryClient } from '@nrelay/seams/query';
@@ -11,6 +12,7 @@ import { createClientAddressing } from './access/client-address.js';
 import { type AuthChallengeTiming, createGatewayContext } from './context.js';
 import { createDispatcher } from './dispatch.js';
 import { createFanoutDelivery } from './fanout.js';
+import { dropSubscription } from './handlers/close.js';
 import { firstRejection, type GatewayHooks } from './hooks.js';
 import { createHttpHandler, type HttpRoute, type RelayInfoOverrides } from './http.js';
 import { type RelaySoftware, relayInformation } from './nip11.js';
@@ -64,6 +66,27 @@ export interface Gateway {
   close(graceMs?: number): Promise<void>;
   /** Plain counters and gauges. */
   stats(): GatewayStats;
+  /**
+   * Takes the gateway out of service while it keeps running (e.g. its live feed is lost):
+   * readiness goes false and WebSocket upgrades get 503 until `resume()`; every open
+   * subscription gets CLOSED, every connection a NOTICE, then, once in-flight EVENTs have their
+   * OK (at most `graceMs`, default SHUTDOWN_GRACE_MS), a close with 1001 so clients reconnect
+   * through the load balancer. Resolves with the number of connections it closed (0 while an
+   * earlier suspension is still closing them, or once the gateway is closing).
+   */
+  suspend(why: SuspendNotice, graceMs?: number): Promise<number>;
+  /** Ends a suspension: readiness and upgrades are back (connections closed stay closed). */
+  resume(): void;
+}
+
+/** What a suspended gateway tells its clients (see `Gateway.suspend`). */
+export interface SuspendNotice {
+  /** The reason of each subscription's CLOSED, with its NIP-01 prefix (`error: …`). */
+  closed: string;
+  /** The NOTICE each connection gets before the close. */
+  notice: string;
+  /** The WebSocket close reason (at most 123 bytes) and the body of a refused upgrade. */
+  close: string;
 }
 
 function refuseUpgrade(socket: Duplex, status: number, message: string, reason: string): void {
@@ -135,8 +158,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const unsubscribe = deps.fanout.subscribe(createFanoutDelivery(ctx));
   let listening = false;
   let closing: Promise<void> | undefined;
-  // Reads, not writes: a Redis or ingest outage must not take read-only clients off this gateway.
-  const readsReady = () => listening && closing === undefined && (deps.readsReady?.() ?? true);
+  let suspended: SuspendNotice | undefined;
+  let suspending: Promise<number> | undefined;
+  // Reads, not writes: a Redis or ingest outage must not take read-only clients off this gateway
+  // (a lost live feed does, through `suspend`).
+  const readsReady = () =>
+    listening && closing === undefined && suspended === undefined && (deps.readsReady?.() ?? true);
 
   const server = createServer(
     createHttpHandler({
@@ -160,6 +187,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     // as long as the socket lives.
     socket.on('error', destroySocket);
     if (closing !== undefined) return refuseUpgrade(socket, 503, 'Service Unavailable', 'shutting down');
+    if (suspended !== undefined) return refuseUpgrade(socket, 503, 'Service Unavailable', suspended.close);
     const ip = registry.ipOf(req);
     const verdict = firstRejection(ctx.hooks.rejectConnection, req, ip, logger);
     if (verdict === undefined) return upgrade(req, socket, head, ip);
@@ -168,6 +196,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       if (reason !== undefined) return refuseConnection(socket, reason);
       // Shutdown may have begun while the hooks ran.
       if (closing !== undefined) return refuseUpgrade(socket, 503, 'Service Unavailable', 'shutting down');
+      if (suspended !== undefined) return refuseUpgrade(socket, 503, 'Service Unavailable', suspended.close);
       upgrade(req, socket, head, ip);
     });
   });
@@ -198,6 +227,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     // From here readiness is false and upgrades get 503; HTTP stays up so /readyz can say so.
     await waitAtMost(ctx.pending.idle(), deadline - handshakeAllowance - Date.now());
     unsubscribe();
+    registry.stopHeartbeat();
     await registry.closeAll(1001, 'going away', deadline - Date.now());
     wss.close();
     const serverClosed = new Promise<void>((resolve) => listener.close(() => resolve()));
@@ -205,6 +235,26 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     if (listening) await serverClosed;
     listening = false;
     logger.info('gateway closed');
+  }
+
+  /** `suspend`'s work: tell every client, let in-flight EVENTs get their OK, close with 1001. */
+  async function closeSuspended(why: SuspendNotice, graceMs: number): Promise<number> {
+    const deadline = Date.now() + graceMs;
+    const handshakeAllowance = Math.min(1000, graceMs / 4);
+    const count = registry.size;
+    logger.warn({ connections: count, pendingSubmits: ctx.pending.size }, `gateway suspended: ${why.close}`);
+    const notice = noticeFrame(why.notice);
+    registry.forEach((conn) => {
+      // Copied: dropping a subscription removes it from the map.
+      for (const subId of [...conn.subscriptions.keys()]) {
+        dropSubscription(ctx, conn, subId);
+        conn.send('CLOSED', closedFrame(subId, why.closed));
+      }
+      conn.send('NOTICE', notice);
+    });
+    await waitAtMost(ctx.pending.idle(), deadline - handshakeAllowance - Date.now());
+    await registry.closeAll(1001, why.close, deadline - Date.now());
+    return count;
   }
 
   return {
@@ -231,6 +281,19 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
         querySlotsInUse: ctx.slots.inUse,
         queriesWaiting: ctx.slots.waiting,
       };
+    },
+    suspend(why, graceMs = config.SHUTDOWN_GRACE_MS) {
+      if (closing !== undefined) return Promise.resolve(0);
+      suspended = why;
+      if (suspending !== undefined) return Promise.resolve(0);
+      suspending = closeSuspended(why, graceMs).finally(() => {
+        suspending = undefined;
+      });
+      return suspending;
+    },
+    resume() {
+      if (suspended !== undefined) logger.info('gateway resumed: ready again');
+      suspended = undefined;
     },
   };
 }

@@ -110,9 +110,12 @@ await runService(
         // One slot per socket to the query services: queries wait fairly in the gateway, not in
         // the HTTP agent's queue.
         querySlots: config.QUERY_MAX_SOCKETS * config.QUERY_URL.length,
-        // Reads need neither Redis nor ingest: /readyz stays up through their outages (EVENTs
-        // are then refused at once by the ingest client), /readyz/write reports them.
+        // Reads need neither Redis nor ingest: /readyz stays up through short outages (EVENTs
+        // are then refused at once by the ingest client), /readyz/write reports them; a live
+        // feed lost past FANOUT_LOSS_GRACE_MS takes /readyz down too (watchFanout).
         writesReady: () => ingest.isReady(),
+        // A silently cut link to Redis: not ready and clients closed once it outlasts the grace.
+        watchFanout: true,
       });
       // Subscribed before accepting connections, so no OK reply or live event is missed.
       await Promise.all([ingest.ready(), fanout.ready(), rateLimiters.ready()]);

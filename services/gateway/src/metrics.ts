@@ -211,3 +211,49 @@ export function exportGatewayStats(stats: () => GatewayStats): () => void {
     sources.delete(stats);
   };
 }
+
+/** What a gateway's fanout watchdog exports (see fanout-watchdog.ts). */
+export interface FanoutWatchdogMetricsSource {
+  /** Whether the live feed is lost now (within the grace or past it). */
+  lost(): boolean;
+  /** Connections closed because the live feed was lost, so far. */
+  closes(): number;
+}
+
+const watchdogs = new Set<FanoutWatchdogMetricsSource>();
+let watchdogsRegistered = false;
+
+/**
+ * Exports `nrelay_fanout_lost` (1 while a gateway's live feed is lost) and
+ * `nrelay_fanout_loss_disconnects` (connections closed for it). Returns the function that stops.
+ */
+export function exportFanoutWatchdogStats(source: FanoutWatchdogMetricsSource): () => void {
+  if (!watchdogsRegistered) {
+    watchdogsRegistered = true;
+    const meter = relayMeter();
+    const lost = meter.createObservableGauge('nrelay_fanout_lost', {
+      description:
+        '1 while this gateway has lost its live feed (fanout PINGs unanswered or the subscriber dropped)',
+    });
+    const closes = meter.createObservableCounter('nrelay_fanout_loss_disconnects', {
+      description:
+        'Connections closed (CLOSED, NOTICE, 1001) because this gateway lost its live feed past the grace',
+    });
+    meter.addBatchObservableCallback(
+      (result) => {
+        let [anyLost, closed] = [0, 0];
+        for (const w of watchdogs) {
+          if (w.lost()) anyLost = 1;
+          closed += w.closes();
+        }
+        result.observe(lost, anyLost);
+        result.observe(closes, closed);
+      },
+      [lost, closes],
+    );
+  }
+  watchdogs.add(source);
+  return () => {
+    watchdogs.delete(source);
+  };
+}

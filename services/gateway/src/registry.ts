@@ -121,12 +121,21 @@ export class ConnectionRegistry {
     }
   }
 
+  /** Stops the heartbeat pings (shutdown). */
+  stopHeartbeat(): void {
+    clearInterval(this.heartbeat);
+  }
+
+  /** Calls `visit` with every open connection. */
+  forEach(visit: (conn: Connection) => void): void {
+    for (const conn of this.connections.values()) visit(conn);
+  }
+
   /**
    * Ends every subscription, sends a close frame to every connection and waits up to
    * `timeoutMs` for the closing handshakes; whoever is left is terminated.
    */
   async closeAll(code: number, reason: string, timeoutMs: number): Promise<void> {
-    clearInterval(this.heartbeat);
     for (const conn of this.connections.values()) {
       releaseConnection(this.ctx, conn);
       conn.close(code, reason);

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import type { FanoutContinuity } from '@nrelay/seams/fanout';
+import { FanoutWatchdog, type FanoutWatchdogOptions } from './fanout-watchdog.js';
+
+const HEARTBEAT = 1000;
+const TIMEOUT = 3000;
+const GRACE = 5000;
+
+/** A fanout bus whose fences are settled by the test, one by one, oldest first. */
+class FakeFence {
+  readonly fences: Array<{ resolve(): void; reject(err: Error): void }> = [];
+  watcher: ((state: FanoutContinuity) => void) | undefined;
+  /** When set, `fence()` rejects at once (like an unsubscribed Redis subscriber). */
+  refuse: Error | undefined;
+
+  fence(): Promise<void> {
+    if (this.refuse) return Promise.reject(this.refuse);
+    return new Promise((resolve, reject) => this.fences.push({ resolve, reject }));
+  }
+  watchContinuity(listener: (state: FanoutContinuity) => void): () => void {
+    this.watcher = listener;
+    return () => {
+      this.watcher = undefined;
+    };
+  }
+  /** Answers every fence sent so far (PINGs are answered in order). */
+  answerAll(): void {
+    for (const f of this.fences.splice(0)) f.resolve();
+  }
+}
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+/** Lets the fences' promise callbacks run. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function watchdogOn(bus: FakeFence, overrides: Partial<FanoutWatchdogOptions> = {}) {
+  const calls: string[] = [];
+  const dog = new FanoutWatchdog({
+    fanout: bus,
+    heartbeatMs: HEARTBEAT,
+    timeoutMs: TIMEOUT,
+    graceMs: GRACE,
+    logger: quiet,
+    onLost: (cause) => calls.push(`lost:${cause}`),
+    onOutage: async () => {
+      calls.push('outage');
+      return 3;
+    },
+    onRestored: ({ wasOut, byHeartbeat }) =>
+      calls.push(`restored:${wasOut ? 'out' : 'in-grace'}:${byHeartbeat ? 'heartbeat' : 'continuity'}`),
+    ...overrides,
+  });
+  return { dog, calls };
+}
+
+/** `beats(n)` with every fence answered on each beat: a healthy Redis. */
+async function answeredBeats(bus: FakeFence, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    bus.answerAll();
+    await settle();
+    await beats(1);
+  }
+  bus.answerAll();
+  await settle();
+}
+
+/** Advances the mocked clock by whole heartbeats, letting promise callbacks run between them. */
+async function beats(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    mock.timers.tick(HEARTBEAT);
+    await settle();
+  }
+}
+
+describe('FanoutWatchdog', () => {
+  beforeEach(() => mock.timers.enable({ apis: ['setInterval', 'Date'], now: 1_000_000 }));
+  afterEach(() => mock.timers.reset());
+
+  it('stays live while every fence is answered, with one PING in flight at a time', async () => {
+    const bus = new FakeFence();
+    const { dog, calls } = watchdogOn(bus);
+    dog.start();
+    for (let i = 0; i < 10; i++) {
+      assert.equal(bus.fences.length, 1, `fences in flight at beat ${i}`);
+      bus.answerAll();
+      await settle();
+      await beats(1);
+    }
+    assert.equal(dog.state, 'live');
+    assert.deepEqual(calls, []);
+    dog.stop();
+  });
+
+  it('a fence unanswered past the timeout is a loss; past the grace an outage; an answer restores', async () => {
+    const bus = new FakeFence();
+    const { dog, calls } = watchdogOn(bus);
+    dog.start();
+    // The first fence hangs (a silently cut link): no second PING until it is overdue.
+    await beats(2);
+    assert.equal(bus.fences.length, 1);
+    await beats(1);
+    assert.equal(dog.state, 'lost', 'lost once the first PING is TIMEOUT old');
+    assert.deepEqual(calls, ['lost:heartbeat']);
+    // The grace counts from when that PING was sent (t=0): out at t=GRACE.
+    await beats(1);
+    assert.equal(dog.state, 'lost');
+    await beats(1);
+    assert.equal(dog.state, 'out');
+    assert.deepEqual(calls, ['lost:heartbeat', 'outage']);
+    await settle();
+    assert.equal(dog.stats.closes, 3, 'the connections the outage closed are counted');
+    await beats(5);
+    assert.ok(bus.fences.length >= 2, 'an overdue PING is followed by another one');
+    assert.deepEqual(calls, ['lost:heartbeat', 'outage'], 'the outage is reported once');
+    bus.answerAll();
+    await settle();
+    assert.equal(dog.state, 'live');
+    assert.deepEqual(calls, ['lost:heartbeat', 'outage', 'restored:out:heartbeat']);
+    assert.deepEqual({ losses: dog.stats.losses, outages: dog.stats.outages }, { losses: 1, outages: 1 });
+    dog.stop();
+  });
+
+  it('a loss shorter than the grace takes nothing out of service', async () => {
+    const bus = new FakeFence();
+    const { dog, calls } = watchdogOn(bus);
+    dog.start();
+    await beats(3);
+    assert.equal(dog.state, 'lost');
+    await answeredBeats(bus, 10);
+    assert.equal(dog.state, 'live');
+    assert.deepEqual(calls, ['lost:heartbeat', 'restored:in-grace:heartbeat']);
+    dog.stop();
+  });
+
+  it('a rejected fence is a loss at once', async () => {
+    const bus = new FakeFence();
+    const { dog, calls } = watchdogOn(bus);
+    bus.refuse = new Error('fanout subscriber is not subscribed');
+    dog.start();
+    await settle();
+    assert.equal(dog.state, 'lost');
+    assert.deepEqual(calls, ['lost:heartbeat']);
+    bus.refuse = undefined;
+    await beats(1);
+    bus.answerAll();
+    await settle();
+    assert.equal(dog.state, 'live');
+    dog.stop();
+  });
+
+  it('a broken continuity is a loss; fences do not restore it until the bus says restored', async () => {
+    const bus = new FakeFence();
+    const { dog, calls } = watchdogOn(bus);
+    dog.start();
+    bus.answerAll();
+    await settle();
+    bus.watcher?.('broken');
+    assert.equal(dog.state, 'lost');
+    // A stale PING answered after the drop proves nothing about the new connection.
+    await beats(1);
+    bus.answerAll();
+    await settle();
+    assert.equal(dog.state, 'lost', 'a fence answer during an open gap does not restore');
+    bus.watcher?.('restored');
+    assert.equal(bus.fences.length, 1, 'restored sends a PING at once');
+    bus.answerAll();
+    await settle();
+    assert.equal(dog.state, 'live');
+    assert.deepEqual(calls, ['lost:continuity', 'restored:in-grace:continuity']);
+    dog.stop();
+  });
+
+  it('a quick Redis restart (broken, restored within the grace) never suspends', async () => {
+    const bus = new FakeFence();
+    const { dog, calls } = watchdogOn(bus);
+    dog.start();
+    bus.answerAll();
+    await settle();
+    bus.watcher?.('broken');
+    bus.refuse = new Error('not subscribed');
+    await beats(2);
+    bus.refuse = undefined;
+    bus.watcher?.('restored');
+    await answeredBeats(bus, 10);
+    assert.equal(dog.state, 'live');
+    assert.ok(!calls.includes('outage'), `calls: ${calls.join(', ')}`);
+    dog.stop();
+  });
+
+  it('a grace of 0 goes out of service on the beat that sees the loss', async () => {
+    const bus = new FakeFence();
+    const { dog, calls } = watchdogOn(bus, { graceMs: 0 });
+    dog.start();
+    await beats(3);
+    assert.deepEqual(calls, ['lost:heartbeat', 'outage']);
+    dog.stop();
+  });
+
+  it('reports nothing once stopped', async () => {
+    const bus = new FakeFence();
+    const { dog, calls } = watchdogOn(bus);
+    dog.start();
+    dog.stop();
+    assert.equal(bus.watcher, undefined, 'the continuity listener is removed');
+    await beats(20);
+    assert.deepEqual(calls, []);
+    assert.equal(bus.fences.length, 1, 'no PING after stop');
+  });
+});
