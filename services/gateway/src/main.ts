@@ -12,6 +12,7 @@ import { createBullmqIngestClient } from '@nrelay/seams/ingest';
 import { createBalancedQueryClient, createHttpQueryClient, isLoopbackHost } from '@nrelay/seams/query';
 import { createDatabase, createManagementStore } from '@nrelay/store';
 import { composeGateway } from './compose.js';
+import { createReadYourWrites } from './read-your-writes.js';
 
 // A cluster gateway: WebSockets in, BullMQ / HTTP / Redis behind. The only file of this service that reads the environment.
 
@@ -83,7 +84,9 @@ await runService(
         channel: `${config.REDIS_PREFIX}:fanout`,
         logger: log,
       });
-      const query = createBalancedQueryClient(
+      // Read replicas on: each query carries its read-your-writes bound (ADR 0024).
+      const readYourWrites = config.READ_DATABASE_URL.length > 0 ? createReadYourWrites(fanout) : undefined;
+      const balanced = createBalancedQueryClient(
         config.QUERY_URL.map((baseUrl) =>
           createHttpQueryClient({
             baseUrl,
@@ -91,9 +94,11 @@ await runService(
             maxSockets: config.QUERY_MAX_SOCKETS,
             requestTimeoutMs: config.QUERY_TIMEOUT_MS,
             ...(config.QUERY_SECRET ? { secret: config.QUERY_SECRET } : {}),
+            ...(readYourWrites ? { onPrimaryLsn: readYourWrites.onPrimaryLsn } : {}),
           }),
         ),
       );
+      const query = readYourWrites ? readYourWrites.wrap(balanced) : balanced;
       // Composed before the wait: invalid access settings or plugin hooks fail the start at once,
       // and the rate limiters' Redis connection is opened, so its readiness below means something.
       const gateway = composeGateway(config, {
@@ -128,6 +133,7 @@ await runService(
           await accessChanges.close();
           await database.close();
           await ingest.close();
+          readYourWrites?.close();
           await fanout.close();
           await query.close();
           await rateLimiters.close();

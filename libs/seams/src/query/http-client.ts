@@ -4,7 +4,7 @@ import { InvalidQueryError } from './errors.js';
 import { itemsPost, readItems } from './items-http.js';
 import { MIN_LSN_HEADER, PRIMARY_LSN_HEADER } from './lsn.js';
 import { LineSplitter, NDJSON_END_LINE, NDJSON_ERROR_START } from './ndjson.js';
-import type { QueryClient, QueryRequest } from './seam.js';
+import type { ItemsRequest, QueryClient, QueryRequest } from './seam.js';
 import { bearerOf } from './service-secret.js';
 
 /** Options of the HTTP QueryClient. */
@@ -25,7 +25,7 @@ export interface HttpQueryClientOptions {
    * Called with the primary's WAL position when the service answers a request sent without a
    * `minLsn` with one (read replicas on, ADR 0024): a read-your-writes bound to start from.
    */
-  onPrimaryLsn?: (lsn: string) => void;
+  onPrimaryLsn?: (lsn: string, request: QueryRequest | ItemsRequest) => void;
 }
 
 /** What went wrong talking to the query service. */
@@ -77,7 +77,9 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
 
   const authorization = options.secret ? bearerOf(options.secret) : undefined;
 
-  function post(path: string, body: unknown, minLsn: string | undefined, signal: AbortSignal) {
+  /** POSTs `body` for `request` (whose `minLsn` goes in the header). */
+  function post(path: string, body: unknown, request: QueryRequest | ItemsRequest, signal: AbortSignal) {
+    const minLsn = request.minLsn;
     const payload = JSON.stringify(body);
     return new Promise<{ req: http.ClientRequest; res: http.IncomingMessage }>((resolve, reject) => {
       const req = http.request({
@@ -121,7 +123,7 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         const primaryLsn = res.headers[PRIMARY_LSN_HEADER];
-        if (typeof primaryLsn === 'string') options.onPrimaryLsn?.(primaryLsn);
+        if (typeof primaryLsn === 'string') options.onPrimaryLsn?.(primaryLsn, request);
         resolve({ req, res });
       });
       req.end(payload);
@@ -162,13 +164,13 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
   async function postSmall<T>(
     path: string,
     body: unknown,
-    minLsn: string | undefined,
+    request: QueryRequest | ItemsRequest,
     parse: (res: http.IncomingMessage) => Promise<T>,
     signal: AbortSignal,
   ): Promise<T> {
     signal.throwIfAborted();
     if (closed) throw new Error('query client is closed');
-    const { req, res } = await post(path, body, minLsn, signal);
+    const { req, res } = await post(path, body, request, signal);
     try {
       if (res.statusCode !== 200) throw await statusError(res);
       return await parse(res);
@@ -193,8 +195,8 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
     signal.throwIfAborted();
     // A destroyed agent would still open new sockets.
     if (closed) throw new Error('query client is closed');
-    const { minLsn, ...body } = request;
-    const { req, res } = await post('/query', body, minLsn, signal);
+    const { minLsn: _header, ...body } = request;
+    const { req, res } = await post('/query', body, request, signal);
     let complete = false;
     try {
       if (res.statusCode !== 200) throw await statusError(res);
@@ -237,16 +239,16 @@ export function createHttpQueryClient(options: HttpQueryClientOptions): QueryCli
   return {
     query,
     count(request, signal) {
-      const { minLsn, ...body } = request;
-      return postSmall('/count', body, minLsn, countAnswer, signal);
+      const { minLsn: _header, ...body } = request;
+      return postSmall('/count', body, request, countAnswer, signal);
     },
     countHll(request, signal) {
-      const { hllOffset, minLsn, ...body } = request;
-      return postSmall(`/count?hll=${hllOffset}`, body, minLsn, hllAnswer, signal);
+      const { hllOffset, minLsn: _header, ...body } = request;
+      return postSmall(`/count?hll=${hllOffset}`, body, request, hllAnswer, signal);
     },
     items(request, signal) {
       const { path, body } = itemsPost(request);
-      return postSmall(path, body, request.minLsn, (res) => readItems(res, request.limit), signal);
+      return postSmall(path, body, request, (res) => readItems(res, request.limit), signal);
     },
     async close() {
       closed = true;
