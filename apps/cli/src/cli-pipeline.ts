@@ -7,6 +7,7 @@ import {
 import { type Config, searchKindsOf } from '@nrelay/config';
 import { composeIngestPipeline, type IngestPipeline } from '@nrelay/ingest';
 import type { SignatureVerifier } from '@nrelay/protocol';
+import { redisTargetOf } from '@nrelay/redis';
 import { loadPlugins } from '@nrelay/runtime';
 import { createMemoryFanoutBus, createRedisFanoutBus, type FanoutBus } from '@nrelay/seams/fanout';
 import { bulkSaveEvents, createManagementStore } from '@nrelay/store';
@@ -81,8 +82,9 @@ export async function openCliPipeline(
     fanout =
       opts.publish && config.REDIS_URL
         ? createRedisFanoutBus({
-            redisUrl: config.REDIS_URL,
+            target: redisTargetOf(config.REDIS_URL, config.REDIS_CLUSTER_NODES),
             channel: `${config.REDIS_PREFIX}:fanout`,
+            partitions: config.FANOUT_PARTITIONS,
             logger,
           })
         : createMemoryFanoutBus();
@@ -120,7 +122,13 @@ export async function openCliPipeline(
       try {
         await pipeline.close();
         if (wrote && config.REDIS_URL) {
-          await announceStoredEvents({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }, logger);
+          await announceStoredEvents(
+            {
+              target: redisTargetOf(config.REDIS_URL, config.REDIS_CLUSTER_NODES),
+              prefix: config.REDIS_PREFIX,
+            },
+            logger,
+          );
         }
       } finally {
         management.close();

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { redisTargetOf } from '@nrelay/redis';
 import pg from 'pg';
 import { haproxyConfig } from './haproxy.js';
 import { assertPortsFree, assertSettingsValid, claimRedisPrefix } from './preflight.js';
@@ -15,6 +16,8 @@ export interface ClusterOptions {
   port: number;
   databaseUrl: string;
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES: a Redis Cluster's seed nodes (host:port); empty or absent: `redisUrl`. */
+  redisClusterNodes?: readonly string[];
   redisPrefix: string;
   gateways: number;
   ingestWorkers: number;
@@ -51,6 +54,12 @@ const withTelemetry = (entryFile: string) => ['--import', TELEMETRY_REGISTER, en
 const entry = (pkg: string, file: string) =>
   fileURLToPath(new URL(`../../../${pkg}/dist/${file}`, import.meta.url));
 
+/** REDIS_CLUSTER_NODES for the services when the cluster runs on a Redis Cluster. */
+function clusterNodesEnv(o: ClusterOptions): Record<string, string> {
+  const nodes = o.redisClusterNodes ?? [];
+  return nodes.length === 0 ? {} : { REDIS_CLUSTER_NODES: nodes.join(',') };
+}
+
 /** Creates the database named in `databaseUrl` on its server when it does not exist yet. */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
@@ -86,6 +95,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     DATABASE_URL: o.databaseUrl,
     REDIS_URL: o.redisUrl,
     REDIS_PREFIX: o.redisPrefix,
+    ...clusterNodesEnv(o),
   });
   await assertPortsFree(o.host, [
     ...(o.haproxy ? [{ port: o.port, what: 'HAProxy, PORT' }] : []),
@@ -99,7 +109,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       what: `ingest ${i + 1}`,
     })),
   ]);
-  const claim = await claimRedisPrefix(o.redisUrl, o.redisPrefix, o.databaseUrl);
+  const redis = redisTargetOf(o.redisUrl, o.redisClusterNodes);
+  const claim = await claimRedisPrefix(redis, o.redisPrefix, o.databaseUrl);
   try {
     return await startClaimed(o, claim.release);
   } catch (err) {
@@ -114,6 +125,7 @@ async function startClaimed(o: ClusterOptions, releasePrefix: () => Promise<void
     DATABASE_URL: o.databaseUrl,
     REDIS_URL: o.redisUrl,
     REDIS_PREFIX: o.redisPrefix,
+    ...clusterNodesEnv(o),
     // Gateways and query services share one secret per run (the query service trusts no one else).
     QUERY_SECRET: randomBytes(32).toString('hex'),
     ...o.env,

@@ -20,6 +20,10 @@ const options = {
   port,
   databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/nrelay',
   redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+  redisClusterNodes: (env.REDIS_CLUSTER_NODES ?? '')
+    .split(',')
+    .map((node) => node.trim())
+    .filter((node) => node !== ''),
   redisPrefix: env.REDIS_PREFIX || 'nrelay',
   gateways: Math.max(1, int('GATEWAYS', 2)),
   ingestWorkers: Math.max(1, int('INGEST_WORKERS', 1)),
@@ -74,7 +78,7 @@ process.stdout.write(
       (_, i) => `  query ${i + 1}:          http://${options.host}:${options.queryPort + i}`,
     ),
     `  database:          ${options.databaseUrl}`,
-    `  redis:             ${options.redisUrl} (prefix ${options.redisPrefix})`,
+    `  redis:             ${options.redisClusterNodes.length > 0 ? `cluster ${options.redisClusterNodes.join(',')}` : options.redisUrl} (prefix ${options.redisPrefix})`,
     'Ctrl-C stops everything.',
     '',
   ].join('\n'),

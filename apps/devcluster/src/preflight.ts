@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
 import { accessSettingsOf } from '@nrelay/access';
 import { loadConfig } from '@nrelay/config';
-import { connectRedisOnce } from '@nrelay/redis';
-import type { Redis } from 'ioredis';
+import { connectRedisOnce, describeRedisTarget, type RedisClient, type RedisTarget } from '@nrelay/redis';
 import { canListen } from './ports.js';
 
 /** The key a running launcher holds under its Redis prefix; expires unless refreshed. */
@@ -61,10 +60,11 @@ export async function assertPortsFree(host: string, ports: ReadonlyArray<{ port:
  * while the cluster runs and released by `release()`; a killed launcher's claim expires in
  * 15 s.
  */
-export async function claimRedisPrefix(redisUrl: string, prefix: string, databaseUrl: string) {
-  let redis: Redis;
+export async function claimRedisPrefix(target: RedisTarget, prefix: string, databaseUrl: string) {
+  const redisUrl = describeRedisTarget(target);
+  let redis: RedisClient;
   try {
-    redis = await connectRedisOnce(redisUrl, 3_000);
+    redis = await connectRedisOnce(target, 3_000);
   } catch (err) {
     throw failure(
       `cannot reach Redis at ${redisUrl} (${err instanceof Error ? err.message : String(err)}); start it (e.g. redis-server --daemonize yes --port 6379) or set REDIS_URL`,

@@ -1,9 +1,9 @@
-import type { RedisLogger } from '@nrelay/redis';
+import type { RedisLogger, RedisTarget } from '@nrelay/redis';
 import { aclChannel, createRedisAccessChangeBus } from './redis-access-changes.js';
 
-/** Where a cluster's announcements go: its Redis and key prefix (REDIS_URL, REDIS_PREFIX). */
+/** Where a cluster's announcements go: its Redis (REDIS_URL or REDIS_CLUSTER_NODES) and key prefix (REDIS_PREFIX). */
 export interface AnnounceTarget {
-  redisUrl: string;
+  target: RedisTarget;
   prefix: string;
 }
 
@@ -20,7 +20,7 @@ export async function announceStoredEvents(
   logger: RedisLogger = SILENT,
 ): Promise<void> {
   const bus = createRedisAccessChangeBus({
-    redisUrl: target.redisUrl,
+    target: target.target,
     channel: aclChannel(target.prefix),
     logger,
   });

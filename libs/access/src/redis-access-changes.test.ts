@@ -5,7 +5,7 @@ import {
   eventually,
   killConnectionsNamed,
   recordingLogger,
-  TEST_REDIS_URL,
+  TEST_REDIS_TARGET,
   uniquePrefix,
 } from '@nrelay/redis/testing';
 import type { Redis } from 'ioredis';
@@ -24,8 +24,8 @@ after(() => {
 
 function pair() {
   const logB = recordingLogger();
-  const a = createRedisAccessChangeBus({ redisUrl: TEST_REDIS_URL, channel, logger: recordingLogger() });
-  const b = createRedisAccessChangeBus({ redisUrl: TEST_REDIS_URL, channel, logger: logB });
+  const a = createRedisAccessChangeBus({ target: TEST_REDIS_TARGET, channel, logger: recordingLogger() });
+  const b = createRedisAccessChangeBus({ target: TEST_REDIS_TARGET, channel, logger: logB });
   return { a, b, logB };
 }
 

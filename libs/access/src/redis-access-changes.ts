@@ -1,4 +1,4 @@
-import type { RedisLogger } from '@nrelay/redis';
+import type { RedisLogger, RedisTarget } from '@nrelay/redis';
 import { openPubSubChannel } from '@nrelay/redis';
 import { type AccessChange, type AccessChangeBus, decodeAccessChange } from './access-changes.js';
 
@@ -12,7 +12,8 @@ export function aclChannel(prefix: string): string {
 
 /** Options of the Redis access-change bus. */
 export interface RedisAccessChangeBusOptions {
-  redisUrl: string;
+  /** The deployment's Redis; on a cluster the channel is a sharded one (SPUBLISH/SSUBSCRIBE). */
+  target: RedisTarget;
   /** The deployment's channel, `aclChannel(prefix)`. */
   channel: string;
   logger: RedisLogger;

@@ -6,7 +6,7 @@ import {
   connectTestRedis,
   deleteKeys,
   recordingLogger,
-  TEST_REDIS_URL,
+  TEST_REDIS_TARGET,
   uniquePrefix,
 } from '@nrelay/redis/testing';
 import type { Redis } from 'ioredis';
@@ -25,7 +25,7 @@ const shared = open();
 function open(now?: () => number): RedisRateLimiters {
   // Built at load time and awaited in `before`: a take before the connection is ready fails open.
   const limiters = createRedisRateLimiters({
-    redisUrl: TEST_REDIS_URL,
+    target: TEST_REDIS_TARGET,
     prefix,
     logger: recordingLogger(),
     now,
@@ -93,7 +93,11 @@ describe('redis rate limiter', () => {
 
   it('fails open with one logged warning when Redis is unreachable', async () => {
     const logger = recordingLogger();
-    const limiters = createRedisRateLimiters({ redisUrl: 'redis://127.0.0.1:1', prefix, logger });
+    const limiters = createRedisRateLimiters({
+      target: { kind: 'single', url: 'redis://127.0.0.1:1' },
+      prefix,
+      logger,
+    });
     try {
       await limiters.ready(); // nothing opened yet
       const limiter = limiters.limiter({ name: 'down', rate: 1, burst: 1 });

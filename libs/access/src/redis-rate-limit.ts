@@ -4,8 +4,15 @@
  * server's, so gateways with skewed clocks still agree.
  */
 import { createHash } from 'node:crypto';
-import { connectRedis, quitRedis, type RedisLogger, whenConnected } from '@nrelay/redis';
-import { type Redis, ReplyError } from 'ioredis';
+import {
+  connectRedis,
+  quitRedis,
+  type RedisClient,
+  type RedisLogger,
+  type RedisTarget,
+  whenConnected,
+} from '@nrelay/redis';
+import { ReplyError } from 'ioredis';
 import {
   checkRateLimitSpec,
   fullRefillMs,
@@ -63,7 +70,8 @@ export function rateLimitKeyPrefix(prefix: string, name: string): string {
 
 /** Options of {@link createRedisRateLimiters}. */
 export interface RedisRateLimitersOptions {
-  redisUrl: string;
+  /** The deployment's Redis; on a cluster each bucket (one key per script call) lives on its slot's shard. */
+  target: RedisTarget;
   /** REDIS_PREFIX: buckets live under `${prefix}:rl:`. */
   prefix: string;
   logger: RedisLogger;
@@ -91,9 +99,9 @@ export interface RedisRateLimiters {
 export function createRedisRateLimiters(options: RedisRateLimitersOptions): RedisRateLimiters {
   const { logger } = options;
   // Opened by the first limiter built: with every shared limit off there is no connection at all.
-  let redis: Redis | undefined;
-  const connection = (): Redis =>
-    (redis ??= connectRedis(options.redisUrl, 'rate-limit', logger, {
+  let redis: RedisClient | undefined;
+  const connection = (): RedisClient =>
+    (redis ??= connectRedis(options.target, 'rate-limit', logger, {
       enableOfflineQueue: false,
       commandTimeout: options.commandTimeoutMs ?? RATE_LIMIT_COMMAND_TIMEOUT_MS,
       maxRetriesPerRequest: 0,
@@ -144,7 +152,7 @@ export function createRedisRateLimiters(options: RedisRateLimitersOptions): Redi
 }
 
 /** EVALSHA, falling back to EVAL (which also caches the script) when Redis does not know it yet. */
-async function evalScript(redis: Redis, key: string, args: string[]): Promise<unknown> {
+async function evalScript(redis: RedisClient, key: string, args: string[]): Promise<unknown> {
   try {
     return await redis.evalsha(SCRIPT_SHA, 1, key, ...args);
   } catch (err) {

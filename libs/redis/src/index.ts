@@ -1,3 +1,19 @@
-/** @nrelay/redis: Redis connections (retrying, fail-fast) and a resilient pub/sub channel. */
-export { connectRedis, connectRedisOnce, quitRedis, type RedisLogger, whenConnected } from './connection.js';
+/** @nrelay/redis: Redis connections (single or cluster, retrying, fail-fast) and resilient pub/sub channels. */
+export {
+  bullmqConnectionOf,
+  connectRedis,
+  connectRedisOnce,
+  quitRedis,
+  type RedisClient,
+  type RedisLogger,
+  whenConnected,
+} from './connection.js';
 export { openPubSubChannel, type PubSubChannel, type PubSubChannelOptions } from './pubsub-channel.js';
+export { openSubscription, publishOn, type Subscription, type SubscriptionOptions } from './subscription.js';
+export {
+  bullmqPrefixOf,
+  describeRedisTarget,
+  type RedisClusterSeed,
+  type RedisTarget,
+  redisTargetOf,
+} from './target.js';

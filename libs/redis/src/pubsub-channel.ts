@@ -1,10 +1,21 @@
 import type { RedisOptions } from 'ioredis';
 import { connectRedis, quitRedis, type RedisLogger, whenConnected } from './connection.js';
+import { spreadChannels } from './slot.js';
+import { openSubscription, publishOn } from './subscription.js';
+import type { RedisTarget } from './target.js';
 
 /** How one kind of message travels on a pub/sub channel. */
 export interface PubSubChannelOptions<T> {
-  redisUrl: string;
+  target: RedisTarget;
   channel: string;
+  /**
+   * On a cluster: how many channels (`<channel>:{p<i>.<k>}`, spread over the slot ranges) carry
+   * the messages, so publishes spread over the shards; every subscriber takes all of them.
+   * Ignored on a single Redis (one channel). Default 1.
+   */
+  partitions?: number;
+  /** The partition (0 ≤ p < partitions) of a message; one partition keeps its messages in order. */
+  partitionOf?(message: T): number;
   /** Names the two connections in logs and CLIENT LIST (`<role>-pub`, `<role>-sub`). */
   role: string;
   /** What the messages are, in log lines: `fanout`, `access-change`. */
@@ -19,7 +30,8 @@ export interface PubSubChannelOptions<T> {
   /**
    * Publishes made in one event-loop turn leave as one Redis message (NUL-separated; encoded
    * messages must never contain NUL): one PUBLISH and one delivery per subscriber instead of
-   * one per message. Subscribers split any message on NUL, so they read both forms.
+   * one per message (one per partition on a cluster). Subscribers split any message on NUL, so
+   * they read both forms.
    */
   coalesce?: boolean;
   /** Runs after the subscriber came back from a disconnect (messages sent meanwhile are lost). */
@@ -38,14 +50,15 @@ export interface PubSubChannel<T> {
   publish(message: T): Promise<void>;
   /** Registers a handler; returns the function that removes it. */
   subscribe(handler: (message: T) => void): () => void;
-  /** True while both connections are up and the channel is subscribed. */
+  /** True while publishing is connected and every channel (partition) is subscribed. */
   isReady(): boolean;
   /** Resolves once the channel is subscribed (nothing published later is missed) and publishing is connected. */
   ready(): Promise<void>;
   /**
    * Resolves once every message whose PUBLISH Redis had processed before this call has been
-   * handed to the handlers: a PING on the subscriber connection, whose reply Redis queues after
-   * the messages already queued for it. Rejects when the subscriber is not subscribed now.
+   * handed to the handlers: a PING on each subscriber connection (one per shard on a cluster),
+   * whose reply Redis queues after the messages already queued for it. Rejects when some
+   * channel is not subscribed now.
    */
   fence(): Promise<void>;
   close(): Promise<void>;
@@ -53,53 +66,59 @@ export interface PubSubChannel<T> {
 
 /**
  * One Redis pub/sub channel shared by every process of a deployment: publishes go through one
- * connection, a dedicated subscriber connection decodes each message once and hands it to
- * every local handler (a throwing handler is logged, the others still run). After a Redis
- * restart ioredis reconnects and re-subscribes by itself; pub/sub is at-most-once, so
- * `onResubscribed` lets a channel make up for what it may have missed.
+ * connection, a dedicated subscriber decodes each message once and hands it to every local
+ * handler (a throwing handler is logged, the others still run). On a single Redis after a
+ * restart ioredis reconnects and re-subscribes by itself; on a cluster the channel may be split
+ * into partitions carried by sharded pub/sub (SPUBLISH/SSUBSCRIBE), each on the master that owns
+ * its slot, followed through failovers. Pub/sub is at-most-once, so `onResubscribed` lets a
+ * channel make up for what it may have missed.
  */
 export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubChannel<T> {
-  const { channel, logger } = options;
+  const { channel, logger, target } = options;
   const handlers = new Set<(message: T) => void>();
-  const publisher = connectRedis(
-    options.redisUrl,
-    `${options.role}-pub:${channel}`,
-    logger,
-    options.publisherOptions,
-  );
-  // A SUBSCRIBE issued while Redis is down must wait for it, not fail after a few retries:
-  // ioredis re-subscribes only to channels whose SUBSCRIBE once succeeded.
-  const subscriber = connectRedis(options.redisUrl, `${options.role}-sub:${channel}`, logger, {
-    maxRetriesPerRequest: null,
-  });
-  let subscribed = false;
-  let everSubscribed = false;
+  const partitions = target.kind === 'cluster' ? Math.max(1, options.partitions ?? 1) : 1;
+  const channels = partitions === 1 ? [channel] : spreadChannels(channel, partitions);
+  const publisher = connectRedis(target, `${options.role}-pub:${channel}`, logger, options.publisherOptions);
   let closed = false;
-  let outbox: Array<{ payload: string; settle(err?: unknown): void }> = [];
+  const outboxes: Array<Array<{ payload: string; settle(err?: unknown): void }>> = channels.map(() => []);
+  let flushScheduled = false;
 
-  function flushOutbox(): void {
-    const batch = outbox;
-    outbox = [];
-    for (let start = 0; start < batch.length; start += MAX_COALESCED) {
-      const part = batch.slice(start, start + MAX_COALESCED);
-      publisher.publish(channel, part.map((m) => m.payload).join(SEPARATOR)).then(
-        () => {
-          for (const m of part) m.settle();
-        },
-        (err: unknown) => {
-          for (const m of part) m.settle(err);
-        },
-      );
-    }
+  function flushOutboxes(): void {
+    flushScheduled = false;
+    outboxes.forEach((batch, partition) => {
+      if (batch.length === 0) return;
+      outboxes[partition] = [];
+      const to = channels[partition] as string;
+      for (let start = 0; start < batch.length; start += MAX_COALESCED) {
+        const part = batch.slice(start, start + MAX_COALESCED);
+        publishOn(publisher, to, part.map((m) => m.payload).join(SEPARATOR)).then(
+          () => {
+            for (const m of part) m.settle();
+          },
+          (err: unknown) => {
+            for (const m of part) m.settle(err);
+          },
+        );
+      }
+    });
   }
 
-  function publishCoalesced(payload: string): Promise<void> {
+  function partitionOf(message: T): number {
+    if (partitions === 1) return 0;
+    const p = options.partitionOf?.(message) ?? 0;
+    return ((p % partitions) + partitions) % partitions;
+  }
+
+  function publishCoalesced(partition: number, payload: string): Promise<void> {
     if (payload.includes(SEPARATOR)) {
       return Promise.reject(new Error(`${options.name} message contains NUL and cannot be coalesced`));
     }
     return new Promise<void>((resolve, reject) => {
-      if (outbox.length === 0) setImmediate(flushOutbox);
-      outbox.push({ payload, settle: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushOutboxes);
+      }
+      outboxes[partition]?.push({ payload, settle: (err) => (err === undefined ? resolve() : reject(err)) });
     });
   }
 
@@ -112,28 +131,6 @@ export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubCh
       }
     }
   }
-
-  const subscription = subscriber.subscribe(channel).then(
-    () => {
-      subscribed = true;
-      everSubscribed = true;
-    },
-    (err: unknown) => {
-      logger.error({ err, channel }, `${options.name} subscribe failed`);
-      throw err;
-    },
-  );
-  // Callers that never await ready() must not see an unhandled rejection.
-  subscription.catch(() => {});
-
-  subscriber.on('message', (from: string, payload: string) => {
-    if (from !== channel) return;
-    if (payload.includes(SEPARATOR)) {
-      for (const part of payload.split(SEPARATOR)) receive(part);
-    } else {
-      receive(payload);
-    }
-  });
 
   function receive(payload: string): void {
     let message: T | undefined;
@@ -150,36 +147,31 @@ export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubCh
     deliver(message);
   }
 
-  subscriber.on('close', () => {
-    const was = subscribed;
-    subscribed = false;
-    if (was && !closed) options.onUnsubscribed?.();
+  const subscription = openSubscription(target, publisher, {
+    role: `${options.role}-sub:${channel}`,
+    channels,
+    logger,
+    onMessage(_from, payload) {
+      if (payload.includes(SEPARATOR)) {
+        for (const part of payload.split(SEPARATOR)) receive(part);
+      } else {
+        receive(payload);
+      }
+    },
+    onBroken: () => {
+      if (!closed) options.onUnsubscribed?.();
+    },
+    onRestored: () => {
+      if (!closed) options.onResubscribed?.(deliver);
+    },
   });
-  subscriber.on('ready', () => {
-    // ioredis queues the re-SUBSCRIBE as the first command after a reconnect's 'ready'.
-    if (!everSubscribed || closed) return;
-    subscribed = true;
-    options.onResubscribed?.(deliver);
-  });
-
-  // Callers of one microtask batch share one PING, sent after all of them asked.
-  let fencing: Promise<void> | undefined;
-  function fence(): Promise<void> {
-    if (closed || !subscribed)
-      return Promise.reject(new Error(`${options.name} subscriber is not subscribed`));
-    fencing ??= Promise.resolve().then(() => {
-      fencing = undefined;
-      return subscriber.ping().then(() => undefined);
-    });
-    return fencing;
-  }
 
   return {
-    fence,
+    fence: () => subscription.fence(),
     async publish(message) {
       const payload = options.encode(message);
-      if (options.coalesce) await publishCoalesced(payload);
-      else await publisher.publish(channel, payload);
+      if (options.coalesce) await publishCoalesced(partitionOf(message), payload);
+      else await publishOn(publisher, channels[partitionOf(message)] as string, payload);
     },
     subscribe(handler) {
       handlers.add(handler);
@@ -188,15 +180,16 @@ export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubCh
       };
     },
     isReady() {
-      return !closed && subscribed && subscriber.status === 'ready' && publisher.status === 'ready';
+      return !closed && subscription.isSubscribed() && publisher.status === 'ready';
     },
     async ready() {
-      await Promise.all([subscription, whenConnected(publisher)]);
+      await Promise.all([subscription.ready(), whenConnected(publisher)]);
     },
     async close() {
       closed = true;
       handlers.clear();
-      await Promise.all([quitRedis(publisher), quitRedis(subscriber)]);
+      await subscription.close();
+      await quitRedis(publisher);
     },
   };
 }

@@ -5,9 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedisOnce } from './connection.js';
+import type { RedisTarget } from './target.js';
 
 /** Tests talk only to the local Redis. */
 export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** The test Redis as the target the Redis users take. */
+export const TEST_REDIS_TARGET: RedisTarget = { kind: 'single', url: TEST_REDIS_URL };
 
 /** How to start the Redis the tests expect. */
 export const START_REDIS_HINT =
@@ -89,3 +93,6 @@ export async function killConnectionsNamed(redis: Redis, name: string): Promise<
   }
   return killed;
 }
+
+export { slotOf } from './slot.js';
+export { startTestRedisCluster, type TestClusterNode, type TestRedisCluster } from './test-cluster.js';

@@ -6,6 +6,7 @@ import {
   createRedisRateLimiters,
   startManagement,
 } from '@nrelay/access';
+import { redisTargetOf } from '@nrelay/redis';
 import { loadPlugins, requireSetting, runService } from '@nrelay/runtime';
 import { createRedisFanoutBus } from '@nrelay/seams/fanout';
 import { createBullmqIngestClient } from '@nrelay/seams/ingest';
@@ -33,12 +34,14 @@ await runService(
           `the query service at ${remoteQuery} is not on loopback and requires the secret it shares with the gateways`,
         );
       }
+      // One Redis server (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES), for every Redis user.
+      const redis = redisTargetOf(config.REDIS_URL, config.REDIS_CLUSTER_NODES);
       const gatewayId = config.GATEWAY_ID ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
       const log = logger.child({ gateway: gatewayId });
       const plugins = await loadPlugins(config.PLUGINS, { config, logger: log });
       // Per-IP buckets are shared by every gateway through Redis (fail open if it is down).
       const rateLimiters = createRedisRateLimiters({
-        redisUrl: config.REDIS_URL,
+        target: redis,
         prefix: config.REDIS_PREFIX,
         logger: log,
       });
@@ -55,7 +58,7 @@ await runService(
         onPoolError: (err) => log.warn({ err }, 'idle Postgres connection failed'),
       });
       const accessChanges = createRedisAccessChangeBus({
-        redisUrl: config.REDIS_URL,
+        target: redis,
         channel: aclChannel(config.REDIS_PREFIX),
         logger: log,
       });
@@ -67,7 +70,7 @@ await runService(
         logger: log.child({ component: 'management' }),
       });
       const ingest = createBullmqIngestClient({
-        redisUrl: config.REDIS_URL,
+        target: redis,
         queueName: config.INGEST_QUEUE,
         prefix: config.REDIS_PREFIX,
         gatewayId,
@@ -80,8 +83,9 @@ await runService(
         workerHeartbeatMs: config.INGEST_HEARTBEAT_MS,
       });
       const fanout = createRedisFanoutBus({
-        redisUrl: config.REDIS_URL,
+        target: redis,
         channel: `${config.REDIS_PREFIX}:fanout`,
+        partitions: config.FANOUT_PARTITIONS,
         logger: log,
       });
       // Read replicas on: each query carries its read-your-writes bound (ADR 0024).

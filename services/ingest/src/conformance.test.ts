@@ -1,5 +1,5 @@
 import { after, before } from 'node:test';
-import { connectTestRedis, deleteKeys, TEST_REDIS_URL, uniquePrefix } from '@nrelay/redis/testing';
+import { connectTestRedis, deleteKeys, TEST_REDIS_TARGET, uniquePrefix } from '@nrelay/redis/testing';
 import { createMemoryFanoutBus } from '@nrelay/seams/fanout';
 import {
   createBullmqIngestClient,
@@ -52,7 +52,7 @@ ingestConformance('bullmq', async (): Promise<IngestSubject> => {
   const { opened, pipeline, stored } = await pipelineOn(postgresBackend);
   const queueName = `ingest-${queues++}`;
   const worker = startIngestWorker({
-    redisUrl: TEST_REDIS_URL,
+    target: TEST_REDIS_TARGET,
     queueName,
     prefix,
     concurrency: 8,
@@ -60,7 +60,7 @@ ingestConformance('bullmq', async (): Promise<IngestSubject> => {
     logger,
   });
   const client = createBullmqIngestClient({
-    redisUrl: TEST_REDIS_URL,
+    target: TEST_REDIS_TARGET,
     queueName,
     prefix,
     gatewayId: `gw-${queueName}`,

@@ -5,6 +5,7 @@ import {
   startManagement,
 } from '@nrelay/access';
 import { searchKindsOf } from '@nrelay/config';
+import { redisTargetOf } from '@nrelay/redis';
 import { closeServer, loadPlugins, requireSetting, runService, startHealthServer } from '@nrelay/runtime';
 import { createRedisFanoutBus } from '@nrelay/seams/fanout';
 import { startIngestWorker } from '@nrelay/seams/ingest';
@@ -25,11 +26,13 @@ await runService(
         'DATABASE_URL',
         'the ingest worker writes to a shared Postgres',
       );
+      // One Redis server (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES), for every Redis user.
+      const redis = redisTargetOf(config.REDIS_URL, config.REDIS_CLUSTER_NODES);
       // Ingest hooks run here, in the worker: PLUGINS must be set for this process too.
       const plugins = await loadPlugins(config.PLUGINS, { config, logger });
       // Per-pubkey buckets are shared by every worker through Redis (fail open if it is down).
       const rateLimiters = createRedisRateLimiters({
-        redisUrl: config.REDIS_URL,
+        target: redis,
         prefix: config.REDIS_PREFIX,
         logger,
       });
@@ -43,7 +46,7 @@ await runService(
       // The access-control state, so bans and kind rules hold here whatever the gateway checked;
       // a stored kind 3 of an admin is announced (follows mode) so every gateway reloads.
       const accessChanges = createRedisAccessChangeBus({
-        redisUrl: config.REDIS_URL,
+        target: redis,
         channel: aclChannel(config.REDIS_PREFIX),
         logger,
       });
@@ -54,8 +57,9 @@ await runService(
         logger: logger.child({ component: 'management' }),
       });
       const fanout = createRedisFanoutBus({
-        redisUrl: config.REDIS_URL,
+        target: redis,
         channel: `${config.REDIS_PREFIX}:fanout`,
+        partitions: config.FANOUT_PARTITIONS,
         logger,
       });
       // Composed before the wait, so the rate limiters' Redis connection is open when it is awaited.
@@ -72,7 +76,7 @@ await runService(
       });
       await Promise.all([fanout.ready(), rateLimiters.ready()]);
       const worker = startIngestWorker({
-        redisUrl: config.REDIS_URL,
+        target: redis,
         queueName: config.INGEST_QUEUE,
         prefix: config.REDIS_PREFIX,
         concurrency: config.INGEST_CONCURRENCY,
@@ -85,7 +89,7 @@ await runService(
       });
       // Queue depth and each job's wait, on /metrics (the worker itself lives in @nrelay/seams).
       const queueMetrics = observeIngestQueue(worker.worker, {
-        redisUrl: config.REDIS_URL,
+        target: redis,
         queueName: config.INGEST_QUEUE,
         prefix: config.REDIS_PREFIX,
         logger,

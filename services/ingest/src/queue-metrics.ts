@@ -1,3 +1,4 @@
+import { bullmqConnectionOf, bullmqPrefixOf, quitRedis, type RedisTarget } from '@nrelay/redis';
 import type { IngestJobData } from '@nrelay/seams/ingest';
 import { LATENCY_BUCKETS_SECONDS, type ObservableResult, relayMeter } from '@nrelay/telemetry';
 import { type Job, Queue, type Worker } from 'bullmq';
@@ -12,7 +13,7 @@ const STATE_ATTRS = new Map(STATES.map((state) => [state, { state }]));
 
 /** Options of {@link observeIngestQueue}. */
 export interface IngestQueueMetricsOptions {
-  redisUrl: string;
+  target: RedisTarget;
   queueName: string;
   prefix: string;
   logger: Logger;
@@ -45,9 +46,10 @@ export function observeIngestQueue(
   };
   worker.on('active', onActive);
 
+  const connection = bullmqConnectionOf(options.target);
   const queue = new Queue(options.queueName, {
-    connection: { url: options.redisUrl },
-    prefix: options.prefix,
+    connection,
+    prefix: bullmqPrefixOf(options.target, options.prefix),
   });
   queue.on('error', (err) => options.logger.debug({ err }, 'queue metrics connection error'));
   let counts: Record<string, number> | undefined;
@@ -84,6 +86,7 @@ export function observeIngestQueue(
       depth.removeCallback(observe);
       worker.off('active', onActive);
       await queue.close();
+      if (!('url' in connection)) await quitRedis(connection);
     },
   };
 }

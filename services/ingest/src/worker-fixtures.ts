@@ -1,6 +1,12 @@
 import { after, before } from 'node:test';
 import type { RawEvent } from '@nrelay/protocol';
-import { connectTestRedis, deleteKeys, TEST_REDIS_URL, uniquePrefix } from '@nrelay/redis/testing';
+import {
+  connectTestRedis,
+  deleteKeys,
+  TEST_REDIS_TARGET,
+  TEST_REDIS_URL,
+  uniquePrefix,
+} from '@nrelay/redis/testing';
 import type { FanoutMessage } from '@nrelay/seams/fanout';
 import { createRedisFanoutBus, type RedisFanoutBus } from '@nrelay/seams/fanout';
 import type { IngestRequest } from '@nrelay/seams/ingest';
@@ -65,8 +71,8 @@ export function startWorkerRig(): void {
     const database = await createDatabase({ dataDir: 'memory://' });
     await migrateToLatest(database.db);
     store = createEventStore(database.db);
-    fanout = createRedisFanoutBus({ redisUrl: TEST_REDIS_URL, channel: `${prefix}:fanout`, logger });
-    listener = createRedisFanoutBus({ redisUrl: TEST_REDIS_URL, channel: `${prefix}:fanout`, logger });
+    fanout = createRedisFanoutBus({ target: TEST_REDIS_TARGET, channel: `${prefix}:fanout`, logger });
+    listener = createRedisFanoutBus({ target: TEST_REDIS_TARGET, channel: `${prefix}:fanout`, logger });
     listener.subscribe((m) => published.push(m));
     await Promise.all([fanout.ready(), listener.ready()]);
   });
@@ -103,7 +109,7 @@ export function setup() {
     policy: { createdAtLowerLimit: 0, createdAtUpperLimit: 900, minPowDifficulty: 0 },
   });
   const worker = startIngestWorker({
-    redisUrl: TEST_REDIS_URL,
+    target: TEST_REDIS_TARGET,
     queueName,
     prefix,
     concurrency: 8,
@@ -112,7 +118,7 @@ export function setup() {
   });
   const client = (gatewayId: string, replyTimeoutMs = 10_000) =>
     createBullmqIngestClient({
-      redisUrl: TEST_REDIS_URL,
+      target: TEST_REDIS_TARGET,
       queueName,
       prefix,
       gatewayId,

@@ -69,7 +69,10 @@ function readPlan(args: Args): Plan {
     subUrl: loopbackRelayUrl(args.str('sub-url', url), '--sub-url'),
     pids: args.pids(),
     databaseUrl: databaseUrl === undefined ? undefined : loopbackDatabaseUrl(databaseUrl),
-    announce: redisUrl === undefined ? undefined : { redisUrl, prefix: args.str('redis-prefix', 'nrelay') },
+    announce:
+      redisUrl === undefined
+        ? undefined
+        : { target: { kind: 'single', url: redisUrl }, prefix: args.str('redis-prefix', 'nrelay') },
     embedded: args.bool('embedded'),
     statsCheckSeconds: args.int('stats-check-seconds', 10),
     quick: args.bool('quick'),

@@ -3,7 +3,7 @@ import {
   connectTestRedis,
   deleteKeys,
   recordingLogger,
-  TEST_REDIS_URL,
+  TEST_REDIS_TARGET,
   uniquePrefix,
 } from '@nrelay/redis/testing';
 import type { Redis } from 'ioredis';
@@ -34,7 +34,7 @@ fanoutConformance('redis', async (count) => {
   // The cluster: separate buses (gateways, ingest workers) on one channel, a fresh one per test.
   const channel = `${prefix}:fanout:${media++}`;
   const buses = Array.from({ length: count }, () =>
-    createRedisFanoutBus({ redisUrl: TEST_REDIS_URL, channel, logger: recordingLogger() }),
+    createRedisFanoutBus({ target: TEST_REDIS_TARGET, channel, logger: recordingLogger() }),
   );
   await Promise.all(buses.map((bus) => bus.ready()));
   return { buses, close: async () => void (await Promise.all(buses.map((bus) => bus.close()))) };

@@ -6,7 +6,7 @@ import {
   eventually,
   killConnectionsNamed,
   recordingLogger,
-  TEST_REDIS_URL,
+  TEST_REDIS_TARGET,
   uniquePrefix,
 } from '@nrelay/redis/testing';
 import type { Redis } from 'ioredis';
@@ -45,8 +45,8 @@ function message(n: number): FanoutMessage {
 function busPair() {
   const logA = recordingLogger();
   const logB = recordingLogger();
-  const a = createRedisFanoutBus({ redisUrl: TEST_REDIS_URL, channel, logger: logA });
-  const b = createRedisFanoutBus({ redisUrl: TEST_REDIS_URL, channel, logger: logB });
+  const a = createRedisFanoutBus({ target: TEST_REDIS_TARGET, channel, logger: logA });
+  const b = createRedisFanoutBus({ target: TEST_REDIS_TARGET, channel, logger: logB });
   return { a, b, logA, logB };
 }
 
@@ -166,7 +166,7 @@ test('continuity: broken when its subscriber connection is killed, restored when
   // Its own channel, and publishes from the admin connection: the bus's subscriber is then the
   // one connection named fanout-sub:<channel>, so the kill touches nothing else.
   const own = `${prefix}:continuity`;
-  const bus = createRedisFanoutBus({ redisUrl: TEST_REDIS_URL, channel: own, logger: recordingLogger() });
+  const bus = createRedisFanoutBus({ target: TEST_REDIS_TARGET, channel: own, logger: recordingLogger() });
   try {
     await bus.ready();
     const states: FanoutContinuity[] = [];

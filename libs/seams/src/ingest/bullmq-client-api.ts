@@ -1,4 +1,4 @@
-import type { RedisLogger } from '@nrelay/redis';
+import type { RedisLogger, RedisTarget } from '@nrelay/redis';
 import type { IngestClient, IngestResult } from './seam.js';
 
 // The BullMQ IngestClient's public face: its options and their defaults, the readiness it
@@ -20,7 +20,8 @@ export const DEFAULT_JOB_LINGER_MS = 5;
 
 /** Options of the BullMQ IngestClient. */
 export interface BullmqIngestClientOptions {
-  redisUrl: string;
+  /** The deployment's Redis (REDIS_URL or REDIS_CLUSTER_NODES). */
+  target: RedisTarget;
   /** BullMQ queue name, e.g. `ingest`; the ingest workers consume the same queue. */
   queueName: string;
   /** The deployment's Redis prefix: BullMQ keys and reply channels start with it. */

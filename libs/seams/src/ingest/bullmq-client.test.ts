@@ -5,6 +5,7 @@ import {
   deleteKeys,
   eventually,
   recordingLogger,
+  TEST_REDIS_TARGET,
   TEST_REDIS_URL,
   uniquePrefix,
 } from '@nrelay/redis/testing';
@@ -56,7 +57,7 @@ function request(
 
 function client(gatewayId: string, replyTimeoutMs = 5_000, jobBatch?: number, jobLingerMs = 0) {
   return createBullmqIngestClient({
-    redisUrl: TEST_REDIS_URL,
+    target: TEST_REDIS_TARGET,
     queueName,
     prefix,
     gatewayId,
@@ -69,7 +70,7 @@ function client(gatewayId: string, replyTimeoutMs = 5_000, jobBatch?: number, jo
 
 /** A worker whose jobs wait for `release()` when `gated`, and record what they carried. */
 function standInWorker(gated = false) {
-  const replies = createIngestReplyPublisher({ redisUrl: TEST_REDIS_URL, prefix, logger });
+  const replies = createIngestReplyPublisher({ target: TEST_REDIS_TARGET, prefix, logger });
   const jobs: Array<{ gatewayId: string; refs: string[] }> = [];
   let open!: () => void;
   const gate = new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { connectRedis, quitRedis, whenConnected } from '@nrelay/redis';
+import { bullmqPrefixOf, connectRedis, openSubscription, quitRedis, whenConnected } from '@nrelay/redis';
 import { type JobsOptions, Queue } from 'bullmq';
 import {
   type BullmqIngestClient,
@@ -71,12 +71,12 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
     removeOnComplete: true,
     removeOnFail: true,
   };
-  const commands = connectRedis(options.redisUrl, `ingest-client:${options.prefix}:${gatewayId}`, logger);
-  const queue = new Queue<IngestJobData>(options.queueName, { connection: commands, prefix: options.prefix });
-  queue.on('error', (err) => logger.warn({ err }, 'ingest queue error'));
-  const subscriber = connectRedis(options.redisUrl, `ingest-replies:${options.prefix}:${gatewayId}`, logger, {
-    maxRetriesPerRequest: null,
+  const commands = connectRedis(options.target, `ingest-client:${options.prefix}:${gatewayId}`, logger);
+  const queue = new Queue<IngestJobData>(options.queueName, {
+    connection: commands,
+    prefix: bullmqPrefixOf(options.target, options.prefix),
   });
+  queue.on('error', (err) => logger.warn({ err }, 'ingest queue error'));
   const channel = replyChannel(options.prefix, gatewayId);
   // Refs are unique to this process, even across restarts under the same gateway id.
   const refPrefix = randomBytes(6).toString('base64url');
@@ -85,11 +85,28 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
   let buffer: Pending[] = [];
   let flushScheduled = false;
   let addsInFlight = 0;
-  let subscribed = false;
-  let everSubscribed = false;
   let closed = false;
-  const subscription = subscriber.subscribe(channel).then(() => {
-    subscribed = true;
+  // A sharded channel on a Redis Cluster: only the shard that owns it carries the replies.
+  const subscriber = openSubscription(options.target, commands, {
+    role: `ingest-replies:${options.prefix}:${gatewayId}`,
+    channels: [channel],
+    logger,
+    onMessage(_from, payload) {
+      let replies: IngestReply[];
+      try {
+        replies = decodeReplies(payload);
+      } catch (err) {
+        logger.warn({ err }, 'dropped an undecodable ingest reply');
+        return;
+      }
+      for (const reply of replies) {
+        // Absent when it timed out, was aborted or already answered.
+        pending.get(reply.ref)?.settle({ ok: reply.ok, reason: reply.reason });
+      }
+    },
+  });
+  let everSubscribed = false;
+  const subscription = subscriber.ready().then(() => {
     everSubscribed = true;
   });
   subscription.catch((err: unknown) => logger.error({ err, channel }, 'reply channel subscribe failed'));
@@ -103,27 +120,6 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
           logger,
         });
   let jobCounter = 0;
-  subscriber.on('close', () => {
-    subscribed = false;
-  });
-  subscriber.on('ready', () => {
-    // Re-subscribed by ioredis as the first command after a reconnect.
-    if (everSubscribed) subscribed = true;
-  });
-  subscriber.on('message', (from: string, payload: string) => {
-    if (from !== channel) return;
-    let replies: IngestReply[];
-    try {
-      replies = decodeReplies(payload);
-    } catch (err) {
-      logger.warn({ err }, 'dropped an undecodable ingest reply');
-      return;
-    }
-    for (const reply of replies) {
-      // Absent when it timed out, was aborted or already answered.
-      pending.get(reply.ref)?.settle({ ok: reply.ok, reason: reply.reason });
-    }
-  });
 
   function schedule(): void {
     if (buffer.length >= jobBatch) {
@@ -239,7 +235,7 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
   }
 
   function connected(): boolean {
-    return subscribed && subscriber.status === 'ready' && commands.status === 'ready';
+    return subscriber.isSubscribed() && commands.status === 'ready';
   }
   let workersChecked = false;
 
@@ -288,7 +284,8 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
       buffer = [];
       for (const entry of [...pending.values()]) entry.settle(SHUTTING_DOWN);
       await queue.close();
-      await Promise.all([quitRedis(subscriber), quitRedis(commands)]);
+      await subscriber.close();
+      await quitRedis(commands);
     },
   };
 }

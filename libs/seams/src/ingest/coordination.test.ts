@@ -4,6 +4,7 @@ import {
   connectTestRedis,
   deleteKeys,
   recordingLogger,
+  TEST_REDIS_TARGET,
   TEST_REDIS_URL,
   uniquePrefix,
 } from '@nrelay/redis/testing';
@@ -58,7 +59,7 @@ function request(gatewayId: string): IngestRequest {
 
 /** A worker that claims each job like the real one, records what it "stored", answers OK. */
 function claimingWorker(opts: { delayMs?: number } = {}) {
-  const replies = createIngestReplyPublisher({ redisUrl: TEST_REDIS_URL, prefix, logger });
+  const replies = createIngestReplyPublisher({ target: TEST_REDIS_TARGET, prefix, logger });
   const stored: string[] = [];
   const worker = new Worker<IngestJobData>(
     queueName,
@@ -85,7 +86,7 @@ function claimingWorker(opts: { delayMs?: number } = {}) {
 
 test('timed out while no worker took the job: answered "not stored", and a worker started later never runs it', async () => {
   const gw = createBullmqIngestClient({
-    redisUrl: TEST_REDIS_URL,
+    target: TEST_REDIS_TARGET,
     queueName,
     prefix,
     gatewayId: 'gw-cancel',
@@ -111,7 +112,7 @@ test('timed out while no worker took the job: answered "not stored", and a worke
 test('timed out while a worker runs the job: the real answer is awaited (no error: for what gets stored)', async () => {
   const worker = claimingWorker({ delayMs: 800 });
   const gw = createBullmqIngestClient({
-    redisUrl: TEST_REDIS_URL,
+    target: TEST_REDIS_TARGET,
     queueName,
     prefix,
     gatewayId: 'gw-slow',
@@ -142,7 +143,7 @@ test('timed out while a worker runs the job: the real answer is awaited (no erro
 
 test('no ingest worker alive: submits are refused at once and nothing is queued; a heartbeat brings them back', async () => {
   const gw = createBullmqIngestClient({
-    redisUrl: TEST_REDIS_URL,
+    target: TEST_REDIS_TARGET,
     queueName,
     prefix,
     gatewayId: 'gw-alive',

@@ -6,8 +6,7 @@
  * store it (docs/adr/0003-cluster-seams.md, "An error means not stored").
  */
 
-import type { RedisLogger } from '@nrelay/redis';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis, RedisLogger } from '@nrelay/redis';
 
 /** How long a job's fate is remembered: longer than any job waits, runs and retries. */
 export const JOB_FATE_TTL_MS = 15 * 60_000;

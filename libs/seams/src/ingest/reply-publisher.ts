@@ -1,4 +1,4 @@
-import { connectRedis, quitRedis, type RedisLogger } from '@nrelay/redis';
+import { connectRedis, publishOn, quitRedis, type RedisLogger, type RedisTarget } from '@nrelay/redis';
 import { encodeReplies, type IngestReply } from './codec.js';
 
 /** The channel on which ingest workers answer the submits of one gateway. */
@@ -8,7 +8,7 @@ export function replyChannel(prefix: string, gatewayId: string): string {
 
 /** Options of the worker-side reply publisher. */
 export interface IngestReplyPublisherOptions {
-  redisUrl: string;
+  target: RedisTarget;
   /** The deployment's Redis prefix; the same as the ingest clients'. */
   prefix: string;
   logger: RedisLogger;
@@ -22,16 +22,20 @@ export interface IngestReplyPublisher {
   close(): Promise<void>;
 }
 
-/** Builds the reply publisher: one PUBLISH per answered job, on its own connection. */
+/**
+ * Builds the reply publisher: one PUBLISH per answered job, on its own connection (SPUBLISH on a
+ * Redis Cluster: only the shard that owns the gateway's channel carries it, where a plain
+ * PUBLISH would be broadcast to every node of the cluster).
+ */
 export function createIngestReplyPublisher(options: IngestReplyPublisherOptions): IngestReplyPublisher {
   const { prefix, logger } = options;
-  const redis = connectRedis(options.redisUrl, `ingest-answers:${prefix}`, logger, {
+  const redis = connectRedis(options.target, `ingest-answers:${prefix}`, logger, {
     enableAutoPipelining: true,
   });
   return {
     async answer(gatewayId, replies) {
       if (replies.length === 0) return;
-      await redis.publish(replyChannel(prefix, gatewayId), encodeReplies(replies));
+      await publishOn(redis, replyChannel(prefix, gatewayId), encodeReplies(replies));
     },
     isReady: () => redis.status === 'ready',
     close: () => quitRedis(redis),

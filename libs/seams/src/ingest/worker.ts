@@ -1,4 +1,4 @@
-import { connectRedis, quitRedis } from '@nrelay/redis';
+import { bullmqConnectionOf, bullmqPrefixOf, connectRedis, quitRedis, type RedisTarget } from '@nrelay/redis';
 import { type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { WireFormatError } from '../wire.js';
@@ -15,7 +15,8 @@ import type { IngestHandler, IngestResult } from './seam.js';
 
 /** Options of the BullMQ ingest worker. */
 export interface IngestWorkerOptions {
-  redisUrl: string;
+  /** The deployment's Redis (REDIS_URL or REDIS_CLUSTER_NODES). */
+  target: RedisTarget;
   /** The queue the gateways' ingest clients add to. */
   queueName: string;
   /** The deployment's Redis prefix, the same as the gateways'. */
@@ -79,12 +80,12 @@ const PIPELINE_FAILED: IngestResult = {
 export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
   const { logger, pipeline, prefix } = options;
   const replies: IngestReplyPublisher = createIngestReplyPublisher({
-    redisUrl: options.redisUrl,
+    target: options.target,
     prefix,
     logger,
   });
   // Job claims and the heartbeat: small commands off the queue's own connections.
-  const coordination = connectRedis(options.redisUrl, `ingest-coordination:${prefix}`, logger);
+  const coordination = connectRedis(options.target, `ingest-coordination:${prefix}`, logger);
 
   async function run(gatewayId: string, entry: IngestJobEntry, replay: boolean): Promise<IngestResult> {
     try {
@@ -140,9 +141,10 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
     return accepted;
   }
 
+  const connection = bullmqConnectionOf(options.target);
   const worker = new Worker<IngestJobData>(options.queueName, processJob, {
-    connection: { url: options.redisUrl },
-    prefix,
+    connection,
+    prefix: bullmqPrefixOf(options.target, prefix),
     concurrency: options.concurrency,
     ...(options.lockMs === undefined
       ? {}
@@ -182,6 +184,7 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
       await observer?.close();
       await replies.close();
       await quitRedis(coordination);
+      if (!('url' in connection)) await quitRedis(connection);
     },
   };
 }
