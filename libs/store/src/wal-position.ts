@@ -2,15 +2,16 @@ import { type Kysely, sql } from 'kysely';
 import type { StoreSchema } from './schema.js';
 
 /**
- * The primary's current WAL write position (`pg_current_wal_lsn()`, text `X/Y`). Read after a
- * save's transactions committed (synchronous commit, the server default) it is at or past their
- * commit records: a replica that has replayed it sees them (read replicas, ADR 0024). Postgres
- * only: a standby or PGlite answers an error or a position no replica follows.
+ * The primary's current WAL insert position (`pg_current_wal_insert_lsn()`, text `X/Y`). Read
+ * after a save's transactions committed it is at or past their commit records whatever
+ * `synchronous_commit` says (the write position, `pg_current_wal_lsn()`, may still be short of
+ * them when it is off): a replica that has replayed it sees them (read replicas, ADR 0024).
+ * Postgres only: a standby answers an error.
  */
 export async function readWalPosition(db: Kysely<StoreSchema>): Promise<string> {
-  const { rows } = await sql<{ lsn: string }>`select pg_current_wal_lsn()::text as lsn`.execute(db);
+  const { rows } = await sql<{ lsn: string }>`select pg_current_wal_insert_lsn()::text as lsn`.execute(db);
   const lsn = rows[0]?.lsn;
-  if (typeof lsn !== 'string') throw new Error('pg_current_wal_lsn() answered no position');
+  if (typeof lsn !== 'string') throw new Error('pg_current_wal_insert_lsn() answered no position');
   return lsn;
 }
 
