@@ -43,7 +43,8 @@ frontend relay
 backend gateways
   balance leastconn
   # /readyz = the gateway can serve reads: it stays 200 through Redis and ingest outages (EVENTs
-  # are then refused at once with error:), so readers keep being routed. /readyz/write is for alerts.
+  # are then refused at once with error:), so readers keep being routed, unless its live feed is
+  # lost past FANOUT_LOSS_GRACE_MS (it closes its clients then). /readyz/write is for alerts.
   option httpchk GET /readyz
   http-check expect status 200
 ${servers}
