@@ -12,6 +12,7 @@ import {
   startOwnRedis,
   uniqueRedisPrefix,
 } from './redis.js';
+import { type ReadReplicaPair, startReadReplicaPair } from './replica.js';
 import type { RelayUnderTest } from './types.js';
 
 /** Repository root, four levels above this file (tests/integration/dist/harness). */
@@ -43,6 +44,11 @@ export interface ClusterRelayOptions {
    * database on the machine's shared server, so a test may stop and restart it.
    */
   ownPostgres?: boolean;
+  /**
+   * Run the cluster on a private primary with a streaming hot standby (./replica.ts) and
+   * READ_DATABASE_URL naming the standby: the query services read from it (ADR 0024).
+   */
+  readReplica?: boolean;
 }
 
 /** A cluster behind HAProxy as the suite sees a relay, plus the handle of every process. */
@@ -58,18 +64,21 @@ export interface ClusterRelay extends RelayUnderTest {
   readonly redis: OwnRedis | undefined;
   /** The private Postgres, when started with `ownPostgres`. */
   readonly postgres: OwnPostgres | undefined;
+  /** The primary and its standby, when started with `readReplica`. */
+  readonly replica: ReadReplicaPair | undefined;
   /** Stops every process of the cluster and starts them again on the same database, Redis and prefix. */
   restart(): Promise<ClusterRelay>;
 }
 
 /** Everything one cluster run owns across restarts; released once by the last handle's stop. */
 interface Shared {
-  options: Required<Omit<ClusterRelayOptions, 'ownRedis' | 'ownPostgres'>>;
+  options: Required<Omit<ClusterRelayOptions, 'ownRedis' | 'ownPostgres' | 'readReplica'>>;
   database: TestDatabase;
   redisUrl: string;
   redisPrefix: string;
   redis: OwnRedis | undefined;
   postgres: OwnPostgres | undefined;
+  replica: ReadReplicaPair | undefined;
   log: string[];
   logChars: number;
 }
@@ -158,6 +167,7 @@ function handle(shared: Shared, cluster: Cluster): ClusterRelay {
     redisPrefix: shared.redisPrefix,
     redis: shared.redis,
     postgres: shared.postgres,
+    replica: shared.replica,
     logs: () => shared.log.join('\n'),
     stop: async () => {
       if (state !== 'running') return;
@@ -205,11 +215,18 @@ export async function startClusterRelay(opts: ClusterRelayOptions = {}): Promise
     redisPrefix: uniqueRedisPrefix(),
     redis: undefined,
     postgres: undefined,
+    replica: undefined,
     log: [],
     logChars: 0,
   };
   try {
-    if (opts.ownPostgres) {
+    if (opts.readReplica) {
+      const pair = await startReadReplicaPair();
+      shared.replica = pair;
+      shared.postgres = pair.primary;
+      shared.database = { name: 'postgres', url: pair.primary.url, drop: () => pair.stop() };
+      shared.options.env = { READ_DATABASE_URL: pair.replicaUrl, ...shared.options.env };
+    } else if (opts.ownPostgres) {
       const own = await startOwnPostgres(await freePort(HOST));
       shared.postgres = own;
       shared.database = { name: 'postgres', url: own.url, drop: () => own.drop() };
