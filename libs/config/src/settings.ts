@@ -728,7 +728,7 @@ export const SETTINGS = [
     default: 5000,
     min: 0,
     description:
-      'Cluster: once its live feed has been lost this long (counted from the first unanswered PING), a gateway reports not ready, refuses upgrades and closes its clients (CLOSED, NOTICE, 1001) so they reconnect elsewhere; rides out a quick Redis restart.',
+      'Cluster: once its fanout PINGs have gone unanswered this long on an open connection (a cut link; counted from the first such PING), a gateway reports not ready, refuses upgrades and closes its clients (CLOSED, NOTICE, 1001) so they reconnect to another one. Redis down or restarting (connection refused or closed) takes no gateway out of service.',
   },
   {
     env: 'SHUTDOWN_GRACE_MS',

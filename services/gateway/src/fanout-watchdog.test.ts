@@ -134,12 +134,14 @@ describe('FanoutWatchdog', () => {
     dog.stop();
   });
 
-  it('a rejected fence is a loss at once', async () => {
+  it('a rejected fence is a loss at once, a loud one: never out of service, however long', async () => {
     const bus = new FakeFence();
     const { dog, calls } = watchdogOn(bus);
     bus.refuse = new Error('fanout subscriber is not subscribed');
     dog.start();
     await settle();
+    assert.equal(dog.state, 'lost');
+    await beats(60);
     assert.equal(dog.state, 'lost');
     assert.deepEqual(calls, ['lost:heartbeat']);
     bus.refuse = undefined;
@@ -172,20 +174,41 @@ describe('FanoutWatchdog', () => {
     dog.stop();
   });
 
-  it('a quick Redis restart (broken, restored within the grace) never suspends', async () => {
+  it('Redis down (broken, fences refused, a PING of the old connection never answered) never suspends', async () => {
     const bus = new FakeFence();
     const { dog, calls } = watchdogOn(bus);
     dog.start();
     bus.answerAll();
     await settle();
+    await beats(1);
+    assert.equal(bus.fences.length, 1, 'a PING in flight when the connection drops');
     bus.watcher?.('broken');
     bus.refuse = new Error('not subscribed');
-    await beats(2);
+    await beats(30);
+    assert.equal(dog.state, 'lost');
     bus.refuse = undefined;
     bus.watcher?.('restored');
     await answeredBeats(bus, 10);
     assert.equal(dog.state, 'live');
     assert.ok(!calls.includes('outage'), `calls: ${calls.join(', ')}`);
+    dog.stop();
+  });
+
+  it('a silent loss that turns loud after the grace stays out until a PING is answered', async () => {
+    const bus = new FakeFence();
+    const { dog, calls } = watchdogOn(bus);
+    dog.start();
+    await beats(6);
+    assert.equal(dog.state, 'out');
+    bus.watcher?.('broken');
+    bus.refuse = new Error('not subscribed');
+    await beats(5);
+    assert.equal(dog.state, 'out');
+    bus.refuse = undefined;
+    bus.watcher?.('restored');
+    await answeredBeats(bus, 1);
+    assert.equal(dog.state, 'live');
+    assert.deepEqual(calls, ['lost:heartbeat', 'outage', 'restored:out:continuity']);
     dog.stop();
   });
 

@@ -5,12 +5,20 @@
  * watchdog PINGs the fanout subscriber connection (`FanoutBus.fence`) on a heartbeat:
  *
  * - `live` → `lost` when a fence rejects, when the oldest unanswered one is older than the
- *   timeout, or when the bus reports a `broken` continuity. The loss counts from when the first
- *   unanswered fence was sent. `onLost` runs (the hot window goes cold).
- * - `lost` → `out` once lost for longer than the grace: `onOutage` runs (the gateway reports
- *   not ready and closes its clients so they reconnect through the load balancer). The grace
- *   rides out a quick Redis restart, which ioredis reconnects by itself.
+ *   timeout, or when the bus reports a `broken` continuity. `onLost` runs (the hot window goes
+ *   cold).
+ * - `lost` → `out` once the loss is silent for longer than the grace, counted from when the
+ *   first fence that went unanswered was sent: `onOutage` runs (the gateway reports not ready
+ *   and closes its clients so they reconnect through the load balancer to another gateway).
  * - `lost`/`out` → `live` when a fence resolves and no `broken` is open: `onRestored` runs.
+ *
+ * Only a silent loss (PINGs unanswered on a connection that stays open) takes the gateway out of
+ * service: that is what a cut link between this gateway and Redis looks like. A loud one (the
+ * connection closed or refused: Redis restarting, crashed or stopped) is seen by every gateway
+ * alike; moving clients would help none of them and would take reads down with it, so the
+ * gateway stays in service as docs/operations.md "Redis down" says (the hot window is cold, EVENTs
+ * are refused at once, ioredis reconnects). A Redis frozen or partitioned from every gateway is
+ * silent to all of them: all go out of service until it answers again.
  *
  * Everything is decided on the heartbeat's ticks (and on continuity changes), so one timer
  * serves it all; a PING's answer means the connection was alive when Redis answered it.
@@ -38,7 +46,7 @@ export interface FanoutWatchdogOptions {
   heartbeatMs: number;
   /** FANOUT_HEARTBEAT_TIMEOUT_MS: a fence unanswered this long means the feed is lost. */
   timeoutMs: number;
-  /** FANOUT_LOSS_GRACE_MS: lost this long (from the first unanswered fence) means out of service. */
+  /** FANOUT_LOSS_GRACE_MS: silently lost this long (from the first unanswered fence) means out of service. */
   graceMs: number;
   logger: FanoutWatchdogLogger;
   /** The feed may be missing events from now on (`heartbeat`: noticed by a fence, else by the bus). */
@@ -70,6 +78,8 @@ export class FanoutWatchdog {
   #inFlight: number[] = [];
   #state: FanoutFeedState = 'live';
   #lostSince = 0;
+  /** When the first fence of the current loss that went unanswered past the timeout was sent. */
+  #silentSince: number | undefined;
   /** A `broken` continuity without its `restored` yet. */
   #gapOpen = false;
   /** Whether the bus reported a gap during the current loss. */
@@ -111,9 +121,13 @@ export class FanoutWatchdog {
     const now = Date.now();
     const oldest = this.#inFlight[0];
     if (oldest !== undefined && now - oldest >= this.#o.timeoutMs) {
+      this.#silentSince ??= oldest;
       this.#lose(oldest, 'heartbeat', { unansweredMs: now - oldest });
     }
-    if (this.#state === 'lost' && now - this.#lostSince >= this.#o.graceMs) this.#goOut(now);
+    const silentSince = this.#silentSince;
+    if (this.#state === 'lost' && silentSince !== undefined && now - silentSince >= this.#o.graceMs) {
+      this.#goOut(now);
+    }
     const newest = this.#inFlight.at(-1);
     // One PING in flight answers for all: a later one is only sent once the last is overdue.
     if (newest === undefined || now - newest >= this.#o.timeoutMs) this.#sendFence(now);
@@ -144,6 +158,7 @@ export class FanoutWatchdog {
       'fanout feed live again (a heartbeat PING was answered)',
     );
     this.#state = 'live';
+    this.#silentSince = undefined;
     this.#o.onRestored({ wasOut, byHeartbeat });
   }
 
@@ -157,6 +172,11 @@ export class FanoutWatchdog {
     if (this.#stopped) return;
     if (state === 'broken') {
       this.#gapOpen = true;
+      // PINGs sent on the dropped connection may be re-sent after the reconnect: none of them
+      // can be overdue on a connection that is closed (a loud loss), and no silence started here
+      // goes on: a frozen peer that then drops the connection was not a cut link.
+      this.#inFlight = [];
+      if (this.#state !== 'out') this.#silentSince = undefined;
       this.#lose(Date.now(), 'continuity', {});
       return;
     }
@@ -183,8 +203,8 @@ export class FanoutWatchdog {
     this.#state = 'out';
     this.#stats.outages++;
     this.#o.logger.error(
-      { lostMs: now - this.#lostSince },
-      'fanout feed lost past the grace: this gateway reports not ready and closes its clients',
+      { lostMs: now - this.#lostSince, silentMs: now - (this.#silentSince ?? now) },
+      'fanout PINGs unanswered past the grace: this gateway reports not ready and closes its clients',
     );
     this.#o.onOutage().then(
       (closed) => {
