@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { isStaleTag } from './netns.js';
 
@@ -79,4 +79,16 @@ export async function dropStaleClusters(): Promise<string[]> {
     dropped.push(name);
   }
   return dropped;
+}
+
+/** The postmaster's PID of the run's cluster (from its postmaster.pid), or undefined. */
+export function postmasterPid(tag: string): number | undefined {
+  try {
+    const pid = Number(
+      readFileSync(`/var/lib/postgresql/${VERSION}/${tag}/postmaster.pid`, 'utf8').split('\n')[0],
+    );
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }

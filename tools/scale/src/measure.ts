@@ -1,0 +1,331 @@
+import type { LineSink } from '@nrelay/devcluster';
+import { type BenchRun, fig, type Phase, runBench } from './bench.js';
+import { postmasterPid } from './postgres.js';
+import { CpuProfile, type Tracked, type Window, windowOf } from './profile.js';
+import { startTopology, type Topology, type TopologyOptions } from './topology.js';
+
+/** How big the sweeps are. */
+export interface SweepPlan {
+  fanoutGateways: number[];
+  /** Subscriptions held by the load generator, the same total for every N. */
+  subscribers: number;
+  /** Authors the events are spread over; each subscriber follows one (subscribers/authors per event). */
+  authors: number;
+  /** Publish rate, events/s, fixed. */
+  rate: number;
+  fanoutSeconds: number;
+  ingestWorkers: number[];
+  ingestCount: number;
+  ingestSeconds: number;
+  /** Publisher connections of the ingest bench, and EVENTs each keeps in flight. */
+  ingestPublishers: number;
+  ingestInflight: number;
+  queryServices: number[];
+  readsCount: number;
+  readsSeconds: number;
+  readsClients: number;
+}
+
+/** The full sweep (≤ 20 min) and `--quick` (≤ 3 min). */
+export const PLANS: Record<'full' | 'quick', SweepPlan> = {
+  full: {
+    fanoutGateways: [1, 2, 4, 8],
+    subscribers: 2000,
+    authors: 50,
+    rate: 200,
+    fanoutSeconds: 40,
+    ingestWorkers: [1, 2, 4],
+    ingestCount: 40_000,
+    ingestSeconds: 30,
+    ingestPublishers: 16,
+    ingestInflight: 32,
+    queryServices: [1, 2],
+    readsCount: 10_000,
+    readsSeconds: 15,
+    readsClients: 16,
+  },
+  quick: {
+    fanoutGateways: [1, 2],
+    subscribers: 400,
+    authors: 20,
+    rate: 100,
+    fanoutSeconds: 8,
+    ingestWorkers: [1, 2],
+    ingestCount: 6_000,
+    ingestSeconds: 8,
+    ingestPublishers: 8,
+    ingestInflight: 16,
+    queryServices: [1],
+    readsCount: 2_000,
+    readsSeconds: 3,
+    readsClients: 8,
+  },
+};
+
+/** Gateways, ingest workers and query services in the ingest and query sweeps. */
+const FIXED_GATEWAYS = 2;
+
+/** One fanout measurement (N gateways). */
+export interface FanoutPoint {
+  gateways: number;
+  subscribers: number;
+  rate: number;
+  events: number;
+  delayP50: number;
+  delayP99: number;
+  deliveries: number;
+  missing: number;
+  duplicates: number;
+  unexpected: number;
+  okP50: number;
+  okP99: number;
+  /** Subscriptions each gateway held while publishing (its /metrics). */
+  subscriptionsPerGateway: number[];
+  /** % of one core per gateway, in order. */
+  gatewayCpu: number[];
+  window: Window;
+  notes: string[];
+}
+
+/** One ingest measurement (M workers). */
+export interface IngestPoint {
+  workers: number;
+  eventsPerSec: number;
+  okP50: number;
+  okP99: number;
+  accepted: number;
+  unanswered: number;
+  window: Window;
+  notes: string[];
+}
+
+/** One query measurement (K services). */
+export interface QueryPoint {
+  services: number;
+  /** queries/s per shape, by the bench's shape name. */
+  rates: Record<string, number>;
+  eoseP99: Record<string, number>;
+  /** Mean of the shapes' rates. */
+  meanRate: number;
+  window: Window;
+  notes: string[];
+}
+
+/** Everything the sweep measured. */
+export interface SweepResult {
+  plan: SweepPlan;
+  fanout: FanoutPoint[];
+  ingest: IngestPoint[];
+  query: QueryPoint[];
+}
+
+/** Settings of every topology of the sweep (logs at warn: a measurement must not pay for info lines). */
+const QUIET = { LOG_LEVEL: 'warn' };
+
+function trackedOf(t: Topology, loadGenerator: () => number | undefined): () => Tracked[] {
+  return () => [
+    ...t.gateways.map((s) => ({ label: s.name, pid: s.pid })),
+    ...t.ingestWorkers.map((s) => ({ label: s.name, pid: s.pid })),
+    ...t.queryServices.map((s) => ({ label: s.name, pid: s.pid })),
+    { label: 'haproxy', pid: t.haproxy.pid },
+    { label: 'postgres', pid: postmasterPid(t.tag), withChildren: true },
+    { label: 'load generator', pid: loadGenerator() },
+  ];
+}
+
+/** Starts a topology, runs one bench scenario on it with CPU sampling, removes it. */
+async function onTopology(
+  shape: TopologyOptions,
+  bench: (t: Topology) => { args: string[]; phase: Phase; onStart?: () => void },
+  progress: (line: string) => void,
+): Promise<{ run: BenchRun; topology: Topology }> {
+  const t0 = performance.now();
+  const topology = await startTopology(shape);
+  progress(
+    `topology ${topology.tag}: ${shape.gateways} gateway(s), ${shape.ingestWorkers} ingest, ${shape.queryServices} query up in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  let loadGenerator: number | undefined;
+  let profile: CpuProfile | undefined;
+  try {
+    profile = await CpuProfile.open(
+      topology.redisUrl,
+      trackedOf(topology, () => loadGenerator),
+    );
+    const b = bench(topology);
+    const run = await runBench(
+      b.args,
+      b.phase,
+      profile,
+      (pid) => {
+        loadGenerator = pid;
+      },
+      (line) => {
+        if (line.startsWith(b.phase.start)) b.onStart?.();
+        progress(`  ${line}`);
+      },
+    );
+    return { run, topology };
+  } finally {
+    profile?.close();
+    await topology.cleanup();
+  }
+}
+
+/** Sum of a Prometheus gauge's samples on `url`'s /metrics; NaN when unreadable. */
+async function gaugeSum(metricsUrl: string, name: string): Promise<number> {
+  try {
+    const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(3000) })).text();
+    let sum = 0;
+    for (const line of text.split('\n'))
+      if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.split(' ').pop());
+    return sum;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function measureFanout(
+  n: number,
+  plan: SweepPlan,
+  log: LineSink | undefined,
+  progress: (l: string) => void,
+) {
+  const count = plan.rate * plan.fanoutSeconds;
+  let perGateway: Promise<number[]> = Promise.resolve([]);
+  const { run, topology } = await onTopology(
+    { gateways: n, ingestWorkers: 1, queryServices: 1, env: QUIET, log },
+    (t) => ({
+      args: [
+        'fanout',
+        ...['--url', t.url, '--sub-url', t.url, '--mode', 'author'],
+        ...['--subscribers', String(plan.subscribers), '--authors', String(plan.authors)],
+        ...['--rate', String(plan.rate), '--count', String(count)],
+        ...['--duration', String(plan.fanoutSeconds * 3), '--seed', String(n)],
+      ],
+      phase: { start: 'subscribing', end: 'fanout publishing' },
+      onStart: () => {
+        perGateway = Promise.all(
+          t.gatewayUrls.map((u) =>
+            gaugeSum(`${u.replace('ws://', 'http://')}/metrics`, 'nrelay_subscriptions'),
+          ),
+        );
+      },
+    }),
+    progress,
+  );
+  const window = windowOf(run.from, run.to);
+  const point: FanoutPoint = {
+    gateways: n,
+    subscribers: plan.subscribers,
+    rate: plan.rate,
+    events: fig(run, 'published'),
+    delayP50: fig(run, 'delivery delay p50'),
+    delayP99: fig(run, 'delivery delay p99'),
+    deliveries: fig(run, 'deliveries'),
+    missing: fig(run, 'missing'),
+    duplicates: fig(run, 'duplicates'),
+    unexpected: fig(run, 'unexpected'),
+    okP50: fig(run, 'publisher OK latency p50'),
+    okP99: fig(run, 'publisher OK latency p99'),
+    subscriptionsPerGateway: await perGateway,
+    gatewayCpu: topology.gateways.map((s) => window.cpu[s.name] ?? Number.NaN),
+    window,
+    notes: run.notes,
+  };
+  progress(
+    `fanout N=${n}: delay p50 ${point.delayP50.toFixed(1)} ms p99 ${point.delayP99.toFixed(1)} ms, missing ${point.missing}, duplicates ${point.duplicates}, gateway CPU ${point.gatewayCpu.map((c) => c.toFixed(0)).join('/')} %, Redis ${window.redisCpu.toFixed(0)} %`,
+  );
+  return point;
+}
+
+async function measureIngest(
+  m: number,
+  plan: SweepPlan,
+  log: LineSink | undefined,
+  progress: (l: string) => void,
+) {
+  const { run } = await onTopology(
+    { gateways: FIXED_GATEWAYS, ingestWorkers: m, queryServices: 1, env: QUIET, log },
+    (t) => ({
+      args: [
+        'ingest',
+        ...['--url', t.url, '--count', String(plan.ingestCount), '--duration', String(plan.ingestSeconds)],
+        ...['--publishers', String(plan.ingestPublishers), '--inflight', String(plan.ingestInflight)],
+        ...['--seed', String(m)],
+      ],
+      phase: { start: 'connecting', end: 'ingest' },
+    }),
+    progress,
+  );
+  const point: IngestPoint = {
+    workers: m,
+    eventsPerSec: fig(run, 'durable ingest'),
+    okP50: fig(run, 'OK latency p50'),
+    okP99: fig(run, 'OK latency p99'),
+    accepted: fig(run, 'OK true'),
+    unanswered: fig(run, 'unanswered'),
+    window: windowOf(run.from, run.to),
+    notes: run.notes,
+  };
+  progress(`ingest M=${m}: ${point.eventsPerSec.toFixed(0)} events/s, OK p99 ${point.okP99.toFixed(1)} ms`);
+  return point;
+}
+
+const SHAPES = ['(a)', '(b)', '(c)', '(d)', '(e)'];
+
+async function measureQuery(
+  k: number,
+  plan: SweepPlan,
+  log: LineSink | undefined,
+  progress: (l: string) => void,
+) {
+  const { run } = await onTopology(
+    // The hot window off: every REQ goes to the query services (the figure this sweep is about).
+    {
+      gateways: FIXED_GATEWAYS,
+      ingestWorkers: 1,
+      queryServices: k,
+      env: { ...QUIET, HOT_WINDOW_BYTES: '0' },
+      log,
+    },
+    (t) => ({
+      args: [
+        'reads',
+        ...['--url', t.url, '--database-url', t.databaseUrl, '--count', String(plan.readsCount)],
+        ...['--duration', String(plan.readsSeconds), '--clients', String(plan.readsClients)],
+      ],
+      phase: { start: 'waiting for the relay’s planner statistics', end: 'req (e)' },
+    }),
+    progress,
+  );
+  const rates: Record<string, number> = {};
+  const eoseP99: Record<string, number> = {};
+  for (const s of SHAPES) {
+    rates[s] = fig(run, `${s} rate`);
+    eoseP99[s] = fig(run, `${s} EOSE p99`);
+  }
+  const values = Object.values(rates);
+  const point: QueryPoint = {
+    services: k,
+    rates,
+    eoseP99,
+    meanRate: values.reduce((a, b) => a + b, 0) / values.length,
+    window: windowOf(run.from, run.to),
+    notes: run.notes,
+  };
+  progress(`query K=${k}: ${SHAPES.map((s) => `${s} ${rates[s]?.toFixed(0)}/s`).join(', ')}`);
+  return point;
+}
+
+/** Runs the three sweeps in turn, each point on a topology of its own. */
+export async function runSweep(
+  plan: SweepPlan,
+  progress: (line: string) => void,
+  log?: LineSink,
+): Promise<SweepResult> {
+  const result: SweepResult = { plan, fanout: [], ingest: [], query: [] };
+  for (const n of plan.fanoutGateways) result.fanout.push(await measureFanout(n, plan, log, progress));
+  for (const m of plan.ingestWorkers) result.ingest.push(await measureIngest(m, plan, log, progress));
+  for (const k of plan.queryServices) result.query.push(await measureQuery(k, plan, log, progress));
+  return result;
+}
