@@ -85,7 +85,7 @@ export function openShardedSubscription(cluster: Cluster, options: SubscriptionO
     const redis = new Redis({
       host: node.slice(0, at),
       port: Number(node.slice(at + 1)),
-      connectionName: `${role}-ssub`,
+      connectionName: role,
       lazyConnect: true,
       // Never reconnects by itself: the node may be gone for good; sync() finds the new owner.
       retryStrategy: () => null,
@@ -104,7 +104,11 @@ export function openShardedSubscription(cluster: Cluster, options: SubscriptionO
       scheduleRetry();
     });
     await redis.connect();
-    await redis.ssubscribe(...channels);
+    // One SSUBSCRIBE per slot: a cluster refuses one whose channels hash to different slots.
+    const bySlot = new Map<number, string[]>();
+    for (const channel of channels)
+      bySlot.set(slotOf(channel), [...(bySlot.get(slotOf(channel)) ?? []), channel]);
+    await Promise.all([...bySlot.values()].map((group) => redis.ssubscribe(...group)));
     shard.subscribed = true;
   }
 

@@ -94,5 +94,5 @@ export async function killConnectionsNamed(redis: Redis, name: string): Promise<
   return killed;
 }
 
-export { slotOf } from './slot.js';
+export { slotOf, spreadChannels } from './slot.js';
 export { startTestRedisCluster, type TestClusterNode, type TestRedisCluster } from './test-cluster.js';

@@ -21,7 +21,7 @@ export interface RedisFanoutBusOptions {
  * the versions of a replaceable event) stay in publish order on one channel. Pubkeys are hex
  * hashes, so their first 32 bits are already uniform.
  */
-function fanoutPartitionOf(message: FanoutMessage): number {
+export function fanoutPartitionOf(message: FanoutMessage): number {
   const n = Number.parseInt(message.event.pubkey.slice(0, 8), 16);
   return Number.isNaN(n) ? 0 : n;
 }

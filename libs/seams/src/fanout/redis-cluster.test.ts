@@ -1,0 +1,151 @@
+/**
+ * The Redis FanoutBus on a real Redis Cluster (3 masters + 3 replicas of our own): the
+ * conformance suite unchanged, then what sharding adds: partitions spread over the masters,
+ * coalescing per partition, fence across every shard, and a killed shard subscriber as a gap.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { connectRedis, openSubscription, type RedisClient } from '@nrelay/redis';
+import {
+  eventually,
+  killConnectionsNamed,
+  recordingLogger,
+  slotOf,
+  spreadChannels,
+  startTestRedisCluster,
+  type TestRedisCluster,
+  uniquePrefix,
+} from '@nrelay/redis/testing';
+import { Redis } from 'ioredis';
+import { fanoutConformance } from './conformance.js';
+import { createRedisFanoutBus, fanoutPartitionOf } from './redis.js';
+import type { FanoutContinuity, FanoutMessage } from './seam.js';
+
+const PARTITIONS = 16;
+const live = new AbortController().signal;
+const prefix = uniquePrefix();
+let cluster: TestRedisCluster;
+let media = 0;
+
+before(async () => {
+  cluster = await startTestRedisCluster();
+});
+after(async () => {
+  topologyClient?.disconnect();
+  await cluster?.stop();
+});
+
+/** A cluster connection whose slot map tells the spy's subscription where each channel lives. */
+let topologyClient: RedisClient | undefined;
+function topology(): RedisClient {
+  topologyClient ??= connectRedis(cluster.target, 'spy-topology', recordingLogger());
+  return topologyClient;
+}
+
+function bus(channel: string, logger = recordingLogger()) {
+  return createRedisFanoutBus({ target: cluster.target, channel, partitions: PARTITIONS, logger });
+}
+
+fanoutConformance('redis cluster, sharded', async (count) => {
+  const channel = `${prefix}:fanout:${media++}`;
+  const buses = Array.from({ length: count }, () => bus(channel));
+  await Promise.all(buses.map((b) => b.ready()));
+  return { buses, close: async () => void (await Promise.all(buses.map((b) => b.close()))) };
+});
+
+/** A message of author `author` (any hex), numbered `n`. */
+function message(n: number, author: number): FanoutMessage {
+  const event = {
+    id: n.toString(16).padStart(64, '0'),
+    pubkey: ((author * 2_654_435_761) >>> 0).toString(16).padStart(8, '0').repeat(8),
+    created_at: n,
+    kind: 1,
+    tags: [],
+    content: `#${n}`,
+    sig: 's',
+  };
+  return { v: 1, event, raw: JSON.stringify(event), acceptedAt: 1_000 + n };
+}
+
+test('the partitions spread over the three masters; every author keeps one partition', async (t) => {
+  const channels = spreadChannels(`${prefix}:fanout:spread`, PARTITIONS);
+  const masters = await Promise.all(channels.map((c) => cluster.masterOf(slotOf(c))));
+  const perMaster = new Map<number, number>();
+  for (const m of masters) perMaster.set(m, (perMaster.get(m) ?? 0) + 1);
+  assert.equal(perMaster.size, 3, 'every master carries partitions');
+  // Messages per shard for 30 000 random-looking authors, one message each.
+  const messages = new Map<number, number>();
+  for (let author = 0; author < 30_000; author++) {
+    const p = fanoutPartitionOf(message(author, author)) % PARTITIONS;
+    const master = masters[p] as number;
+    messages.set(master, (messages.get(master) ?? 0) + 1);
+  }
+  t.diagnostic(`partitions per master: ${[...perMaster.values()].join(' / ')}`);
+  t.diagnostic(`messages per master (30000 authors): ${[...messages.values()].join(' / ')}`);
+  for (const n of messages.values()) assert.ok(n > 30_000 / 3 / 2, 'no master gets less than half its share');
+});
+
+test('publishes of one turn leave as one message per partition, in order per author, and fence covers every shard', async () => {
+  const channel = `${prefix}:fanout:coalesce`;
+  const a = bus(channel);
+  const b = bus(channel);
+  const raw: string[] = [];
+  const spy = openSubscription(cluster.target, topology(), {
+    role: 'spy',
+    channels: spreadChannels(channel, PARTITIONS),
+    logger: recordingLogger(),
+    onMessage: (from) => raw.push(from),
+  });
+  try {
+    await Promise.all([a.ready(), b.ready(), spy.ready()]);
+    const got: FanoutMessage[] = [];
+    b.subscribe((m) => got.push(m));
+    const sent = Array.from({ length: 200 }, (_, n) => message(n, n % 40));
+    await Promise.all(sent.map((m) => a.publish(m, live)));
+    await b.fence();
+    assert.equal(got.length, sent.length, 'fence: every message published before it was delivered');
+    await spy.fence();
+    const partitions = new Set(sent.map((m) => fanoutPartitionOf(m) % PARTITIONS));
+    assert.equal(raw.length, partitions.size, 'one Redis message per partition used');
+    assert.ok(partitions.size > 3, 'the messages spread over several partitions');
+    for (let author = 0; author < 40; author++) {
+      const mine = (list: FanoutMessage[]) =>
+        list.filter((m) => m.event.pubkey === message(0, author).event.pubkey).map((m) => m.event.id);
+      assert.deepEqual(mine(got), mine(sent), `author ${author} in publish order`);
+    }
+  } finally {
+    await Promise.all([a.close(), b.close(), spy.close()]);
+  }
+});
+
+test('continuity: a killed shard subscriber is a gap (broken, then restored) and delivery resumes on every partition', async () => {
+  const channel = `${prefix}:fanout:continuity`;
+  const a = bus(channel);
+  const b = bus(channel);
+  try {
+    await Promise.all([a.ready(), b.ready()]);
+    const states: FanoutContinuity[] = [];
+    const got = new Set<string>();
+    b.watchContinuity((s) => states.push(s));
+    b.subscribe((m) => got.add(m.event.id));
+    // Kill b's subscriber on the master of partition 0 (a's too: both are named alike).
+    const master = await cluster.masterOf(slotOf(spreadChannels(channel, PARTITIONS)[0] as string));
+    const admin = new Redis({ host: '127.0.0.1', port: master, lazyConnect: true });
+    await admin.connect();
+    try {
+      assert.equal(await killConnectionsNamed(admin, `fanout-sub:${channel}`), 2);
+    } finally {
+      admin.disconnect();
+    }
+    await eventually(() => states.length >= 2, 10_000, 'broken, then restored');
+    assert.deepEqual(states, ['broken', 'restored']);
+    assert.ok(b.isReady());
+    const after = Array.from({ length: 64 }, (_, n) => message(1_000 + n, n));
+    await Promise.all(after.map((m) => a.publish(m, live)));
+    await b.fence();
+    for (const m of after) assert.ok(got.has(m.event.id), 'delivered after restored');
+    assert.deepEqual(states, ['broken', 'restored'], 'one gap, told once');
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});
