@@ -34,6 +34,19 @@ const FAILURE_ONLY = [
   ['nrelay_fanout_publish_failures_total', 'services/ingest/src', 'nrelay_fanout_publish_failures'],
 ];
 
+/**
+ * Series only a query service with read replicas (READ_DATABASE_URL, ADR 0024) exports, checked
+ * against their source like FAILURE_ONLY; tests/integration/src/cluster-read-replica.test.ts
+ * finds them on the /metrics of a cluster with a streaming replica.
+ */
+const REPLICA_ONLY = [
+  ['nrelay_query_reads_total', 'services/query/src', 'nrelay_query_reads'],
+  ['nrelay_query_primary_reads_total', 'services/query/src', 'nrelay_query_primary_reads'],
+  ['nrelay_query_replica_lag_bytes', 'services/query/src', 'nrelay_query_replica_lag_bytes'],
+  ['nrelay_query_replica_lag_seconds', 'services/query/src', 'nrelay_query_replica_lag_seconds'],
+  ['nrelay_query_replica_healthy', 'services/query/src', 'nrelay_query_replica_healthy'],
+];
+
 /** Every expression to check, with where it comes from. */
 function expressions() {
   const all = [];
@@ -211,7 +224,9 @@ describe('every metric named is one the services export', () => {
   test('each name is on a real /metrics page, or declared in the source as failure-only', () => {
     const exported = new Set(pages.flatMap((p) => [...sampleNames(p)]));
     assert.ok(exported.has('nrelay_ingest_queue_depth'), 'the ingest page was scraped');
-    const failureOnly = new Map(FAILURE_ONLY.map(([series, file, name]) => [series, { file, name }]));
+    const failureOnly = new Map(
+      [...FAILURE_ONLY, ...REPLICA_ONLY].map(([series, file, name]) => [series, { file, name }]),
+    );
     const unknown = [];
     for (const { where, expr } of expressions()) {
       for (const name of metricNames(expr, where)) {
