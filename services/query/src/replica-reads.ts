@@ -26,7 +26,7 @@ import {
 import { exportReplicaMetrics, type ReplicaMetrics } from './replica-metrics.js';
 
 /** One replica: its query engine and how to read its replay position. */
-export interface ReplicaTarget {
+interface ReplicaTarget {
   engine: QueryClient;
   /** `pg_last_wal_replay_lsn()` and the replay delay in seconds (see `readReplayPosition`). */
   readReplay(): Promise<{ lsn: string | undefined; lagSeconds: number | undefined }>;
