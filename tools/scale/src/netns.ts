@@ -66,6 +66,8 @@ export class Network {
   /** Namespaces and root-side links created, in order (removed in reverse). */
   readonly #namespaces: string[] = [];
   readonly #links: string[] = [];
+  /** Root-side end → the namespace and name of its peer. */
+  readonly #peers = new Map<string, { ns: string; name: string }>();
   #cleaned = false;
 
   private constructor(
@@ -128,9 +130,9 @@ export class Network {
     return net;
   }
 
-  /** The bridge of one side: `<tag>bf` / `<tag>bb`. */
+  /** The bridge of one side: `<tag>-f` / `<tag>-b` (a host's links have no `-`). */
   bridge(side: Side): string {
-    return `${this.tag}b${side[0]}`;
+    return `${this.tag}-${side[0]}`;
   }
 
   /**
@@ -139,7 +141,8 @@ export class Network {
    * the root-side ends `<tag><short><f|b>`.
    */
   async addHost(name: string, short: string, hostNo: number, on: readonly Side[]): Promise<Host> {
-    if (short.length > 6 || hostNo < 2 || hostNo > 126) throw new Error(`bad host ${short}/${hostNo}`);
+    if (!/^[a-z0-9]{1,6}$/.test(short) || hostNo < 2 || hostNo > 126)
+      throw new Error(`bad host ${short}/${hostNo}`);
     const ns = `${this.tag}-${name}`;
     await ip('netns', 'add', ns);
     this.#namespaces.push(ns);
@@ -152,6 +155,7 @@ export class Network {
       // The peer is created straight inside the namespace, so its name need not be unique.
       await ip('link', 'add', rootEnd, 'type', 'veth', 'peer', 'name', side, 'netns', ns);
       this.#links.push(rootEnd);
+      this.#peers.set(rootEnd, { ns, name: side });
       await ip('link', 'set', rootEnd, 'master', this.bridge(side), 'up');
       await ip('-n', ns, 'addr', 'add', `${addr}/25`, 'dev', side);
       await ip('-n', ns, 'link', 'set', side, 'up');
@@ -161,10 +165,29 @@ export class Network {
     return { ns, address, link, exec: ['netns', 'exec', ns] };
   }
 
-  /** Sets a root-side link end up or down (down: the host loses that side, the other stays). */
+  /**
+   * Sets a root-side link end up or down (down: the host loses that side, the other stays).
+   * Up resolves once the namespace's end has its carrier back and the bridge forwards.
+   */
   async setLink(rootEnd: string, up: boolean): Promise<void> {
-    if (!this.#links.includes(rootEnd)) throw new Error(`${rootEnd} is not a link of run ${this.tag}`);
+    const peer = this.#peers.get(rootEnd);
+    if (!peer) throw new Error(`${rootEnd} is not a host link of run ${this.tag}`);
     await ip('link', 'set', rootEnd, up ? 'up' : 'down');
+    if (!up) return;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const inside = await ip('-n', peer.ns, '-o', 'link', 'show', 'dev', peer.name);
+      const port = readFileSync(`/sys/class/net/${rootEnd}/brport/state`, 'utf8').trim();
+      // brport state 3 = forwarding.
+      if (/[<,]LOWER_UP[,>]/.test(inside) && port === '3') {
+        // Neighbours that failed to resolve while the link was down would refuse the first
+        // connections (EHOSTUNREACH) until they expire: forget them.
+        await ip('-n', peer.ns, 'neigh', 'flush', 'dev', peer.name);
+        return;
+      }
+      if (Date.now() > deadline) throw new Error(`${rootEnd} did not come back up`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** The namespaces of this run that exist now (for tests: empty after cleanup). */

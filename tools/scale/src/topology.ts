@@ -285,7 +285,10 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
     };
   } catch (err) {
     await cleanup();
-    throw err;
+    throw new Error(
+      `topology ${net.tag} did not start (everything it created is removed): ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
 }
 
