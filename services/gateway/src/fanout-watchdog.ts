@@ -33,7 +33,7 @@ import { exportFanoutWatchdogStats } from './metrics.js';
 export type FanoutFeedState = 'live' | 'lost' | 'out';
 
 /** The few logger methods the watchdog uses (a pino logger fits). */
-export interface FanoutWatchdogLogger {
+interface FanoutWatchdogLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
