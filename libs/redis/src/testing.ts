@@ -95,4 +95,4 @@ export async function killConnectionsNamed(redis: Redis, name: string): Promise<
 }
 
 export { slotOf, spreadChannels } from './slot.js';
-export { startTestRedisCluster, type TestClusterNode, type TestRedisCluster } from './test-cluster.js';
+export { startTestRedisCluster, type TestClusterNode, type TestRedisCluster } from './testing/cluster.js';

@@ -12,6 +12,7 @@ import {
   startOwnRedis,
   uniqueRedisPrefix,
 } from './redis.js';
+import { type OwnRedisCluster, startRedisCluster } from './redis-cluster.js';
 import { type ReadReplicaPair, startReadReplicaPair } from './replica.js';
 import type { RelayUnderTest } from './types.js';
 
@@ -40,6 +41,12 @@ export interface ClusterRelayOptions {
    */
   ownRedis?: boolean;
   /**
+   * Run the cluster on a Redis Cluster (REDIS_CLUSTER_NODES) of 3 masters + 3 replicas: `true`
+   * starts a private one (stopped with the relay), or pass one a test file shares between its
+   * relays (each on its own prefix; the file stops it).
+   */
+  redisCluster?: boolean | OwnRedisCluster;
+  /**
    * Run the cluster on a private Postgres (pg_createcluster, dropped by `stop()`) instead of a
    * database on the machine's shared server, so a test may stop and restart it.
    */
@@ -62,6 +69,8 @@ export interface ClusterRelay extends RelayUnderTest {
   readonly redisPrefix: string;
   /** The private redis-server, when started with `ownRedis`. */
   readonly redis: OwnRedis | undefined;
+  /** The Redis Cluster, when started with `redisCluster`. */
+  readonly redisCluster: OwnRedisCluster | undefined;
   /** The private Postgres, when started with `ownPostgres`. */
   readonly postgres: OwnPostgres | undefined;
   /** The primary and its standby, when started with `readReplica`. */
@@ -72,11 +81,14 @@ export interface ClusterRelay extends RelayUnderTest {
 
 /** Everything one cluster run owns across restarts; released once by the last handle's stop. */
 interface Shared {
-  options: Required<Omit<ClusterRelayOptions, 'ownRedis' | 'ownPostgres' | 'readReplica'>>;
+  options: Required<Omit<ClusterRelayOptions, 'ownRedis' | 'ownPostgres' | 'readReplica' | 'redisCluster'>>;
   database: TestDatabase;
   redisUrl: string;
   redisPrefix: string;
   redis: OwnRedis | undefined;
+  redisCluster: OwnRedisCluster | undefined;
+  /** Whether `redisCluster` is this relay's to stop. */
+  ownsRedisCluster: boolean;
   postgres: OwnPostgres | undefined;
   replica: ReadReplicaPair | undefined;
   log: string[];
@@ -130,6 +142,7 @@ async function launch(shared: Shared): Promise<ClusterRelay> {
     databaseUrl: shared.database.url,
     redisUrl: shared.redisUrl,
     redisPrefix: shared.redisPrefix,
+    ...(shared.redisCluster ? { redisClusterNodes: shared.redisCluster.nodes } : {}),
     gateways,
     ingestWorkers,
     queryServices,
@@ -150,7 +163,10 @@ async function release(shared: Shared): Promise<void> {
   const errors: unknown[] = [];
   await shared.database.drop().catch((e: unknown) => errors.push(e));
   if (shared.redis) await shared.redis.stop().catch((e: unknown) => errors.push(e));
-  else await deleteRedisPrefix(shared.redisUrl, shared.redisPrefix).catch((e: unknown) => errors.push(e));
+  else if (shared.redisCluster) {
+    // A shared cluster keeps this relay's keys under its unique prefix until the file stops it.
+    if (shared.ownsRedisCluster) await shared.redisCluster.stop().catch((e: unknown) => errors.push(e));
+  } else await deleteRedisPrefix(shared.redisUrl, shared.redisPrefix).catch((e: unknown) => errors.push(e));
   if (errors.length > 0) throw errors[0];
 }
 
@@ -166,6 +182,7 @@ function handle(shared: Shared, cluster: Cluster): ClusterRelay {
     redisUrl: shared.redisUrl,
     redisPrefix: shared.redisPrefix,
     redis: shared.redis,
+    redisCluster: shared.redisCluster,
     postgres: shared.postgres,
     replica: shared.replica,
     logs: () => shared.log.join('\n'),
@@ -214,6 +231,8 @@ export async function startClusterRelay(opts: ClusterRelayOptions = {}): Promise
     redisUrl: SHARED_REDIS_URL,
     redisPrefix: uniqueRedisPrefix(),
     redis: undefined,
+    redisCluster: undefined,
+    ownsRedisCluster: false,
     postgres: undefined,
     replica: undefined,
     log: [],
@@ -238,6 +257,11 @@ export async function startClusterRelay(opts: ClusterRelayOptions = {}): Promise
         appendLog(shared, `[redis] ${line}`),
       );
       shared.redisUrl = shared.redis.url;
+    } else if (opts.redisCluster === true) {
+      shared.redisCluster = await startRedisCluster();
+      shared.ownsRedisCluster = true;
+    } else if (opts.redisCluster) {
+      shared.redisCluster = opts.redisCluster;
     }
     return await launch(shared);
   } catch (err) {

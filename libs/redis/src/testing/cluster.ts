@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { RedisTarget } from './target.js';
+import type { RedisTarget } from '../target.js';
 
 const run = promisify(execFile);
 
