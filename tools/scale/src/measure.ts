@@ -88,7 +88,7 @@ export interface FanoutPoint {
 }
 
 /** One ingest measurement (M workers). */
-export interface IngestPoint {
+interface IngestPoint {
   workers: number;
   eventsPerSec: number;
   okP50: number;
@@ -100,7 +100,7 @@ export interface IngestPoint {
 }
 
 /** One query measurement (K services). */
-export interface QueryPoint {
+interface QueryPoint {
   services: number;
   /** queries/s per shape, by the bench's shape name. */
   rates: Record<string, number>;

@@ -68,13 +68,21 @@ export async function createRunPostgres(
   return { name: tag, port, drop };
 }
 
+/** Names of this machine's Postgres 15 clusters (pg_lsclusters). */
+export async function listClusters(): Promise<string[]> {
+  const { stdout } = await run('pg_lsclusters', ['-h'], { timeout: 30_000 }).catch(() => ({ stdout: '' }));
+  return stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([version, name]) => version === VERSION && name)
+    .map(([, name]) => name as string);
+}
+
 /** Drops the Postgres clusters of crashed runs (named `nrs` + 4 hex, owner gone). */
 export async function dropStaleClusters(): Promise<string[]> {
-  const { stdout } = await run('pg_lsclusters', ['-h'], { timeout: 30_000 }).catch(() => ({ stdout: '' }));
   const dropped: string[] = [];
-  for (const line of stdout.split('\n')) {
-    const [version, name] = line.trim().split(/\s+/);
-    if (version !== VERSION || !name || !/^nrs[0-9a-f]{4}$/.test(name) || !isStaleTag(name)) continue;
+  for (const name of await listClusters()) {
+    if (!/^nrs[0-9a-f]{4}$/.test(name) || !isStaleTag(name)) continue;
     await run('pg_dropcluster', ['--stop', VERSION, name], { timeout: 60_000 }).catch(() => {});
     dropped.push(name);
   }

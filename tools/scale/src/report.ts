@@ -94,7 +94,7 @@ function table(head: string[], rows: string[][]): string {
  * what every gateway pays whatever N (each fanout message it receives and matches), `shared`
  * what is spread over the gateways (the deliveries to its connections).
  */
-export function fitPerGateway(points: readonly FanoutPoint[]): { fixed: number; shared: number } | undefined {
+function fitPerGateway(points: readonly FanoutPoint[]): { fixed: number; shared: number } | undefined {
   if (points.length < 2) return undefined;
   const xs = points.map((p) => 1 / p.gateways);
   const ys = points.map((p) => mean(p.gatewayCpu));
