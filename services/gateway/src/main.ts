@@ -89,7 +89,8 @@ await runService(
         logger: log,
       });
       // Read replicas on: each query carries its read-your-writes bound (ADR 0024).
-      const readYourWrites = config.READ_DATABASE_URL.length > 0 ? createReadYourWrites(fanout) : undefined;
+      const readYourWrites =
+        config.READ_DATABASE_URL.length > 0 ? createReadYourWrites(fanout, accessChanges) : undefined;
       const balanced = createBalancedQueryClient(
         config.QUERY_URL.map((baseUrl) =>
           createHttpQueryClient({

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { AccessChange } from '@nrelay/access';
 import type { FanoutContinuity, FanoutMessage } from '@nrelay/seams/fanout';
 import type { QueryClient, QueryRequest } from '@nrelay/seams/query';
 import { createReadYourWrites } from './read-your-writes.js';
@@ -33,6 +34,21 @@ function fakeBus() {
   };
 }
 
+/** An access-change bus the test announces on. */
+function fakeChanges() {
+  const handlers: Array<(change: AccessChange) => void> = [];
+  return {
+    subscribe(h: (change: AccessChange) => void) {
+      handlers.push(h);
+      return () => void handlers.splice(handlers.indexOf(h), 1);
+    },
+    fence: () => Promise.resolve(),
+    announce() {
+      for (const h of handlers) h({ v: 1, what: 'acl' });
+    },
+  };
+}
+
 /** An inner client recording what each request was sent with. */
 function recordingClient() {
   const sent: QueryRequest[] = [];
@@ -59,7 +75,8 @@ const drain = async (it: AsyncIterable<unknown>) => {
 
 test('unknown until the primary answers an unbounded request; then the highest position seen', async () => {
   const bus = fakeBus();
-  const rw = createReadYourWrites(bus);
+  const changes = fakeChanges();
+  const rw = createReadYourWrites(bus, changes);
   const { sent, client } = recordingClient();
   const wrapped = rw.wrap(client);
   bus.deliver(1, '0/500');
@@ -78,9 +95,10 @@ test('unknown until the primary answers an unbounded request; then the highest p
   rw.close();
 });
 
-test('a stored event without a position, a feed gap or a failed fence: back to the primary', async () => {
+test('a stored event without a position, an access change, a feed gap or a failed fence: back to the primary', async () => {
   const bus = fakeBus();
-  const rw = createReadYourWrites(bus);
+  const changes = fakeChanges();
+  const rw = createReadYourWrites(bus, changes);
   const { sent, client } = recordingClient();
   const wrapped = rw.wrap(client);
   const baseline = async () => {
@@ -90,6 +108,9 @@ test('a stored event without a position, a feed gap or a failed fence: back to t
   };
   await baseline();
   bus.deliver(1); // an ingest worker that learns no positions
+  assert.equal(rw.bound(), undefined);
+  await baseline();
+  changes.announce(); // a ban quarantined stored events at a position no message carried
   assert.equal(rw.bound(), undefined);
   await baseline();
   bus.gap('broken');

@@ -8,16 +8,19 @@
  *
  * The positions seen only cover messages received. Events committed before this gateway
  * subscribed, or published while its subscription was broken, or published without a position
- * (an ingest worker without replicas configured) may lie past them: the bound is then unknown
+ * (an ingest worker without replicas configured) may lie past them, and so may a change made
+ * outside the ingest path and announced on the access-change bus (a NIP-86 ban quarantines
+ * stored events, an import writes them): the bound is then unknown
  * and queries go without one (the query service reads the primary) until the service answers
  * one of them with the primary's position read after the request was sent, while the
  * subscription was continuous: the new starting bound.
  */
+import type { AccessChangeBus } from '@nrelay/access';
 import { isEphemeral } from '@nrelay/protocol';
 import type { FanoutBus, FanoutMessage } from '@nrelay/seams/fanout';
 import { type ItemsRequest, parseLsn, type QueryClient, type QueryRequest } from '@nrelay/seams/query';
 
-/** How long a query waits for the fanout fence before it goes without a bound (to the primary). */
+/** How long a query waits for the buses' fences before it goes without a bound (to the primary). */
 const FENCE_TIMEOUT_MS = 1000;
 
 /** A gateway's read-your-writes bound: see the module comment. */
@@ -34,10 +37,12 @@ export interface ReadYourWrites {
 
 /**
  * Tracks the highest WAL position seen on `fanout` and bounds the queries of wrapped clients
- * with it. Subscribe before the bus is ready, like every other handler of the gateway.
+ * with it; an announcement on `accessChanges` makes the bound unknown. Subscribe before the
+ * buses are ready, like every other handler of the gateway.
  */
 export function createReadYourWrites(
   fanout: Pick<FanoutBus, 'subscribe' | 'watchContinuity' | 'fence'>,
+  accessChanges: Pick<AccessChangeBus, 'subscribe' | 'fence'>,
   fenceTimeoutMs = FENCE_TIMEOUT_MS,
 ): ReadYourWrites {
   let highest = 0n;
@@ -69,16 +74,18 @@ export function createReadYourWrites(
   }
 
   const unsubscribe = fanout.subscribe(onMessage);
+  // Committed on the primary outside the ingest path, at a position no message told us.
+  const unsubscribeChanges = accessChanges.subscribe(lose);
   const unwatch = fanout.watchContinuity((state) => {
     continuous = state === 'restored';
     lose();
   });
 
-  /** Resolves true once the bus's fence passed, false on an error or after the timeout. */
+  /** Resolves true once both buses' fences passed, false on an error or after the timeout. */
   function fenced(): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), fenceTimeoutMs);
-      fanout.fence().then(
+      Promise.all([fanout.fence(), accessChanges.fence()]).then(
         () => {
           clearTimeout(timer);
           resolve(true);
@@ -127,6 +134,7 @@ export function createReadYourWrites(
     bound: () => (known ? highestText : undefined),
     close() {
       unsubscribe();
+      unsubscribeChanges();
       unwatch();
     },
   };
