@@ -9,7 +9,8 @@ export {
   whenConnected,
 } from './connection.js';
 export { openPubSubChannel, type PubSubChannel, type PubSubChannelOptions } from './pubsub-channel.js';
-export { openSubscription, publishOn, type Subscription, type SubscriptionOptions } from './subscription.js';
+export { openSubscription, publishOn } from './subscription.js';
+export type { Subscription, SubscriptionOptions } from './subscription-api.js';
 export {
   bullmqPrefixOf,
   describeRedisTarget,

@@ -1,7 +1,7 @@
 import { type Cluster, Redis } from 'ioredis';
 import { whenConnected } from './connection.js';
 import { slotOf } from './slot.js';
-import type { Subscription, SubscriptionOptions } from './subscription.js';
+import type { Subscription, SubscriptionOptions } from './subscription-api.js';
 
 /** One subscriber connection to the master that owns some of the channels. */
 interface Shard {
