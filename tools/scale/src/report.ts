@@ -80,9 +80,27 @@ function profileCells(w: Window): string[] {
     f0(sum('haproxy')),
     f0(sum('load generator')),
     f0(totalCpu(w)),
+    f0(Math.max(0, w.machineBusy - totalCpu(w))),
   ];
 }
-const PROFILE_HEAD = ['gateways', 'ingest', 'query', 'Redis', 'Postgres', 'HAProxy', 'load gen.', 'total'];
+const PROFILE_HEAD = [
+  'gateways',
+  'ingest',
+  'query',
+  'Redis',
+  'Postgres',
+  'HAProxy',
+  'load gen.',
+  'total',
+  'rest of machine',
+];
+
+/** Each gateway's main-thread run-queue wait, ms per second. */
+function gatewayWaits(w: Window): number[] {
+  return Object.entries(w.wait)
+    .filter(([l]) => l.startsWith('gateway'))
+    .map(([, v]) => v);
+}
 
 function table(head: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -117,6 +135,7 @@ function fanoutSection(r: SweepResult): string {
     `${f1(x.okP50)} / ${f1(x.okP99)}`,
     x.gatewayCpu.map(f0).join(' / '),
     f1(x.gatewayCpu.reduce((a, b) => a + b, 0)),
+    f0(mean(gatewayWaits(x.window))),
     f1(x.window.redisCpu),
     f0(x.window.publishPerSec),
     f0(x.window.publishPerSec * x.gateways),
@@ -124,7 +143,7 @@ function fanoutSection(r: SweepResult): string {
   const lines = [
     `## Fanout: N gateways, the same ${p.subscribers} subscribers, ${p.rate} events/s`,
     '',
-    `The load generator holds ${p.subscribers} WebSocket connections with one subscription each, opened through HAProxy (least connections, so spread evenly over the gateways), each following one of ${p.authors} authors; one publisher sends ${p.rate} signed kind-1 events/s for ${p.fanoutSeconds} s, round robin over the authors, so every event matches ${Math.round(p.subscribers / p.authors)} subscribers (${Math.round((p.rate * p.subscribers) / p.authors)} deliveries/s in all). Delay = publish send → delivery, both on the load generator's clock. CPU is % of one core over the publishing phase (/proc utime+stime; Redis from INFO cpu). PUBLISH/s counts every PUBLISH/SPUBLISH Redis executed (the fanout messages and the OK replies to the submitting gateway); Redis → gateways = PUBLISH/s × N, as every gateway subscribes to the fanout channels.`,
+    `The load generator holds ${p.subscribers} WebSocket connections with one subscription each, opened through HAProxy (least connections, so spread evenly over the gateways), each following one of ${p.authors} authors; one publisher sends ${p.rate} signed kind-1 events/s for ${p.fanoutSeconds} s, round robin over the authors, so every event matches ${Math.round(p.subscribers / p.authors)} subscribers (${Math.round((p.rate * p.subscribers) / p.authors)} deliveries/s in all). Delay = publish send → delivery, both on the load generator's clock. CPU is % of one core over the publishing phase (/proc utime+stime; Redis from INFO cpu); the run-queue wait is how long a gateway's main thread was ready to run but waited for a core, in ms per second (/proc/<pid>/schedstat, mean over the gateways). PUBLISH/s counts every PUBLISH/SPUBLISH Redis executed (the fanout messages and the OK replies to the submitting gateway); Redis → gateways = PUBLISH/s × N, as every gateway subscribes to the fanout channels.`,
     '',
     table(
       [
@@ -136,6 +155,7 @@ function fanoutSection(r: SweepResult): string {
         'publisher OK p50 / p99 ms',
         'CPU of each gateway %',
         'all gateways %',
+        'gateway run-queue wait ms/s',
         'Redis CPU %',
         'PUBLISH/s',
         'Redis → gateways msg/s',
@@ -145,7 +165,7 @@ function fanoutSection(r: SweepResult): string {
     '',
     "One gateway also holds the publisher's connection (parsing its EVENTs, submitting them to ingest, relaying the OKs): that is the busiest gateway of each row.",
     '',
-    'CPU by process over the same phase (% of one core; the machine has 200 %):',
+    'CPU by process over the same phase (% of one core; the machine has 200 %; "rest of machine" is what else ran on it, from /proc/stat):',
     '',
     table(
       ['N', ...PROFILE_HEAD],
@@ -209,7 +229,8 @@ function querySection(r: SweepResult): string {
 function findings(r: SweepResult, cores: number): string[] {
   const out: string[] = [];
   const budget = cores * 100;
-  const saturated = (w: Window) => totalCpu(w) > budget * 0.85;
+  // The whole machine's busy time decides: other work on it takes cores from the topology too.
+  const saturated = (w: Window) => w.machineBusy > budget * 0.85;
   const fo = r.fanout;
   const first = fo[0];
   const last = fo[fo.length - 1];
@@ -228,13 +249,18 @@ function findings(r: SweepResult, cores: number): string[] {
       out.push(
         `CPU per gateway ≈ ${f1(fit.fixed)} % + ${f1(fit.shared)} % / N (least squares over the points): the second term is the connection-bound work (the deliveries), spread over the gateways as 1/N; the first is what every gateway pays for every event whatever N (receiving each fanout message from Redis and matching it), which is why the sum over all gateways grows with N.`,
       );
+    const w1 = mean(gatewayWaits(first.window));
+    const wN = mean(gatewayWaits(last.window));
+    out.push(
+      `The gateways' main threads waited ${f1(w1)} ms per second for a core at N = ${first.gateways} and ${f1(wN)} ms at N = ${last.gateways}${wN > w1 * 1.3 ? `: every gateway wakes up for every event, so more gateway processes on the same ${cores} cores queue for them${last.delayP50 > first.delayP50 * 1.3 ? ', which is where the added delay comes from (on separate hosts each gateway would have its own cores)' : ''}` : ''}.`,
+    );
     out.push(
       `Redis: ${f1(first.window.redisCpu)} % of a core at N = ${first.gateways}, ${f1(last.window.redisCpu)} % at N = ${last.gateways}; its output grows with N (${f0(first.window.publishPerSec * first.gateways)} → ${f0(last.window.publishPerSec * last.gateways)} messages/s to the gateways).`,
     );
     for (const x of fo)
       if (saturated(x.window))
         out.push(
-          `At N = ${x.gateways} the machine was saturated (${f0(totalCpu(x.window))} % of ${budget} %: ${topConsumers(x.window)}): delays there include waiting for a core.`,
+          `At N = ${x.gateways} the machine was saturated (${f0(x.window.machineBusy)} % of ${budget} % busy; the topology's share: ${topConsumers(x.window)}): delays there include waiting for a core.`,
         );
   }
   const ing = r.ingest;
@@ -246,7 +272,7 @@ function findings(r: SweepResult, cores: number): string[] {
     const inflight = r.plan.ingestPublishers * r.plan.ingestInflight;
     const bound = (inflight / iN.okP50) * 1000;
     const why = saturated(iN.window)
-      ? ` The machine was saturated: the workers share the same ${cores} cores with Postgres, the gateways and the load generator, so more workers only split the same CPU.`
+      ? ` The machine was saturated (${f0(iN.window.machineBusy)} % of ${budget} % busy): the workers share the same ${cores} cores with Postgres, the gateways and the load generator, so more workers only split the same CPU.`
       : ` The machine had CPU to spare, so the bound is the path of one event, not CPU: ${inflight} EVENTs in flight at an OK p50 of ${f1(iN.okP50)} ms allow at most ~${f0(bound)} events/s (Little's law), and more workers do not shorten an event's path (gateway → queue → worker → Postgres → reply).`;
     out.push(
       `Ingest: ${f0(i1.eventsPerSec)} events/s with ${i1.workers} worker, ${f0(iN.eventsPerSec)} with ${iN.workers} (× ${speedup.toFixed(2)}). CPU at M = ${iN.workers}: ${topConsumers(iN.window)} (${f0(totalCpu(iN.window))} % of ${budget} %).${speedup < iN.workers * 0.7 ? why : ''}`,
@@ -258,7 +284,7 @@ function findings(r: SweepResult, cores: number): string[] {
   if (q1 && qK && q.length > 1) {
     const speedup = qK.meanRate / q1.meanRate;
     const why = saturated(qK.window)
-      ? ` The machine was saturated (${f0(totalCpu(qK.window))} % of ${budget} %), so a second query service only splits the same CPU with Postgres and the gateways.`
+      ? ` The machine was saturated (${f0(qK.window.machineBusy)} % of ${budget} % busy), so a second query service only splits the same CPU with Postgres and the gateways.`
       : ` The machine had CPU to spare: the ${r.plan.readsClients} closed-loop clients wait for each EOSE, so the rate is bound by one query's latency (gateway → query service → Postgres → back), which a second service does not shorten.`;
     out.push(
       `Queries: mean ${f0(q1.meanRate)} REQ/s with ${q1.services} query service, ${f0(qK.meanRate)} with ${qK.services} (× ${speedup.toFixed(2)}). CPU at K = ${qK.services}: ${topConsumers(qK.window)} (${f0(totalCpu(qK.window))} % of ${budget} %).${speedup < qK.services * 0.7 ? why : ''}`,
