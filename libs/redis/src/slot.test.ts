@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CLUSTER_SLOTS, slotOf, spreadChannels } from './slot.js';
-import { redisTargetOf } from './target.js';
+import { bullmqPrefixOf, redisTargetOf } from './target.js';
 import { startTestRedisCluster, type TestRedisCluster } from './testing/cluster.js';
 
 let cluster: TestRedisCluster;
@@ -57,4 +57,11 @@ test('redisTargetOf: REDIS_URL alone is a single server; REDIS_CLUSTER_NODES mak
   });
   assert.throws(() => redisTargetOf('redis://h:1', ['nohost']), /REDIS_CLUSTER_NODES/);
   assert.throws(() => redisTargetOf('redis://h:1', ['h:99999']), /REDIS_CLUSTER_NODES/);
+});
+
+test('bullmqPrefixOf: the prefix as is on one server, a {hash tag} of it on a cluster; braces refused there', () => {
+  const cluster = redisTargetOf('redis://h:1', ['h:7000']);
+  assert.equal(bullmqPrefixOf(redisTargetOf('redis://h:1'), 'nrelay'), 'nrelay');
+  assert.equal(bullmqPrefixOf(cluster, 'nrelay'), '{nrelay}');
+  assert.throws(() => bullmqPrefixOf(cluster, 'a{b}'), /REDIS_PREFIX/);
 });

@@ -53,5 +53,9 @@ export function describeRedisTarget(target: RedisTarget): string {
  * keys hash to one slot (BullMQ docs, "Redis Cluster"). The whole queue then lives on one shard.
  */
 export function bullmqPrefixOf(target: RedisTarget, prefix: string): string {
-  return target.kind === 'cluster' ? `{${prefix}}` : prefix;
+  if (target.kind === 'single') return prefix;
+  // A brace in the prefix would make another hash tag than the whole prefix.
+  if (/[{}]/.test(prefix))
+    throw new Error(`REDIS_PREFIX "${prefix}" must not contain { or } on a Redis Cluster`);
+  return `{${prefix}}`;
 }
