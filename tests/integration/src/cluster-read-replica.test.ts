@@ -12,6 +12,7 @@ import { newKeys, RawClient, randomWord, signEvent } from '@nrelay/testkit';
 import pg from 'pg';
 import { type ClusterRelay, startClusterRelay } from './harness/cluster.js';
 import { relaySuite } from './suite/index.js';
+import { adminCall } from './suite/management.js';
 
 /** The sum of a metric's samples on Prometheus text `page` whose labels include `labels`. */
 function metric(page: string, name: string, labels: Record<string, string> = {}): number {
@@ -119,11 +120,12 @@ async function onStandby(relay: ClusterRelay, id: string): Promise<boolean> {
 describe('read-your-writes with a lagging standby', () => {
   describe('wait bound shorter than the lag, hot window off: the primary answers', () => {
     let relay: ClusterRelay;
+    const admin = newKeys();
     before(
       async () => {
         relay = await startClusterRelay({
           readReplica: true,
-          env: { READ_REPLICA_WAIT_MS: '100', HOT_WINDOW_BYTES: '0' },
+          env: { READ_REPLICA_WAIT_MS: '100', HOT_WINDOW_BYTES: '0', ADMIN_PUBKEYS: admin.pk },
         });
         await relay.replica?.setApplyDelay(2000);
       },
@@ -163,6 +165,39 @@ describe('read-your-writes with a lagging standby', () => {
         if ((await readCounts(relay)).replica > start) break;
         assert.ok(Date.now() < deadline, 'the standby never took reads again');
         await new Promise((r) => setTimeout(r, 500));
+      }
+    });
+
+    test('a NIP-86 ban hides stored events at once, though the standby still shows them', {
+      timeout: 60_000,
+    }, async () => {
+      const pair = relay.replica!;
+      const author = newKeys();
+      const event = signEvent(author, { content: 'to be banned' });
+      const reader = await RawClient.open(relay.gatewayUrls[1] as string);
+      try {
+        const pub = await RawClient.open(relay.gatewayUrls[0] as string);
+        assert.equal((await pub.publish(event)).ok, true);
+        pub.close();
+        await pair.caughtUp();
+        // Read from the standby: this gateway has a bound and the standby is past it.
+        const before = await readCounts(relay);
+        assert.equal((await reader.query([{ authors: [author.pk] }])).events.length, 1);
+        assert.ok((await readCounts(relay)).replica > before.replica, 'the standby answered');
+        await pair.setApplyDelay(2000);
+        await adminCall(relay, admin, 'banpubkey', [author.pk]);
+        // Within the one-second propagation promise of NIP-86, on the other gateway.
+        const deadline = Date.now() + 1000;
+        for (;;) {
+          const found = (await reader.query([{ authors: [author.pk] }])).events.length;
+          if (found === 0) break;
+          assert.ok(Date.now() < deadline, 'the banned event is still served');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal(await onStandby(relay, event.id), true, 'the standby has not replayed the ban yet');
+      } finally {
+        reader.close();
+        await pair.setApplyDelay(0);
       }
     });
   });
