@@ -28,7 +28,12 @@ function panel(title: string, xTitle: string, yTitle: string, values: Datum[], x
         axis: { values: xs },
       },
       y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: true } },
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 1 } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        legend: { orient: 'bottom', columns: 1, labelLimit: 260 },
+      },
     },
   };
 }
@@ -46,6 +51,15 @@ export async function renderPlot(r: SweepResult): Promise<string> {
     { x: p.gateways, series: 'all gateways', value: p.gatewayCpu.reduce((a, b) => a + b, 0) },
     { x: p.gateways, series: 'Redis', value: p.window.redisCpu },
   ]);
+  const contention: Datum[] = r.fanout.flatMap((p) => {
+    const waits = Object.entries(p.window.wait)
+      .filter(([label]) => label.startsWith('gateway'))
+      .map(([, v]) => v);
+    return [
+      { x: p.gateways, series: 'gateway run-queue wait ms/s', value: mean(waits) },
+      { x: p.gateways, series: 'machine busy %', value: p.window.machineBusy },
+    ];
+  });
   const ingest: Datum[] = r.ingest.flatMap((p) => [
     { x: p.workers, series: 'events/s', value: p.eventsPerSec },
   ]);
@@ -56,9 +70,13 @@ export async function renderPlot(r: SweepResult): Promise<string> {
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: { font: 'sans-serif', view: { stroke: null } },
-    hconcat: [
+    // Each panel has its own series: its own colours and legend.
+    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
+    columns: 3,
+    concat: [
       panel(`Fanout delay, ${r.plan.subscribers} subscribers`, 'gateways (N)', 'ms', delay, ns),
       panel('Fanout CPU', 'gateways (N)', '% of one core', cpu, ns),
+      panel('Fanout: waiting for a core', 'gateways (N)', 'ms/s or %', contention, ns),
       panel(
         'Ingest',
         'ingest workers (M)',
