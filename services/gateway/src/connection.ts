@@ -48,7 +48,7 @@ export class Connection implements ConnectionInfo, HookLogger, SubscriptionOwner
   challengeSent = false;
   /** Cleared by each heartbeat ping, set by the pong; a peer still false at the next beat is dead. */
   alive = true;
-  /** EVENTs of this connection handed to ingest and not yet answered. */
+  /** EVENTs of this connection handed to ingest (or to an asynchronous hook first) and not yet answered. */
   pendingSubmits = 0;
   /**
    * The URL this client connected to (Host, or a trusted proxy's forwarded host), which its

@@ -39,14 +39,13 @@ test('suspend: not ready, upgrades 503, CLOSED per subscription + NOTICE, in-fli
     // Told at once, before the close; no live event reaches a CLOSED subscription.
     await sub.next((m) => m[0] === 'NOTICE');
     await relay.publish(signedRaw({ content: 'published after the CLOSED' }));
-    assert.equal(sub.closed, undefined, 'closed before the in-flight OK');
-    assert.equal(pub.closed, undefined, 'closed before the in-flight OK');
+    // A connection with nothing in flight leaves at once; one with an EVENT once it is answered.
+    const subClose = await sub.waitClose();
+    assert.deepEqual([subClose.code, subClose.reason], [1001, FEED_LOST_NOTICE.close]);
+    assert.equal(pub.closed, undefined, 'closed before its in-flight OK');
     release({ ok: true, reason: '' });
     assert.equal(await suspended, 2, 'connections closed');
-
-    const [subClose, pubClose] = [await sub.waitClose(), await pub.waitClose()];
-    assert.deepEqual([subClose.code, subClose.reason], [1001, FEED_LOST_NOTICE.close]);
-    assert.equal(pubClose.code, 1001);
+    assert.equal((await pub.waitClose()).code, 1001);
     assert.deepEqual(
       sub.messages.filter((m) => m[0] !== 'EOSE' && m[0] !== 'AUTH'),
       [
@@ -81,4 +80,40 @@ test('suspend while closing the gateway does nothing', async () => {
   assert.equal(await relay.gateway.suspend(FEED_LOST_NOTICE), 0);
   await closed;
   assert.equal((await client.waitClose()).reason, 'going away');
+});
+
+test('suspend: an EVENT still in an asynchronous rejectEvent hook keeps its connection open until its OK', async () => {
+  let decide!: (reason: string | undefined) => void;
+  const relay = await startRelay(
+    { SHUTDOWN_GRACE_MS: 5000 },
+    {
+      hooks: {
+        rejectEvent: [
+          () =>
+            new Promise<string | undefined>((resolve) => {
+              decide = resolve;
+            }),
+        ],
+      },
+    },
+  );
+  try {
+    const pub = await relay.connect();
+    const event = signedRaw({ content: 'waiting for a rate limit when the feed is lost' });
+    pub.send(`["EVENT",${event.raw}]`);
+    while (decide === undefined) await new Promise((r) => setTimeout(r, 5));
+    const suspended = relay.gateway.suspend(FEED_LOST_NOTICE);
+    await pub.next((m) => m[0] === 'NOTICE');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(pub.closed, undefined, 'closed while its EVENT was in the hook');
+    decide(undefined);
+    assert.equal(await suspended, 1);
+    assert.deepEqual(
+      pub.all('OK').map((m) => m.slice(0, 3)),
+      [['OK', event.event.id, true]],
+    );
+    assert.equal((await pub.waitClose()).code, 1001);
+  } finally {
+    await relay.close();
+  }
 });

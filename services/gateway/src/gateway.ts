@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '@nrelay/config';
 import { closedFrame, noticeFrame } from '@nrelay/protocol';
 import type { FanoutBus } from '@nrelay/seams/fanout';
@@ -69,9 +70,9 @@ export interface Gateway {
   /**
    * Takes the gateway out of service while it keeps running (e.g. its live feed is lost):
    * readiness goes false and WebSocket upgrades get 503 until `resume()`; every open
-   * subscription gets CLOSED, every connection a NOTICE, then, once in-flight EVENTs have their
-   * OK (at most `graceMs`, default SHUTDOWN_GRACE_MS), a close with 1001 so clients reconnect
-   * through the load balancer. Resolves with the number of connections it closed (0 while an
+   * subscription gets CLOSED, every connection a NOTICE, then, once its EVENTs in flight have
+   * their OK (at most `graceMs`, default SHUTDOWN_GRACE_MS), a close with 1001 so clients
+   * reconnect through the load balancer. Resolves with the number of connections it closed (0 while an
    * earlier suspension is still closing them, or once the gateway is closing).
    */
   suspend(why: SuspendNotice, graceMs?: number): Promise<number>;
@@ -106,6 +107,9 @@ function destroySocket(this: Duplex): void {
 function refusalStatus(reason: string): [number, string] {
   return reason.startsWith('rate-limited:') ? [429, 'Too Many Requests'] : [403, 'Forbidden'];
 }
+
+/** How often a suspended gateway looks for connections whose EVENTs in flight were answered. */
+const SUSPEND_POLL_MS = 100;
 
 /** HOST values that only this machine can reach. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -252,7 +256,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       }
       conn.send('NOTICE', notice);
     });
-    await waitAtMost(ctx.pending.idle(), deadline - handshakeAllowance - Date.now());
+    // Each connection leaves once its EVENTs in flight are answered; the rest at the deadline.
+    while (registry.closeAnswered(1001, why.close) > 0 && Date.now() < deadline - handshakeAllowance) {
+      await sleep(SUSPEND_POLL_MS);
+    }
     await registry.closeAll(1001, why.close, deadline - Date.now());
     return count;
   }

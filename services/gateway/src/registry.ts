@@ -132,14 +132,29 @@ export class ConnectionRegistry {
   }
 
   /**
+   * Ends the subscriptions of every connection with no EVENT awaiting its OK and sends it a
+   * close frame, without waiting; returns how many connections still await an OK.
+   */
+  closeAnswered(code: number, reason: string): number {
+    let awaiting = 0;
+    for (const conn of this.connections.values()) {
+      if (conn.pendingSubmits > 0) awaiting++;
+      else this.closeOne(conn, code, reason);
+    }
+    return awaiting;
+  }
+
+  private closeOne(conn: Connection, code: number, reason: string): void {
+    releaseConnection(this.ctx, conn);
+    conn.close(code, reason);
+  }
+
+  /**
    * Ends every subscription, sends a close frame to every connection and waits up to
    * `timeoutMs` for the closing handshakes; whoever is left is terminated.
    */
   async closeAll(code: number, reason: string, timeoutMs: number): Promise<void> {
-    for (const conn of this.connections.values()) {
-      releaseConnection(this.ctx, conn);
-      conn.close(code, reason);
-    }
+    for (const conn of this.connections.values()) this.closeOne(conn, code, reason);
     if (this.connections.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {

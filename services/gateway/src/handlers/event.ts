@@ -70,12 +70,15 @@ async function submitAfter(
   receivedAt: number,
 ): Promise<void> {
   ctx.pending.start();
+  // Counted from here: a suspended gateway closes the connection only once it is answered.
+  conn.pendingSubmits++;
   try {
     // firstRejection catches hook failures (logger given), so this never rejects.
     const reason = await verdict;
     if (reason === undefined) await submit(ctx, conn, raw, receivedAt);
     else refuseEvent(conn, raw.event.id, reason);
   } finally {
+    conn.pendingSubmits--;
     ctx.pending.finish();
   }
 }
