@@ -16,7 +16,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -224,14 +224,8 @@ async function pidsIn(ns: string): Promise<number[]> {
     .filter((n) => Number.isInteger(n) && n > 0);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether `pid` is still in the process table (Linux). */
+const alive = (pid: number): boolean => existsSync(`/proc/${pid}`);
 
 async function killNamespaceProcesses(ns: string): Promise<void> {
   const pids = await pidsIn(ns);

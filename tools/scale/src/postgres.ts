@@ -34,29 +34,19 @@ export async function createRunPostgres(
     await run('pg_dropcluster', ['--stop', VERSION, tag], { timeout: 60_000 }).catch(() => {});
   };
   try {
-    await run(
-      'pg_createcluster',
-      [
-        VERSION,
-        tag,
-        '-p',
-        String(port),
-        '-o',
-        `listen_addresses=127.0.0.1,${backAddress}`,
-        '-o',
-        'max_connections=400',
-        '-o',
-        'fsync=off',
-        '-o',
-        'synchronous_commit=off',
-        '-o',
-        'full_page_writes=off',
-        '--',
-        '--auth-host=trust',
-        '--auth-local=trust',
-      ],
-      { timeout: 60_000 },
-    );
+    // Settings written to the new cluster's postgresql.conf.
+    const settings: Record<string, string> = {
+      listen_addresses: `127.0.0.1,${backAddress}`,
+      max_connections: '400',
+      fsync: 'off',
+      synchronous_commit: 'off',
+      full_page_writes: 'off',
+    };
+    const options = Object.entries(settings).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
+    const auth = ['--auth-host=trust', '--auth-local=trust'];
+    await run('pg_createcluster', [VERSION, tag, '-p', String(port), ...options, '--', ...auth], {
+      timeout: 60_000,
+    });
     appendFileSync(`/etc/postgresql/${VERSION}/${tag}/pg_hba.conf`, `host all all ${backCidr} trust\n`);
     await run('pg_ctlcluster', ['--skip-systemctl-redirect', VERSION, tag, 'start'], { timeout: 60_000 });
   } catch (err) {
