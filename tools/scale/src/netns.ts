@@ -282,8 +282,41 @@ export async function cleanupStale(): Promise<string[]> {
     if (tag) entry(tag).links.push(m[1]!);
   }
   for (const tag of owners) if (!liveTags.has(tag)) entry(tag);
-  for (const [tag, e] of byTag) await removeRun(tag, e.ns, e.links);
+  for (const name of readdirSync(tmpdir())) {
+    const tag = stale(name);
+    if (tag && name.startsWith(`${tag}-`)) entry(tag);
+  }
+  for (const [tag, e] of byTag) {
+    await removeRun(tag, e.ns, e.links);
+    await removeRunFiles(tag);
+  }
   return [...byTag.keys()];
+}
+
+/**
+ * A crashed run's processes outside its namespaces (HAProxy in the root namespace) and its
+ * files: whatever runs from or names the run's folders `$TMPDIR/<tag>-*` is killed, then the
+ * folders are removed.
+ */
+async function removeRunFiles(tag: string): Promise<void> {
+  const marker = join(tmpdir(), `${tag}-`);
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(marker)) pids.push(pid);
+    } catch {}
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+  const deadline = Date.now() + 5_000;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const name of readdirSync(tmpdir()))
+    if (name.startsWith(`${tag}-`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
 }
 
 /** True when `tag` belongs to a run whose owner process is gone or that has no owner file. */

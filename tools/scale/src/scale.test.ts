@@ -2,8 +2,10 @@
 // namespaces, a fanout check across both gateways, and cleanup (also after a failed start).
 // Needs root, iproute2, postgresql-15, redis-server and haproxy (bash .ci/run installs them).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { fig, runBench } from './bench.js';
 import { ip } from './netns.js';
 import { listClusters } from './postgres.js';
@@ -122,4 +124,76 @@ test('a start that fails half-way removes what it created', async () => {
   const tag = /topology (nrs[0-9a-f]{4}) did not start/.exec(err.message)?.[1];
   assert.ok(tag, err.message);
   assert.deepEqual(await leftovers(tag), []);
+});
+
+/** A harness process that starts a 1-gateway topology and idles; resolves with it and its tag. */
+async function startHarness() {
+  const topologyJs = new URL('./topology.js', import.meta.url).href;
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { startTopology } from ${JSON.stringify(topologyJs)};
+       const t = await startTopology({ gateways: 1, ingestWorkers: 1, queryServices: 1 });
+       console.log('ready', t.tag);
+       setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const tag = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      const m = /ready (nrs[0-9a-f]{4})/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    void exited.then((code) => reject(new Error(`the harness exited with ${code} before it was ready`)));
+  });
+  return { child, tag, exited };
+}
+
+test('SIGTERM to the harness removes its topology before it exits', async () => {
+  const { child, tag, exited } = await startHarness();
+  assert.notDeepEqual(await leftovers(tag), []);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 143);
+  assert.deepEqual(await leftovers(tag), []);
+});
+
+test('--cleanup-stale removes what a killed harness left, and nothing of a live run', async () => {
+  const live = await startHarness();
+  const crashed = await startHarness();
+  try {
+    crashed.child.kill('SIGKILL');
+    await crashed.exited;
+    const left = await leftovers(crashed.tag);
+    assert.ok(
+      left.some((l) => l.startsWith('process')) && left.some((l) => l.startsWith('postgres')),
+      left.join(', '),
+    );
+    const cli = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('./cli.js', import.meta.url)), '--cleanup-stale'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let err = '';
+    cli.stderr.setEncoding('utf8').on('data', (c: string) => {
+      err += c;
+    });
+    assert.equal(await new Promise((resolve) => cli.once('exit', resolve)), 0, err);
+    assert.match(err, new RegExp(crashed.tag));
+    assert.deepEqual(await leftovers(crashed.tag), []);
+    // The live run is untouched: its namespaces and processes are still there.
+    assert.ok((await leftovers(live.tag)).length > 0);
+    assert.equal((await ip('netns', 'list')).includes(`${live.tag}-gw1`), true);
+  } finally {
+    live.child.kill('SIGTERM');
+    await live.exited;
+  }
+  assert.deepEqual(await leftovers(live.tag), []);
 });
