@@ -287,8 +287,9 @@ describe('cluster faults across network namespaces (3 gateways behind HAProxy)',
       const notReadyMs = Math.round(performance.now() - cutAt);
       // After its in-flight EVENTs' wait (SHUTDOWN_GRACE_MS, 10 s) at most.
       const closed = await cutSub.waitClose(30_000);
-      assert.equal((await cutPub.waitClose(30_000)).code, 1001, 'the publisher on gateway 1 closed 1001');
       const closedMs = Math.round(performance.now() - cutAt);
+      assert.equal((await cutPub.waitClose(30_000)).code, 1001, 'the publisher on gateway 1 closed 1001');
+      const pubClosedMs = Math.round(performance.now() - cutAt);
       assert.equal(closed.code, 1001, `gateway 1 closed its client with ${closed.code} "${closed.reason}"`);
       const told = cutSub.messages.filter((m) => m[0] === 'CLOSED' || m[0] === 'NOTICE');
       assert.deepEqual(
@@ -365,7 +366,7 @@ describe('cluster faults across network namespaces (3 gateways behind HAProxy)',
       assert.deepEqual(await missing(top().url, accepted), [], 'events answered OK true but not found');
       assert.deepEqual(await missing(gw0, accepted), [], 'events answered OK true not found on gateway 1');
       t.diagnostic(
-        `gateway 1 not ready ${notReadyMs} ms after the cut (bound ${NOT_READY_WITHIN_MS} ms + slack), its clients closed after ${closedMs} ms (stranded EVENTs answered: ${stranded.filter((e) => cutPub.all('OK').some((m) => m[1] === e.id)).length}/${stranded.length}), ready ${readyMs} ms after the restore; ${accepted.length} events OK true in this file, all found`,
+        `gateway 1 not ready ${notReadyMs} ms after the cut (bound ${NOT_READY_WITHIN_MS} ms + slack), its subscriber closed after ${closedMs} ms, its publisher after ${pubClosedMs} ms (stranded EVENTs answered: ${stranded.filter((e) => cutPub.all('OK').some((m) => m[1] === e.id)).length}/${stranded.length}), ready ${readyMs} ms after the restore; ${accepted.length} events OK true in this file, all found`,
       );
     } finally {
       if (cut) await top().restoreBackLink(0);
