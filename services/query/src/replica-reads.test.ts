@@ -138,3 +138,25 @@ test('a failure after part of the answer, or the query’s own fault, is not red
     await other.close();
   }
 });
+
+test('a server that is not a standby is set aside: reads go to the primary without waiting', async () => {
+  const notStandby = {
+    engine: engine('primary-by-mistake'),
+    readReplay: async () => ({ lsn: undefined, lagSeconds: undefined }),
+  };
+  const reads = createReplicaReads({
+    primary: engine('primary'),
+    replicas: [notStandby],
+    waitMs: 60_000,
+    primaryPosition: async () => '0/FFFF',
+    logger: silent,
+    pollMs: 5,
+    unhealthyMs: 60_000,
+  });
+  try {
+    // The wait bound is a minute: answering at all shows it did not wait for it.
+    assert.equal(await answeredBy(reads.client, request(10n)), 'primary');
+  } finally {
+    await reads.close();
+  }
+});

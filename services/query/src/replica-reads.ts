@@ -94,7 +94,9 @@ export function createReplicaReads(options: ReplicaReadsOptions): ReplicaReads {
       .readReplay()
       .then(
         ({ lsn, lagSeconds }) => {
-          const replayed = lsn === undefined ? undefined : parseLsn(lsn);
+          // A server that is not a standby (a misconfigured URL) would make every read wait.
+          if (lsn === undefined) return setAside(i, new Error('not a hot standby: no WAL replay position'));
+          const replayed = parseLsn(lsn);
           // Never lowered: a position is a lower bound of what the replica shows.
           if (replayed !== undefined && (replica.replayed === undefined || replayed > replica.replayed))
             replica.replayed = replayed;
