@@ -2,7 +2,7 @@ import type { LineSink } from '@nrelay/devcluster';
 import { type BenchRun, fig, type Phase, runBench } from './bench.js';
 import { postmasterPid } from './postgres.js';
 import { CpuProfile, type Tracked, type Window, windowOf } from './profile.js';
-import { startTopology, type Topology, type TopologyOptions } from './topology.js';
+import { INGEST_HEALTH_PORT, startTopology, type Topology, type TopologyOptions } from './topology.js';
 
 /** How big the sweeps are. */
 export interface SweepPlan {
@@ -95,6 +95,10 @@ interface IngestPoint {
   okP99: number;
   accepted: number;
   unanswered: number;
+  /** From the workers' /metrics over the run: events per store transaction, ms per store write, ms a job waited in the queue. */
+  batchMean: number;
+  storeWriteMs: number;
+  queueWaitMs: number;
   window: Window;
   notes: string[];
 }
@@ -136,7 +140,13 @@ function trackedOf(t: Topology, loadGenerator: () => number | undefined): () => 
 /** Starts a topology, runs one bench scenario on it with CPU sampling, removes it. */
 async function onTopology(
   shape: TopologyOptions,
-  bench: (t: Topology) => { args: string[]; phase: Phase; onStart?: () => void },
+  bench: (t: Topology) => {
+    args: string[];
+    phase: Phase;
+    onStart?: () => void;
+    /** Runs after the bench, before the topology is removed (e.g. to read /metrics). */
+    after?: () => Promise<void>;
+  },
   progress: (line: string) => void,
 ): Promise<{ run: BenchRun; topology: Topology }> {
   const t0 = performance.now();
@@ -164,6 +174,7 @@ async function onTopology(
         progress(`  ${line}`);
       },
     );
+    await b.after?.();
     return { run, topology };
   } finally {
     profile?.close();
@@ -171,17 +182,29 @@ async function onTopology(
   }
 }
 
-/** Sum of a Prometheus gauge's samples on `url`'s /metrics; NaN when unreadable. */
-async function gaugeSum(metricsUrl: string, name: string): Promise<number> {
+/** The sums of Prometheus metrics `names` over all their series on `metricsUrl`; NaN when unreadable. */
+async function metricSums(metricsUrl: string, names: readonly string[]): Promise<number[]> {
   try {
     const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(3000) })).text();
-    let sum = 0;
-    for (const line of text.split('\n'))
-      if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.split(' ').pop());
-    return sum;
+    const lines = text.split('\n');
+    return names.map((name) =>
+      lines
+        .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0),
+    );
   } catch {
-    return Number.NaN;
+    return names.map(() => Number.NaN);
   }
+}
+
+/** Sum over `urls` of each metric's ratio `names[2i] / names[2i+1]` (e.g. a histogram's _sum / _count). */
+async function meansOver(urls: readonly string[], pairs: ReadonlyArray<[string, string]>): Promise<number[]> {
+  const all = await Promise.all(urls.map((u) => metricSums(u, pairs.flat())));
+  return pairs.map((_, i) => {
+    const num = all.reduce((a, sums) => a + (sums[2 * i] ?? 0), 0);
+    const den = all.reduce((a, sums) => a + (sums[2 * i + 1] ?? 0), 0);
+    return den > 0 ? num / den : Number.NaN;
+  });
 }
 
 async function measureFanout(
@@ -206,7 +229,9 @@ async function measureFanout(
       onStart: () => {
         perGateway = Promise.all(
           t.gatewayUrls.map((u) =>
-            gaugeSum(`${u.replace('ws://', 'http://')}/metrics`, 'nrelay_subscriptions'),
+            metricSums(`${u.replace('ws://', 'http://')}/metrics`, ['nrelay_subscriptions']).then(
+              ([n]) => n ?? Number.NaN,
+            ),
           ),
         );
       },
@@ -244,6 +269,7 @@ async function measureIngest(
   log: LineSink | undefined,
   progress: (l: string) => void,
 ) {
+  let means: number[] = [];
   const { run } = await onTopology(
     { gateways: FIXED_GATEWAYS, ingestWorkers: m, queryServices: 1, env: QUIET, log },
     (t) => ({
@@ -254,6 +280,16 @@ async function measureIngest(
         ...['--seed', String(m)],
       ],
       phase: { start: 'connecting', end: 'ingest' },
+      after: async () => {
+        means = await meansOver(
+          t.hosts.ingestWorkers.map((h) => `http://${h.address.back}:${INGEST_HEALTH_PORT}/metrics`),
+          [
+            ['nrelay_store_batch_size_sum', 'nrelay_store_batch_size_count'],
+            ['nrelay_store_write_seconds_sum', 'nrelay_store_write_seconds_count'],
+            ['nrelay_ingest_queue_wait_seconds_sum', 'nrelay_ingest_queue_wait_seconds_count'],
+          ],
+        );
+      },
     }),
     progress,
   );
@@ -264,10 +300,15 @@ async function measureIngest(
     okP99: fig(run, 'OK latency p99'),
     accepted: fig(run, 'OK true'),
     unanswered: fig(run, 'unanswered'),
+    batchMean: means[0] ?? Number.NaN,
+    storeWriteMs: (means[1] ?? Number.NaN) * 1000,
+    queueWaitMs: (means[2] ?? Number.NaN) * 1000,
     window: windowOf(run.from, run.to),
     notes: run.notes,
   };
-  progress(`ingest M=${m}: ${point.eventsPerSec.toFixed(0)} events/s, OK p99 ${point.okP99.toFixed(1)} ms`);
+  progress(
+    `ingest M=${m}: ${point.eventsPerSec.toFixed(0)} events/s, OK p99 ${point.okP99.toFixed(1)} ms, ${point.batchMean.toFixed(1)} events per store batch, store write ${point.storeWriteMs.toFixed(1)} ms, queue wait ${point.queueWaitMs.toFixed(1)} ms`,
+  );
   return point;
 }
 

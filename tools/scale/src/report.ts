@@ -180,7 +180,7 @@ function ingestSection(r: SweepResult): string {
   return [
     `## Ingest: M workers (2 gateways)`,
     '',
-    `tools/bench \`ingest\` through HAProxy: ${p.ingestPublishers} publishers keep ${p.ingestInflight} EVENTs each in flight, ${p.ingestCount} signed kind-1 notes (or ${p.ingestSeconds} s). Events/s counts OK true, i.e. stored durably in Postgres.`,
+    `tools/bench \`ingest\` through HAProxy: ${p.ingestPublishers} publishers keep ${p.ingestInflight} EVENTs each in flight, ${p.ingestCount} signed kind-1 notes (or ${p.ingestSeconds} s). Events/s counts OK true, i.e. stored durably in Postgres. Batch size, store write time and queue wait are means from the workers' /metrics (\`nrelay_store_batch_size\`, \`nrelay_store_write_seconds\`, \`nrelay_ingest_queue_wait_seconds\`).`,
     '',
     table(
       [
@@ -275,7 +275,7 @@ function findings(r: SweepResult, cores: number): string[] {
       ? ` The machine was saturated (${f0(iN.window.machineBusy)} % of ${budget} % busy): the workers share the same ${cores} cores with Postgres, the gateways and the load generator, so more workers only split the same CPU.`
       : ` The machine had CPU to spare, so the bound is the path of one event, not CPU: ${inflight} EVENTs in flight at an OK p50 of ${f1(iN.okP50)} ms allow at most ~${f0(bound)} events/s (Little's law), and more workers do not shorten an event's path (gateway → queue → worker → Postgres → reply).`;
     out.push(
-      `Ingest: ${f0(i1.eventsPerSec)} events/s with ${i1.workers} worker, ${f0(iN.eventsPerSec)} with ${iN.workers} (× ${speedup.toFixed(2)}). CPU at M = ${iN.workers}: ${topConsumers(iN.window)} (${f0(totalCpu(iN.window))} % of ${budget} %).${speedup < iN.workers * 0.7 ? why : ''}`,
+      `Ingest: ${f0(i1.eventsPerSec)} events/s with ${i1.workers} worker, ${f0(iN.eventsPerSec)} with ${iN.workers} (× ${speedup.toFixed(2)}). CPU at M = ${iN.workers}: ${topConsumers(iN.window)} (${f0(totalCpu(iN.window))} % of ${budget} %).${speedup < iN.workers * 0.7 ? why : ''} Each store transaction carried ${f1(i1.batchMean)} events at M = ${i1.workers} and ${f1(iN.batchMean)} at M = ${iN.workers} (a write took ${f1(i1.storeWriteMs)} → ${f1(iN.storeWriteMs)} ms, a job waited ${f1(i1.queueWaitMs)} → ${f1(iN.queueWaitMs)} ms in the queue)${iN.batchMean < i1.batchMean * 0.7 ? ': more workers split the same stream into smaller batches, so Postgres does more transactions for the same events' : ''}.`,
     );
   }
   const q = r.query;

@@ -70,7 +70,8 @@ export interface Topology {
 
 const GATEWAY_PORT = 7777;
 const QUERY_PORT = 7780;
-const INGEST_HEALTH_PORT = 7790;
+/** Where each ingest worker serves /readyz and /metrics, inside its namespace. */
+export const INGEST_HEALTH_PORT = 7790;
 const REDIS_PORT = 6379;
 const entry = (pkg: string, file: string) =>
   fileURLToPath(new URL(`../../../${pkg}/dist/${file}`, import.meta.url));
