@@ -150,7 +150,13 @@ async function onTopology(
   progress: (line: string) => void,
 ): Promise<{ run: BenchRun; topology: Topology }> {
   const t0 = performance.now();
-  const topology = await startTopology(shape);
+  // One retry: a start can fail for reasons outside the sweep (a port taken meanwhile, a
+  // package being rebuilt); the failed attempt has removed what it created.
+  const topology = await startTopology(shape).catch(async (err: unknown) => {
+    progress(`${err instanceof Error ? err.message.split('\n')[0] : String(err)}; retrying once`);
+    await new Promise((r) => setTimeout(r, 5000));
+    return startTopology(shape);
+  });
   progress(
     `topology ${topology.tag}: ${shape.gateways} gateway(s), ${shape.ingestWorkers} ingest, ${shape.queryServices} query up in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
