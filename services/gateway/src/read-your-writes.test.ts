@@ -133,3 +133,12 @@ test('a stored event without a position, an access change, a feed gap or a faile
   assert.equal(sent.at(-1)?.minLsn, undefined, 'no fence, no bound');
   rw.close();
 });
+
+test('an unknown bound waits for no fence: a bus that never answers does not hold the query', async () => {
+  const bus = { ...fakeBus(), fence: () => new Promise<void>(() => {}) };
+  const rw = createReadYourWrites(bus, fakeChanges(), 60_000);
+  const { sent, client } = recordingClient();
+  await drain(rw.wrap(client).query(request, signal));
+  assert.equal(sent[0]?.minLsn, undefined);
+  rw.close();
+});

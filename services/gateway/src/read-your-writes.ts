@@ -98,15 +98,17 @@ export function createReadYourWrites(
     });
   }
 
-  /** The request as sent: bounded when the fence passed and the bound is known. */
+  /**
+   * The request as sent: bounded when the bound is known and still is after the fences. An
+   * unknown bound needs no fence (no wait while a bus is down): the primary answers the request.
+   */
   async function bounded<T extends QueryRequest | ItemsRequest>(request: T): Promise<T> {
-    const sendEpoch = epoch;
-    const wasContinuous = continuous;
-    const ok = await fenced();
-    if (ok && known && highestText !== undefined) return { ...request, minLsn: highestText };
+    if (known && (await fenced()) && known && highestText !== undefined) {
+      return { ...request, minLsn: highestText };
+    }
     const { minLsn: _ignored, ...unbounded } = request;
-    // Its answer may carry a starting bound, valid only if nothing was lost since it was sent.
-    if (wasContinuous) sentIn.set(unbounded, sendEpoch);
+    // Its answer may carry a starting bound, valid only if nothing is lost from now until then.
+    if (continuous) sentIn.set(unbounded, epoch);
     return unbounded as T;
   }
 
