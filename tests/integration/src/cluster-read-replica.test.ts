@@ -45,6 +45,8 @@ async function readCounts(relay: ClusterRelay) {
     replica: metric(page, 'nrelay_query_reads_total', { target: 'replica' }),
     primary: metric(page, 'nrelay_query_reads_total', { target: 'primary' }),
     lag: metric(page, 'nrelay_query_primary_reads_total', { reason: 'lag' }),
+    noBound: metric(page, 'nrelay_query_primary_reads_total', { reason: 'no_bound' }),
+    unrestricted: metric(page, 'nrelay_query_primary_reads_total', { reason: 'unrestricted' }),
     down:
       metric(page, 'nrelay_query_primary_reads_total', { reason: 'unavailable' }) +
       metric(page, 'nrelay_query_primary_reads_total', { reason: 'error' }),
@@ -53,7 +55,7 @@ async function readCounts(relay: ClusterRelay) {
 
 // The suite's relays, scraped before each stops: the standby must have served some of its reads.
 let suiteReplicaReads = 0;
-let suitePrimaryReads = 0;
+const suitePrimary = { all: 0, lag: 0, noBound: 0, unrestricted: 0 };
 relaySuite('cluster reading from a streaming replica', async (opts) => {
   const relay = await startClusterRelay({ env: opts?.env, readReplica: true });
   const stop = relay.stop.bind(relay);
@@ -61,14 +63,20 @@ relaySuite('cluster reading from a streaming replica', async (opts) => {
     stop: async () => {
       const counts = await readCounts(relay).catch(() => undefined);
       suiteReplicaReads += counts?.replica ?? 0;
-      suitePrimaryReads += counts?.primary ?? 0;
+      suitePrimary.all += counts?.primary ?? 0;
+      suitePrimary.lag += counts?.lag ?? 0;
+      suitePrimary.noBound += counts?.noBound ?? 0;
+      suitePrimary.unrestricted += counts?.unrestricted ?? 0;
       await stop();
     },
   });
 });
 
 test('the standby served reads of the suite', (t) => {
-  t.diagnostic(`reads served by the standby ${suiteReplicaReads}, by the primary ${suitePrimaryReads}`);
+  t.diagnostic(
+    `reads served by the standby ${suiteReplicaReads}, by the primary ${suitePrimary.all} ` +
+      `(no bound ${suitePrimary.noBound}, warm-ups ${suitePrimary.unrestricted}, lag ${suitePrimary.lag})`,
+  );
   assert.ok(suiteReplicaReads > 0, `replica reads: ${suiteReplicaReads}`);
 });
 
