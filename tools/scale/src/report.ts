@@ -190,6 +190,9 @@ function ingestSection(r: SweepResult): string {
         'OK p99 ms',
         'OK true',
         'unanswered',
+        'events per store batch',
+        'store write ms',
+        'queue wait ms',
         ...PROFILE_HEAD.map((h) => `${h} %`),
       ],
       r.ingest.map((x) => [
@@ -199,6 +202,9 @@ function ingestSection(r: SweepResult): string {
         f1(x.okP99),
         String(x.accepted),
         String(x.unanswered),
+        f1(x.batchMean),
+        f1(x.storeWriteMs),
+        f1(x.queueWaitMs),
         ...profileCells(x.window),
       ]),
     ),
@@ -257,11 +263,15 @@ function findings(r: SweepResult, cores: number): string[] {
     out.push(
       `Redis: ${f1(first.window.redisCpu)} % of a core at N = ${first.gateways}, ${f1(last.window.redisCpu)} % at N = ${last.gateways}; its output grows with N (${f0(first.window.publishPerSec * first.gateways)} → ${f0(last.window.publishPerSec * last.gateways)} messages/s to the gateways).`,
     );
-    for (const x of fo)
-      if (saturated(x.window))
-        out.push(
-          `At N = ${x.gateways} the machine was saturated (${f0(x.window.machineBusy)} % of ${budget} % busy; the topology's share: ${topConsumers(x.window)}): delays there include waiting for a core.`,
-        );
+    const busy = fo.filter((x) => saturated(x.window));
+    const worst = busy.reduce<FanoutPoint | undefined>(
+      (a, x) => (a === undefined || x.window.machineBusy > a.window.machineBusy ? x : a),
+      undefined,
+    );
+    if (worst)
+      out.push(
+        `The machine was saturated at N = ${busy.map((x) => x.gateways).join(', ')} (${busy.map((x) => f0(x.window.machineBusy)).join(' / ')} % of ${budget} % busy; at N = ${worst.gateways} the topology's biggest users were ${topConsumers(worst.window)}, the rest of the machine ${f0(Math.max(0, worst.window.machineBusy - totalCpu(worst.window)))} %): delays there include waiting for a core.`,
+      );
   }
   const ing = r.ingest;
   const i1 = ing[0];
