@@ -61,7 +61,7 @@ interface Pending {
  * copy of the same id.
  */
 export function createBullmqIngestClient(options: BullmqIngestClientOptions): BullmqIngestClient {
-  const { gatewayId, logger, replyTimeoutMs, prefix } = options;
+  const { gatewayId, logger, replyTimeoutMs } = options;
   const replyDeadlineMs = Math.max(replyTimeoutMs, options.replyDeadlineMs ?? DEFAULT_REPLY_DEADLINE_MS);
   const jobBatch = Math.max(1, options.jobBatch ?? DEFAULT_JOB_BATCH);
   const lingerMs = Math.max(0, options.jobLingerMs ?? DEFAULT_JOB_LINGER_MS);
@@ -72,12 +72,12 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
     removeOnFail: true,
   };
   const commands = connectRedis(options.target, `ingest-client:${options.prefix}:${gatewayId}`, logger);
-  const queue = new Queue<IngestJobData>(options.queueName, {
-    connection: commands,
-    prefix: bullmqPrefixOf(options.target, options.prefix),
-  });
+  // On a Redis Cluster the queue, the alive key, the job fates and the reply channels share one
+  // hash tag: ingest then depends on one shard (its failover), not on up to three.
+  const queuePrefix = bullmqPrefixOf(options.target, options.prefix);
+  const queue = new Queue<IngestJobData>(options.queueName, { connection: commands, prefix: queuePrefix });
   queue.on('error', (err) => logger.warn({ err }, 'ingest queue error'));
-  const channel = replyChannel(options.prefix, gatewayId);
+  const channel = replyChannel(queuePrefix, gatewayId);
   // Refs are unique to this process, even across restarts under the same gateway id.
   const refPrefix = randomBytes(6).toString('base64url');
   let refCounter = 0;
@@ -115,7 +115,7 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
       ? undefined
       : watchIngestWorkers({
           redis: commands,
-          key: ingestAliveKey(prefix, options.queueName),
+          key: ingestAliveKey(queuePrefix, options.queueName),
           intervalMs: options.workerHeartbeatMs,
           logger,
         });
@@ -195,7 +195,7 @@ export function createBullmqIngestClient(options: BullmqIngestClientOptions): Bu
     while (!closed && unanswered(job).length > 0) {
       let cancelled: boolean | undefined;
       try {
-        cancelled = await cancelJob(commands, prefix, job.id);
+        cancelled = await cancelJob(commands, queuePrefix, job.id);
       } catch (err) {
         logger.debug({ err, job: job.id }, 'could not cancel an ingest job yet');
       }

@@ -119,7 +119,10 @@ export function watchIngestWorkers(opts: {
     try {
       now = opts.redis.status === 'ready' && (await opts.redis.exists(opts.key)) === 1;
     } catch (err) {
+      // Cannot tell (the key's shard is failing over, a command timed out): keep the last
+      // verdict. A Redis the gateway cannot reach at all refuses EVENTs through its own check.
       opts.logger.debug({ err }, 'ingest worker check failed');
+      return alive;
     }
     if (now !== alive) {
       if (now) opts.logger.info({}, 'an ingest worker is alive: accepting EVENTs');

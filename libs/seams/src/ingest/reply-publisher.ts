@@ -1,7 +1,17 @@
-import { connectRedis, publishOn, quitRedis, type RedisLogger, type RedisTarget } from '@nrelay/redis';
+import {
+  bullmqPrefixOf,
+  connectRedis,
+  publishOn,
+  quitRedis,
+  type RedisLogger,
+  type RedisTarget,
+} from '@nrelay/redis';
 import { encodeReplies, type IngestReply } from './codec.js';
 
-/** The channel on which ingest workers answer the submits of one gateway. */
+/**
+ * The channel on which ingest workers answer the submits of one gateway; `prefix` is the queue's
+ * (`bullmqPrefixOf`), so on a Redis Cluster the replies live on the queue's shard.
+ */
 export function replyChannel(prefix: string, gatewayId: string): string {
   return `${prefix}:reply:${gatewayId}`;
 }
@@ -29,13 +39,14 @@ export interface IngestReplyPublisher {
  */
 export function createIngestReplyPublisher(options: IngestReplyPublisherOptions): IngestReplyPublisher {
   const { prefix, logger } = options;
+  const queuePrefix = bullmqPrefixOf(options.target, prefix);
   const redis = connectRedis(options.target, `ingest-answers:${prefix}`, logger, {
     enableAutoPipelining: true,
   });
   return {
     async answer(gatewayId, replies) {
       if (replies.length === 0) return;
-      await publishOn(redis, replyChannel(prefix, gatewayId), encodeReplies(replies));
+      await publishOn(redis, replyChannel(queuePrefix, gatewayId), encodeReplies(replies));
     },
     isReady: () => redis.status === 'ready',
     close: () => quitRedis(redis),

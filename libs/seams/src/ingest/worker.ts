@@ -84,6 +84,8 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
     prefix,
     logger,
   });
+  // On a Redis Cluster the queue, the alive key and the job fates share one hash tag (one shard).
+  const queuePrefix = bullmqPrefixOf(options.target, prefix);
   // Job claims and the heartbeat: small commands off the queue's own connections.
   const coordination = connectRedis(options.target, `ingest-coordination:${prefix}`, logger);
 
@@ -111,7 +113,7 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
     }
     // Before anything is stored: a job its gateway gave up on (and answered "not stored") never
     // runs. A failed claim (Redis unreachable) throws, so BullMQ retries the job.
-    if (job.id !== undefined && !(await claimJob(coordination, prefix, job.id))) {
+    if (job.id !== undefined && !(await claimJob(coordination, queuePrefix, job.id))) {
       logger.info(
         { job: job.id, events: data.entries.length },
         'skipped an ingest job its gateway cancelled',
@@ -144,7 +146,7 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
   const connection = bullmqConnectionOf(options.target);
   const worker = new Worker<IngestJobData>(options.queueName, processJob, {
     connection,
-    prefix: bullmqPrefixOf(options.target, prefix),
+    prefix: queuePrefix,
     concurrency: options.concurrency,
     ...(options.lockMs === undefined
       ? {}
@@ -166,7 +168,7 @@ export function startIngestWorker(options: IngestWorkerOptions): IngestWorker {
       ? undefined
       : startIngestHeartbeat({
           redis: coordination,
-          key: ingestAliveKey(prefix, options.queueName),
+          key: ingestAliveKey(queuePrefix, options.queueName),
           intervalMs: options.heartbeatMs,
           workerId: options.workerId ?? String(process.pid),
           isAlive: () => running() && (options.canStore?.() ?? true),

@@ -130,9 +130,15 @@ export function redisFailoverTests(relay: () => ClusterRelay): void {
       t.diagnostic(
         `stream of ${sent.length} events (one per ${PUBLISH_EVERY_MS} ms); master :${killedPort} killed at +${Math.round(killedAt)} ms, every slot served again at +${Math.round(healthyAt)} ms`,
       );
+      const reasons = new Map<string, number>();
+      for (const e of refused) {
+        const reason = pubTally.oks.get(e.id)![0]!.message;
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      }
       t.diagnostic(
         `${accepted.length} OK true at once, ${refused.length} answered error: and accepted on a retry; 0 lost`,
       );
+      for (const [reason, count] of reasons) t.diagnostic(`  ${count} × ${reason}`);
       t.diagnostic(
         `live subscribers missed ${missed[0]} (gateway A) and ${missed[1]} (gateway B) of the ${accepted.length} events OK'd during the stream`,
       );
