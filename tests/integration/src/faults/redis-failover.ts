@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { slotOf } from '@nrelay/redis/testing';
 import { type Keys, newKeys, RawClient, randomWord, signEvent } from '@nrelay/testkit';
 import type { NostrEvent } from 'nostr-tools/pure';
 import type { ClusterRelay } from '../harness/cluster.js';
@@ -42,7 +43,16 @@ function stream(keys: Keys, tag: string, n: number): NostrEvent {
  * is at most once across a failover; the REQ flow serves them from the store).
  */
 export function redisFailoverTests(relay: () => ClusterRelay): void {
-  it('Redis Cluster failover mid-stream (SIGKILL of the queue’s master): every OK true stored, live delivery resumes', {
+  for (const victim of ['queue', 'fanout'] as const) failoverTest(relay, victim);
+}
+
+/**
+ * `queue`: the master of the queue's hash tag (all of ingest, 5-6 fanout partitions) is killed;
+ * `fanout`: a master that holds fanout partitions but not the queue.
+ */
+function failoverTest(relay: () => ClusterRelay, victim: 'queue' | 'fanout'): void {
+  const what = victim === 'queue' ? 'the queue’s master' : 'a master holding only fanout partitions';
+  it(`Redis Cluster failover mid-stream (SIGKILL of ${what}): every OK true stored, live delivery resumes`, {
     timeout: 180_000,
   }, async (t) => {
     const r = relay();
@@ -75,8 +85,18 @@ export function redisFailoverTests(relay: () => ClusterRelay): void {
         }
       })();
       await sleep(BEFORE_KILL_MS);
-      // The queue lives under the {prefix} hash tag: its master also owns some fanout partitions.
-      killedPort = await redisCluster.killMasterOf(`{${r.redisPrefix}}`);
+      // The queue (all of ingest: the {prefix} hash tag) and 5-6 fanout partitions, or fanout only.
+      await redisCluster.waitHealthy(30_000);
+      const queueMaster = await redisCluster.masterOf(slotOf(`{${r.redisPrefix}}`));
+      if (victim === 'queue') killedPort = queueMaster;
+      else {
+        for (let i = 0; i < 3 && killedPort === undefined; i++) {
+          const master = await redisCluster.masterOf(Math.floor((i * 16_384) / 3));
+          if (master !== queueMaster) killedPort = master;
+        }
+      }
+      assert.ok(killedPort !== undefined);
+      await redisCluster.kill(killedPort);
       killedAt = performance.now() - start;
       // When the replica has taken over (every slot served again), measured while the stream runs.
       const healthy = redisCluster.waitHealthy(30_000).then(() => performance.now() - start);
@@ -148,6 +168,7 @@ export function redisFailoverTests(relay: () => ClusterRelay): void {
       if (killedPort !== undefined) {
         // Back as a replica of the new master, so whatever runs next sees 3 + 3 again.
         await redisCluster?.restart(killedPort).catch(() => {});
+        await redisCluster?.waitHealthy(30_000).catch(() => {});
       }
     }
   });
