@@ -11,9 +11,14 @@ interface Shard {
   subscribed: boolean;
 }
 
-/** Backoff between attempts to (re)subscribe, e.g. while a failover elects a new master. */
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 1_000;
+/**
+ * Backoff between attempts to (re)subscribe, e.g. while a failover elects a new master. Short:
+ * a publisher's retried SPUBLISH reaches the promoted replica as soon as it is known, and what
+ * it sends before the subscribers are back there is lost; an attempt costs a slot-map refresh
+ * and a refused connection.
+ */
+const RETRY_MIN_MS = 50;
+const RETRY_MAX_MS = 250;
 
 /**
  * Sharded pub/sub (SSUBSCRIBE) over a Redis Cluster: one subscriber connection per master that
@@ -71,7 +76,7 @@ export function openShardedSubscription(cluster: Cluster, options: SubscriptionO
   function scheduleRetry(): void {
     if (closed || retry !== undefined) return;
     failures++;
-    const delay = Math.min(RETRY_MIN_MS * 2 ** Math.min(failures - 1, 4), RETRY_MAX_MS);
+    const delay = Math.min(RETRY_MIN_MS * 2 ** Math.min(failures - 1, 3), RETRY_MAX_MS);
     retry = setTimeout(() => {
       retry = undefined;
       // Ask the cluster who owns what now (a failover changes it), then resubscribe.
