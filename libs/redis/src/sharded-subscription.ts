@@ -76,6 +76,9 @@ export function openShardedSubscription(cluster: Cluster, options: SubscriptionO
   function scheduleRetry(): void {
     if (closed || retry !== undefined) return;
     failures++;
+    // A failover is over in seconds; past ~5 s of attempts something else is wrong (ACL, network).
+    if (failures % 20 === 0)
+      logger.warn({ role, attempts: failures }, 'sharded subscriber still cannot subscribe every shard');
     const delay = Math.min(RETRY_MIN_MS * 2 ** Math.min(failures - 1, 3), RETRY_MAX_MS);
     retry = setTimeout(() => {
       retry = undefined;
