@@ -1,44 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import type { FanoutContinuity } from '@nrelay/seams/fanout';
-import {
-  FanoutWatchdog,
-  type FanoutWatchdogOptions,
-  FEED_LOST_NOTICE,
-  watchGatewayFeed,
-} from './fanout-watchdog.js';
-
-const HEARTBEAT = 1000;
-const TIMEOUT = 3000;
-const GRACE = 5000;
-
-/** A fanout bus whose fences are settled by the test, one by one, oldest first. */
-class FakeFence {
-  readonly fences: Array<{ resolve(): void; reject(err: Error): void }> = [];
-  watcher: ((state: FanoutContinuity) => void) | undefined;
-  /** When set, `fence()` rejects at once (like an unsubscribed Redis subscriber). */
-  refuse: Error | undefined;
-
-  fence(): Promise<void> {
-    if (this.refuse) return Promise.reject(this.refuse);
-    return new Promise((resolve, reject) => this.fences.push({ resolve, reject }));
-  }
-  watchContinuity(listener: (state: FanoutContinuity) => void): () => void {
-    this.watcher = listener;
-    return () => {
-      this.watcher = undefined;
-    };
-  }
-  /** Answers every fence sent so far (PINGs are answered in order). */
-  answerAll(): void {
-    for (const f of this.fences.splice(0)) f.resolve();
-  }
-}
-
-const quiet = { info() {}, warn() {}, error() {} };
-
-/** Lets the fences' promise callbacks run. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+import { FanoutWatchdog, type FanoutWatchdogOptions } from './fanout-watchdog.js';
+import { beats, FakeFence, GRACE, HEARTBEAT, quiet, settle, TIMEOUT } from './fanout-watchdog-fixtures.js';
 
 function watchdogOn(bus: FakeFence, overrides: Partial<FanoutWatchdogOptions> = {}) {
   const calls: string[] = [];
@@ -69,14 +32,6 @@ async function answeredBeats(bus: FakeFence, n: number): Promise<void> {
   }
   bus.answerAll();
   await settle();
-}
-
-/** Advances the mocked clock by whole heartbeats, letting promise callbacks run between them. */
-async function beats(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    mock.timers.tick(HEARTBEAT);
-    await settle();
-  }
 }
 
 describe('FanoutWatchdog', () => {
@@ -235,72 +190,5 @@ describe('FanoutWatchdog', () => {
     await beats(20);
     assert.deepEqual(calls, []);
     assert.equal(bus.fences.length, 1, 'no PING after stop');
-  });
-});
-
-describe('watchGatewayFeed', () => {
-  beforeEach(() => mock.timers.enable({ apis: ['setInterval', 'Date'], now: 1_000_000 }));
-  afterEach(() => mock.timers.reset());
-
-  const settings = {
-    FANOUT_HEARTBEAT_MS: HEARTBEAT,
-    FANOUT_HEARTBEAT_TIMEOUT_MS: TIMEOUT,
-    FANOUT_LOSS_GRACE_MS: GRACE,
-  };
-
-  it('is off with FANOUT_HEARTBEAT_MS=0', () => {
-    const off = watchGatewayFeed(
-      { ...settings, FANOUT_HEARTBEAT_MS: 0 },
-      { gateway: { suspend: async () => 0, resume() {} }, fanout: new FakeFence(), logger: quiet },
-    );
-    assert.equal(off, undefined);
-  });
-
-  it('a silent loss: the hot window cold, the gateway suspended with the feed-lost notice, then resumed and re-warmed', async () => {
-    const bus = new FakeFence();
-    const calls: string[] = [];
-    const watch = watchGatewayFeed(settings, {
-      gateway: {
-        suspend: async (why) => {
-          calls.push(`suspend:${why.close}`);
-          return 1;
-        },
-        resume: () => calls.push('resume'),
-      },
-      fanout: bus,
-      hotWindow: { markCold: (reason) => calls.push(`cold:${reason}`) },
-      logger: quiet,
-    });
-    assert.ok(watch);
-    watch.start();
-    await beats(6);
-    assert.deepEqual(calls, [
-      'cold:the fanout heartbeat went unanswered',
-      `suspend:${FEED_LOST_NOTICE.close}`,
-    ]);
-    bus.answerAll();
-    await settle();
-    assert.deepEqual(calls.slice(2), ['resume', 'cold:the fanout heartbeat is answered again after a loss']);
-    watch.stop();
-  });
-
-  it('a loss the bus reports itself leaves the hot window to the feed', async () => {
-    const bus = new FakeFence();
-    const calls: string[] = [];
-    const watch = watchGatewayFeed(settings, {
-      gateway: { suspend: async () => 0, resume: () => calls.push('resume') },
-      fanout: bus,
-      hotWindow: { markCold: (reason) => calls.push(`cold:${reason}`) },
-      logger: quiet,
-    });
-    watch?.start();
-    bus.answerAll();
-    await settle();
-    bus.watcher?.('broken');
-    bus.watcher?.('restored');
-    bus.answerAll();
-    await settle();
-    assert.deepEqual(calls, ['resume']);
-    watch?.stop();
   });
 });

@@ -1,9 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '@nrelay/config';
-import { closedFrame, noticeFrame } from '@nrelay/protocol';
 import type { FanoutBus } from '@nrelay/seams/fanout';
 import type { IngestClient } from '@nrelay/seams/ingest';
 import type { QueryClient } from '@nrelay/seams/query';
@@ -13,12 +11,12 @@ import { createClientAddressing } from './access/client-address.js';
 import { type AuthChallengeTiming, createGatewayContext } from './context.js';
 import { createDispatcher } from './dispatch.js';
 import { createFanoutDelivery } from './fanout.js';
-import { dropSubscription } from './handlers/close.js';
 import { firstRejection, type GatewayHooks } from './hooks.js';
 import { createHttpHandler, type HttpRoute, type RelayInfoOverrides } from './http.js';
 import { type RelaySoftware, relayInformation } from './nip11.js';
 import { ConnectionRegistry, HEARTBEAT_INTERVAL_MS } from './registry.js';
 import type { GatewayStats } from './stats.js';
+import { closeSuspended, type SuspendNotice } from './suspend.js';
 
 /** What `createGateway` is composed from; `main.ts` files build these. */
 export interface GatewayDeps extends RelaySoftware {
@@ -55,6 +53,8 @@ export interface GatewayDeps extends RelaySoftware {
 }
 
 /** A running (or ready to run) gateway: HTTP + WebSocket on one port. */
+export type { SuspendNotice } from './suspend.js';
+
 export interface Gateway {
   readonly server: Server;
   /** Starts listening on HOST:PORT; resolves with the bound address (PORT 0 picks one). */
@@ -80,16 +80,6 @@ export interface Gateway {
   resume(): void;
 }
 
-/** What a suspended gateway tells its clients (see `Gateway.suspend`). */
-export interface SuspendNotice {
-  /** The reason of each subscription's CLOSED, with its NIP-01 prefix (`error: …`). */
-  closed: string;
-  /** The NOTICE each connection gets before the close. */
-  notice: string;
-  /** The WebSocket close reason (at most 123 bytes) and the body of a refused upgrade. */
-  close: string;
-}
-
 function refuseUpgrade(socket: Duplex, status: number, message: string, reason: string): void {
   const body = `${reason}\n`;
   socket.end(
@@ -107,9 +97,6 @@ function destroySocket(this: Duplex): void {
 function refusalStatus(reason: string): [number, string] {
   return reason.startsWith('rate-limited:') ? [429, 'Too Many Requests'] : [403, 'Forbidden'];
 }
-
-/** How often a suspended gateway looks for connections whose EVENTs in flight were answered. */
-const SUSPEND_POLL_MS = 100;
 
 /** HOST values that only this machine can reach. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -241,29 +228,6 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     logger.info('gateway closed');
   }
 
-  /** `suspend`'s work: tell every client, let in-flight EVENTs get their OK, close with 1001. */
-  async function closeSuspended(why: SuspendNotice, graceMs: number): Promise<number> {
-    const deadline = Date.now() + graceMs;
-    const handshakeAllowance = Math.min(1000, graceMs / 4);
-    const count = registry.size;
-    logger.warn({ connections: count, pendingSubmits: ctx.pending.size }, `gateway suspended: ${why.close}`);
-    const notice = noticeFrame(why.notice);
-    registry.forEach((conn) => {
-      // Copied: dropping a subscription removes it from the map.
-      for (const subId of [...conn.subscriptions.keys()]) {
-        dropSubscription(ctx, conn, subId);
-        conn.send('CLOSED', closedFrame(subId, why.closed));
-      }
-      conn.send('NOTICE', notice);
-    });
-    // Each connection leaves once its EVENTs in flight are answered; the rest at the deadline.
-    while (registry.closeAnswered(1001, why.close) > 0 && Date.now() < deadline - handshakeAllowance) {
-      await sleep(SUSPEND_POLL_MS);
-    }
-    await registry.closeAll(1001, why.close, deadline - Date.now());
-    return count;
-  }
-
   return {
     server,
     async listen() {
@@ -293,7 +257,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       if (closing !== undefined) return Promise.resolve(0);
       suspended = why;
       if (suspending !== undefined) return Promise.resolve(0);
-      suspending = closeSuspended(why, graceMs).finally(() => {
+      suspending = closeSuspended({ ctx, registry, logger }, why, graceMs).finally(() => {
         suspending = undefined;
       });
       return suspending;

@@ -17,12 +17,11 @@ export {
   QueryServiceError,
   type QueryServiceErrorCode,
 } from './http-client.js';
+export { parseQueryRequest, QueryRequestError } from './http-request.js';
 export {
   createQueryHttpServer,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
-  parseQueryRequest,
   type QueryHttpServerOptions,
-  QueryRequestError,
 } from './http-server.js';
 export { formatLsn, MIN_LSN_HEADER, PRIMARY_LSN_HEADER, parseLsn } from './lsn.js';
 export {
