@@ -7,8 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cleanupStale } from './leftovers.js';
 import { PLANS, runSweep } from './measure.js';
-import { cleanupStale } from './netns.js';
 import { renderPlot } from './plot.js';
 import { dropStaleClusters } from './postgres.js';
 import { machineFacts, renderMarkdown } from './report.js';

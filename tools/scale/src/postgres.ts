@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { isStaleTag } from './netns.js';
+import { isStaleTag } from './leftovers.js';
 
 const run = promisify(execFile);
 const VERSION = '15';

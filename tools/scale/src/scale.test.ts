@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { fig, runBench } from './bench.js';
-import { ip } from './netns.js';
+import { ip } from './ip.js';
 import { listClusters } from './postgres.js';
 import { CpuProfile } from './profile.js';
 import { startTopology, type Topology } from './topology.js';
