@@ -8,10 +8,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanupStale } from './leftovers.js';
-import { PLANS, runSweep } from './measure.js';
+import { machineFacts } from './machine.js';
+import { runSweep } from './measure.js';
 import { renderPlot } from './plot.js';
 import { dropStaleClusters } from './postgres.js';
-import { machineFacts, renderMarkdown } from './report.js';
+import { renderMarkdown } from './report.js';
+import { PLANS } from './sweep.js';
 
 const USAGE = `usage: node tools/scale/dist/cli.js [--quick] [--out docs/scaling.md] [--verbose]
        node tools/scale/dist/cli.js --cleanup-stale

@@ -1,6 +1,6 @@
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
-import type { SweepResult } from './measure.js';
+import type { SweepResult } from './sweep.js';
 
 /** One point of a panel: x, a series name and a value. */
 interface Datum {

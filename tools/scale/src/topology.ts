@@ -24,9 +24,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDatabase, freePort, haproxyConfig, type LineSink, ServiceProcess } from '@nrelay/devcluster';
-import { connectRedisOnce } from '@nrelay/redis';
 import { type Host, Network, registerCleanup, unregisterCleanup } from './netns.js';
 import { createRunPostgres, type RunPostgres } from './postgres.js';
+import { at, rank, STOP_ORDER, signalService, waitForRedis } from './processes.js';
 
 /** What to start. */
 export interface TopologyOptions {
@@ -75,28 +75,6 @@ export const INGEST_HEALTH_PORT = 7790;
 const REDIS_PORT = 6379;
 const entry = (pkg: string, file: string) =>
   fileURLToPath(new URL(`../../../${pkg}/dist/${file}`, import.meta.url));
-
-/** Waits until Redis at `url` answers PING. */
-async function waitForRedis(url: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      (await connectRedisOnce(url, 1000)).disconnect();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`Redis at ${url} did not answer PING: ${String(err)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-/** Stops with `signal` (SIGTERM: the graceful stop, waited on; SIGKILL: kill -9). */
-async function signalService(s: ServiceProcess, signal: NodeJS.Signals): Promise<void> {
-  if (signal === 'SIGTERM') return s.stop();
-  if (signal === 'SIGKILL') return s.kill();
-  if (s.pid !== undefined) process.kill(s.pid, signal);
-  await s.exited();
-}
 
 /** Starts the topology; see the module comment for the API. */
 export async function startTopology(o: TopologyOptions): Promise<Topology> {
@@ -291,17 +269,4 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
       { cause: err },
     );
   }
-}
-
-function at<T>(list: readonly T[], i: number, what: string): T {
-  const item = list[i];
-  if (item === undefined) throw new Error(`no ${what} ${i} (0-based) in this topology`);
-  return item;
-}
-
-/** Stop order: gateways, ingest, query, HAProxy, Redis last. */
-const STOP_ORDER = ['gateway', 'ingest', 'query', 'haproxy', 'redis'];
-function rank(s: ServiceProcess): number {
-  const i = STOP_ORDER.findIndex((p) => s.name.startsWith(p));
-  return i < 0 ? STOP_ORDER.length : i;
 }
