@@ -19,9 +19,7 @@ import type { AccessChangeBus } from '@nrelay/access';
 import { isEphemeral } from '@nrelay/protocol';
 import type { FanoutBus, FanoutMessage } from '@nrelay/seams/fanout';
 import { type ItemsRequest, parseLsn, type QueryClient, type QueryRequest } from '@nrelay/seams/query';
-
-/** How long a query waits for the buses' fences before it goes without a bound (to the primary). */
-const FENCE_TIMEOUT_MS = 1000;
+import { FENCE_TIMEOUT_MS, fenceBuses } from './fences.js';
 
 /** A gateway's read-your-writes bound: see the module comment. */
 export interface ReadYourWrites {
@@ -81,29 +79,17 @@ export function createReadYourWrites(
     lose();
   });
 
-  /** Resolves true once both buses' fences passed, false on an error or after the timeout. */
-  function fenced(): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), fenceTimeoutMs);
-      Promise.all([fanout.fence(), accessChanges.fence()]).then(
-        () => {
-          clearTimeout(timer);
-          resolve(true);
-        },
-        () => {
-          clearTimeout(timer);
-          resolve(false);
-        },
-      );
-    });
-  }
-
   /**
    * The request as sent: bounded when the bound is known and still is after the fences. An
    * unknown bound needs no fence (no wait while a bus is down): the primary answers the request.
    */
   async function bounded<T extends QueryRequest | ItemsRequest>(request: T): Promise<T> {
-    if (known && (await fenced()) && known && highestText !== undefined) {
+    if (
+      known &&
+      (await fenceBuses({ fanout, accessChanges }, fenceTimeoutMs)) &&
+      known &&
+      highestText !== undefined
+    ) {
       return { ...request, minLsn: highestText };
     }
     const { minLsn: _ignored, ...unbounded } = request;

@@ -33,8 +33,8 @@ async function pidsIn(ns: string): Promise<number[]> {
 /** Whether `pid` is still in the process table (Linux). */
 const alive = (pid: number): boolean => existsSync(`/proc/${pid}`);
 
-async function killNamespaceProcesses(ns: string): Promise<void> {
-  const pids = await pidsIn(ns);
+/** SIGKILLs `pids` and waits (at most 5 s) until they are gone. */
+async function killAll(pids: readonly number[]): Promise<void> {
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -46,7 +46,7 @@ async function killNamespaceProcesses(ns: string): Promise<void> {
 
 export async function removeRun(tag: string, namespaces: string[], links: string[]): Promise<void> {
   for (const ns of namespaces) {
-    await killNamespaceProcesses(ns);
+    await killAll(await pidsIn(ns));
     await ipQuiet('netns', 'del', ns);
   }
   // Deleting a namespace deletes its veth ends and so their root-side peers; bridges remain.
@@ -114,13 +114,7 @@ async function removeRunFiles(tag: string): Promise<void> {
       if (readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(marker)) pids.push(pid);
     } catch {}
   }
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-  }
-  const deadline = Date.now() + 5_000;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await killAll(pids);
   for (const name of readdirSync(tmpdir()))
     if (name.startsWith(`${tag}-`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
 }

@@ -7,6 +7,7 @@ import { type AccessChangeBus, privilegedKindsOf } from '@nrelay/access';
 import type { Config } from '@nrelay/config';
 import type { FanoutBus } from '@nrelay/seams/fanout';
 import type { QueryClient } from '@nrelay/seams/query';
+import { fenceBuses } from '../fences.js';
 import { HotWindowFeed, type HotWindowFeedLogger } from './feed.js';
 import { exportHotWindowStats } from './metrics.js';
 import { type HotWindowQueryStats, withHotWindow } from './query-client.js';
@@ -28,31 +29,6 @@ export interface HotWindowReads {
   readonly stats: HotWindowQueryStats;
   start(): void;
   close(): void;
-}
-
-/** How long a REQ waits for the buses' fence before it goes to the query service instead. */
-const FENCE_TIMEOUT_MS = 1000;
-
-/**
- * Both buses' fences at once: true once every event published and every access change
- * announced before the call has reached the window (or made it cold), false after an error or
- * FENCE_TIMEOUT_MS.
- */
-function fenceOf(parts: HotWindowParts): () => Promise<boolean> {
-  return () =>
-    new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), FENCE_TIMEOUT_MS);
-      Promise.all([parts.fanout.fence(), parts.accessChanges.fence()]).then(
-        () => {
-          clearTimeout(timer);
-          resolve(true);
-        },
-        () => {
-          clearTimeout(timer);
-          resolve(false);
-        },
-      );
-    });
 }
 
 /** Builds the hot window of a gateway; undefined when HOT_WINDOW_BYTES is 0. */
@@ -79,7 +55,7 @@ export function createHotWindowReads(config: Config, parts: HotWindowParts): Hot
     window,
     feed,
     stats,
-    query: withHotWindow(parts.query, window, stats, { fence: fenceOf(parts) }),
+    query: withHotWindow(parts.query, window, stats, { fence: () => fenceBuses(parts) }),
     start: () => feed.start(),
     close() {
       stopExport();
