@@ -2,7 +2,7 @@
  * The one event signer of the tests: keys, and events signed by nostr-tools (the client library
  * the relay is checked against), each with its JSON text as the gateway's parser would hand it on.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { NostrEvent, RawEvent } from '@nrelay/protocol';
 import { getPow } from 'nostr-tools/nip13';
 import { finalizeEvent, generateSecretKey, getEventHash, getPublicKey } from 'nostr-tools/pure';
@@ -132,4 +132,20 @@ export function idOf(fields: {
 export function flipHex(hex: string, index = hex.length - 1): string {
   const c = hex[index] === '0' ? '1' : '0';
   return hex.slice(0, index) + c + hex.slice(index + 1);
+}
+
+/** A kind (regular range) and tag unique to one test, and `count` events of one author carrying them. */
+export function eventStream(
+  count: number,
+  label: string,
+): { filter: { kinds: number[]; '#t': string[] }; events: NostrEvent[] } {
+  const kind = 1000 + randomInt(9000);
+  const tag = randomWord(16);
+  const keys = newKeys();
+  return {
+    filter: { kinds: [kind], '#t': [tag] },
+    events: Array.from({ length: count }, (_, i) =>
+      signEvent(keys, { kind, tags: [['t', tag]], content: `${label} ${i}` }),
+    ),
+  };
 }

@@ -5,6 +5,7 @@
 export { type OpenOptions, RawClient } from './client.js';
 export {
   type Draft,
+  eventStream,
   eventWithoutPow,
   flipHex,
   idOf,

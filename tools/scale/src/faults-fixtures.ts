@@ -1,8 +1,7 @@
 /** What the fault tests across namespaces share: settings, event streams, waits, answers. */
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type NostrEvent, newKeys, RawClient, randomWord, signEvent } from '@nrelay/testkit';
+import { type NostrEvent, RawClient } from '@nrelay/testkit';
 
 /** The settings the gateways run with here, and the defaults the watchdog's bound derives from. */
 export const ENV = { INGEST_REPLY_TIMEOUT_MS: '5000', INGEST_LOCK_MS: '3000', HOT_WINDOW_BYTES: '8388608' };
@@ -14,19 +13,6 @@ export const NOT_READY_WITHIN_MS =
   Math.max(FANOUT_LOSS_GRACE_MS, FANOUT_HEARTBEAT_TIMEOUT_MS) + 2 * FANOUT_HEARTBEAT_MS;
 /** Scheduling slack on two shared cores. */
 export const SLACK_MS = 3000;
-
-/** A kind and tag unique to one test, and `count` events carrying them. */
-export function eventStream(count: number, label: string) {
-  const kind = 1000 + randomInt(9000);
-  const tag = randomWord(16);
-  const keys = newKeys();
-  return {
-    filter: { kinds: [kind], '#t': [tag] },
-    events: Array.from({ length: count }, (_, i) =>
-      signEvent(keys, { kind, tags: [['t', tag]], content: `${label} ${i}` }),
-    ),
-  };
-}
 
 export const httpOf = (ws: string) => ws.replace(/^ws/, 'http');
 

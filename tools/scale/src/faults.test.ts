@@ -18,10 +18,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type NostrEvent, RawClient } from '@nrelay/testkit';
+import { eventStream, type NostrEvent, RawClient } from '@nrelay/testkit';
 import {
   ENV,
-  eventStream,
   httpOf,
   missing,
   NOT_READY_WITHIN_MS,

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
-import { newKeys, RawClient, randomWord, signEvent } from '@nrelay/testkit';
+import { RawClient } from '@nrelay/testkit';
 import type { NostrEvent } from 'nostr-tools/pure';
 import type { FrameTally } from './tally.js';
 
@@ -16,21 +15,8 @@ export async function storedIds(url: string, filter: Record<string, unknown>): P
   }
 }
 
-/** A kind (regular range) and tag unique to one test, and `count` events carrying them. */
-export function eventStream(
-  count: number,
-  label: string,
-): { filter: Record<string, unknown>; events: NostrEvent[] } {
-  const kind = 1000 + randomInt(9000);
-  const tag = randomWord(16);
-  const keys = newKeys();
-  return {
-    filter: { kinds: [kind], '#t': [tag] },
-    events: Array.from({ length: count }, (_, i) =>
-      signEvent(keys, { kind, tags: [['t', tag]], content: `${label} ${i}` }),
-    ),
-  };
-}
+/** A kind and tag unique to one test, and events carrying them (shared with tools/scale). */
+export { eventStream } from '@nrelay/testkit';
 
 /** Counts of OK answers by their message prefix, for diagnostics: `true "": 90, false error: 10`. */
 export function summarizeOks(tally: FrameTally, events: readonly NostrEvent[]): string {
