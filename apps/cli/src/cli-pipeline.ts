@@ -85,6 +85,7 @@ export async function openCliPipeline(
             target: redisTargetOf(config.REDIS_URL, config.REDIS_CLUSTER_NODES),
             channel: `${config.REDIS_PREFIX}:fanout`,
             partitions: config.FANOUT_PARTITIONS,
+            publishRetryMs: config.FANOUT_PUBLISH_RETRY_MS,
             logger,
           })
         : createMemoryFanoutBus();

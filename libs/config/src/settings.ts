@@ -558,6 +558,15 @@ export const SETTINGS = [
       'Redis Cluster only: sharded pub/sub channels the fanout is split into (by author pubkey), spread over the masters; every gateway subscribes to all.',
   },
   {
+    env: 'FANOUT_PUBLISH_RETRY_MS',
+    type: 'int',
+    default: 5000,
+    min: 0,
+    max: 60000,
+    description:
+      'Redis Cluster only: how long a failed fanout publish is retried (in order per partition, slot map refreshed in between) so a master failover delays live events instead of losing them; the OK waits meanwhile. 0 = no retry.',
+  },
+  {
     env: 'INGEST_QUEUE',
     type: 'string',
     default: 'ingest',

@@ -1,5 +1,6 @@
-import type { RedisOptions } from 'ioredis';
+import type { Cluster, RedisOptions } from 'ioredis';
 import { connectRedis, quitRedis, type RedisLogger, whenConnected } from './connection.js';
+import { orderedPublisher } from './publish-retry.js';
 import { spreadChannels } from './slot.js';
 import { openSubscription, publishOn } from './subscription.js';
 import type { RedisTarget } from './target.js';
@@ -27,6 +28,12 @@ export interface PubSubChannelOptions<T> {
   /** Describes a message in the log line of a throwing handler (never its content). */
   describe(message: T): Record<string, unknown>;
   publisherOptions?: RedisOptions;
+  /**
+   * On a cluster: how long (ms from the call) a failed publish is retried, in order per
+   * partition, with the slot map refreshed in between, so a publish rides out a master's
+   * failover. 0 (the default) or a single Redis: a failed publish rejects at once.
+   */
+  publishRetryMs?: number;
   /**
    * Publishes made in one event-loop turn leave as one Redis message (NUL-separated; encoded
    * messages must never contain NUL): one PUBLISH and one delivery per subscriber instead of
@@ -82,16 +89,21 @@ export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubCh
   let closed = false;
   const outboxes: Array<Array<{ payload: string; settle(err?: unknown): void }>> = channels.map(() => []);
   let flushScheduled = false;
+  const sender = orderedPublisher({
+    send: (partition, payload) => publishOn(publisher, channels[partition] as string, payload),
+    cluster: target.kind === 'cluster' ? (publisher as Cluster) : undefined,
+    retryMs: target.kind === 'cluster' ? (options.publishRetryMs ?? 0) : 0,
+    closed: () => closed,
+  });
 
   function flushOutboxes(): void {
     flushScheduled = false;
     outboxes.forEach((batch, partition) => {
       if (batch.length === 0) return;
       outboxes[partition] = [];
-      const to = channels[partition] as string;
       for (let start = 0; start < batch.length; start += MAX_COALESCED) {
         const part = batch.slice(start, start + MAX_COALESCED);
-        publishOn(publisher, to, part.map((m) => m.payload).join(SEPARATOR)).then(
+        sender.publish(partition, part.map((m) => m.payload).join(SEPARATOR)).then(
           () => {
             for (const m of part) m.settle();
           },
@@ -171,7 +183,7 @@ export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubCh
     async publish(message) {
       const payload = options.encode(message);
       if (options.coalesce) await publishCoalesced(partitionOf(message), payload);
-      else await publishOn(publisher, channels[partitionOf(message)] as string, payload);
+      else await sender.publish(partitionOf(message), payload);
     },
     subscribe(handler) {
       handlers.add(handler);

@@ -60,6 +60,7 @@ await runService(
         target: redis,
         channel: `${config.REDIS_PREFIX}:fanout`,
         partitions: config.FANOUT_PARTITIONS,
+        publishRetryMs: config.FANOUT_PUBLISH_RETRY_MS,
         logger,
       });
       // Composed before the wait, so the rate limiters' Redis connection is open when it is awaited.

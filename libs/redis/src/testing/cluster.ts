@@ -65,7 +65,7 @@ async function freePort(taken: Set<number>): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts 3 masters + 3 replicas (`size` nodes, replicas 1) and waits for cluster_state:ok. */
+/** Starts 3 masters + 3 replicas (`size` nodes, replicas 1) and waits for cluster_state:ok and synced replicas. */
 export async function startTestRedisCluster(size = 6): Promise<TestRedisCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'nrelay-rc-'));
   const taken = new Set<number>();
@@ -166,6 +166,20 @@ export async function startTestRedisCluster(size = 6): Promise<TestRedisCluster>
     }
   }
 
+  /**
+   * Resolves once every replica has finished its first sync: until then a replica refuses to
+   * take over (its data is too old), so a master killed earlier is never replaced.
+   */
+  async function waitReplicasSynced(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const roles = await Promise.all(members.map((m) => cli(m.port, 'INFO', 'replication').catch(() => '')));
+      if (roles.every((r) => r.includes('role:master') || r.includes('master_link_status:up'))) return;
+      if (Date.now() > deadline) throw new Error('the test Redis Cluster replicas did not sync');
+      await sleep(100);
+    }
+  }
+
   async function stop(): Promise<void> {
     await Promise.all(
       members.map(async (m) => {
@@ -196,6 +210,7 @@ export async function startTestRedisCluster(size = 6): Promise<TestRedisCluster>
       { timeout: 60_000 },
     );
     await waitHealthy();
+    await waitReplicasSynced();
   } catch (err) {
     await stop();
     throw err;

@@ -13,6 +13,12 @@ export interface RedisFanoutBusOptions {
    * and spread over the masters; an event goes to the partition of its author. Default 1.
    */
   partitions?: number;
+  /**
+   * On a Redis Cluster: how long a failed publish is retried, in order per partition, so a
+   * master's failover delays live events instead of losing them (FANOUT_PUBLISH_RETRY_MS).
+   * 0 (the default) = a failed publish rejects at once.
+   */
+  publishRetryMs?: number;
   logger: RedisLogger;
 }
 
