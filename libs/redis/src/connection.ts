@@ -3,7 +3,7 @@
  * and channel they use starts with the deployment's prefix, so several relays (or test runs)
  * can share one Redis.
  */
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { RedisTarget } from './target.js';
 
 /** A connection to a single Redis or to a Redis Cluster: the commands both understand. */
@@ -24,13 +24,15 @@ const retryForever = (times: number): number => Math.min(50 * 2 ** Math.min(time
  * Opens an ioredis connection that retries forever with a capped backoff and logs each
  * disconnect and reconnect; `role` names the connection in logs and in CLIENT LIST (no spaces).
  * On a cluster target it is an ioredis `Cluster` (one connection per node, commands routed by
- * slot, failovers followed); `options` then apply to every node's connection.
+ * slot, failovers followed); `options` then apply to every node's connection, and
+ * `clusterOptions` override the cluster-wide ones below.
  */
 export function connectRedis(
   target: RedisTarget,
   role: string,
   logger: RedisLogger,
   options: RedisOptions = {},
+  clusterOptions: Partial<ClusterOptions> = {},
 ): RedisClient {
   const settings: RedisOptions = {
     connectionName: role,
@@ -41,13 +43,19 @@ export function connectRedis(
     ...options,
   };
   const redis =
-    target.kind === 'cluster' ? openCluster(target.seeds, settings) : new Redis(target.url, settings);
+    target.kind === 'cluster'
+      ? openCluster(target.seeds, settings, clusterOptions)
+      : new Redis(target.url, settings);
   watchConnection(redis, role, logger);
   return redis;
 }
 
 /** An ioredis Cluster with the given per-connection settings (the cluster-wide ones lifted out). */
-function openCluster(seeds: readonly { host: string; port: number }[], settings: RedisOptions): Cluster {
+function openCluster(
+  seeds: readonly { host: string; port: number }[],
+  settings: RedisOptions,
+  overrides: Partial<ClusterOptions> = {},
+): Cluster {
   const { retryStrategy, enableOfflineQueue, enableAutoPipelining, ...redisOptions } = settings;
   return new Cluster(
     seeds.map((s) => ({ host: s.host, port: s.port })),
@@ -62,6 +70,7 @@ function openCluster(seeds: readonly { host: string; port: number }[], settings:
       slotsRefreshTimeout: 2_000,
       // Owner changes (a failover, a resharding) are noticed within this even without an error.
       slotsRefreshInterval: 2_000,
+      ...overrides,
     },
   );
 }

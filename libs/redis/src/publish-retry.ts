@@ -17,6 +17,8 @@ export interface OrderedPublisherOptions {
   retryMs: number;
   /** True once the channel is closed: nothing is retried any more. */
   closed(): boolean;
+  /** The node that owns a partition's slot in `cluster`'s slot map now (undefined: unknown). */
+  ownerOf?(partition: number): string | undefined;
 }
 
 /** Publishes that keep their order per partition while one of them is being retried. */
@@ -36,6 +38,12 @@ interface Waiting {
 
 const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 250;
+/**
+ * Once the slot map names a new owner, the wait before sending there: the subscribers find it
+ * by the same kind of polling (sharded-subscription.ts, ≤ 250 ms apart), and what reaches the
+ * new master before they have subscribed there is lost to them.
+ */
+const SUBSCRIBER_CATCH_UP_MS = 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Asks the cluster for its slot map (a refresh already running is joined); errors are the next attempt's. */
@@ -91,6 +99,8 @@ export function orderedPublisher(options: OrderedPublisherOptions): OrderedPubli
   async function drain(partition: number): Promise<void> {
     const queue = waiting.get(partition) as Waiting[];
     let backoff = FIRST_BACKOFF_MS;
+    const failedOwner = options.ownerOf?.(partition);
+    let caughtUp = false;
     while (queue.length > 0) {
       const head = queue[0] as Waiting;
       if (options.closed() || Date.now() >= head.deadline) {
@@ -107,7 +117,11 @@ export function orderedPublisher(options: OrderedPublisherOptions): OrderedPubli
       if (Date.now() >= head.deadline) continue;
       // The new master is known only once the slot map says so.
       await refreshSlots(options.cluster);
-      await sleep(Math.min(backoff, Math.max(0, head.deadline - Date.now())));
+      const owner = options.ownerOf?.(partition);
+      const moved = !caughtUp && owner !== undefined && failedOwner !== undefined && owner !== failedOwner;
+      if (moved) caughtUp = true;
+      const pause = moved ? SUBSCRIBER_CATCH_UP_MS : backoff;
+      await sleep(Math.min(pause, Math.max(0, head.deadline - Date.now())));
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
     waiting.delete(partition);

@@ -1,7 +1,7 @@
 import type { Cluster, RedisOptions } from 'ioredis';
 import { connectRedis, quitRedis, type RedisLogger, whenConnected } from './connection.js';
 import { orderedPublisher } from './publish-retry.js';
-import { spreadChannels } from './slot.js';
+import { slotOf, spreadChannels } from './slot.js';
 import { openSubscription, publishOn } from './subscription.js';
 import type { RedisTarget } from './target.js';
 
@@ -85,15 +85,28 @@ export function openPubSubChannel<T>(options: PubSubChannelOptions<T>): PubSubCh
   const handlers = new Set<(message: T) => void>();
   const partitions = target.kind === 'cluster' ? Math.max(1, options.partitions ?? 1) : 1;
   const channels = partitions === 1 ? [channel] : spreadChannels(channel, partitions);
-  const publisher = connectRedis(target, `${options.role}-pub:${channel}`, logger, options.publisherOptions);
+  const retryMs = target.kind === 'cluster' ? (options.publishRetryMs ?? 0) : 0;
+  // With our own ordered retry, ioredis must hand a failed publish back instead of retrying it
+  // itself (out of order, and straight to a new master before the subscribers are there).
+  const publisher =
+    retryMs > 0
+      ? connectRedis(
+          target,
+          `${options.role}-pub:${channel}`,
+          logger,
+          { ...options.publisherOptions, maxRetriesPerRequest: 0 },
+          { retryDelayOnFailover: 0, retryDelayOnClusterDown: 0 },
+        )
+      : connectRedis(target, `${options.role}-pub:${channel}`, logger, options.publisherOptions);
   let closed = false;
   const outboxes: Array<Array<{ payload: string; settle(err?: unknown): void }>> = channels.map(() => []);
   let flushScheduled = false;
   const sender = orderedPublisher({
     send: (partition, payload) => publishOn(publisher, channels[partition] as string, payload),
     cluster: target.kind === 'cluster' ? (publisher as Cluster) : undefined,
-    retryMs: target.kind === 'cluster' ? (options.publishRetryMs ?? 0) : 0,
+    retryMs,
     closed: () => closed,
+    ownerOf: (partition) => (publisher as Cluster).slots?.[slotOf(channels[partition] as string)]?.[0],
   });
 
   function flushOutboxes(): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { slotOf } from '@nrelay/redis/testing';
+import { slotOf, spreadChannels } from '@nrelay/redis/testing';
 import { type Keys, newKeys, RawClient, randomWord, signEvent } from '@nrelay/testkit';
 import type { NostrEvent } from 'nostr-tools/pure';
 import type { ClusterRelay } from '../harness/cluster.js';
@@ -13,6 +13,22 @@ const PUBLISH_EVERY_MS = 25;
 /** Stream before the kill, and after it, in ms. */
 const BEFORE_KILL_MS = 2_000;
 const AFTER_KILL_MS = 8_000;
+/** FANOUT_PARTITIONS of the relay under test (the default). */
+const PARTITIONS = 16;
+
+/**
+ * Keys whose fanout partition (by the pubkey's first 32 bits, as the relay's fanoutPartitionOf)
+ * lives on the master at `port`, so the stream's live copies cross the killed master.
+ */
+async function keysOnMaster(r: ClusterRelay, port: number): Promise<Keys> {
+  const channels = spreadChannels(`${r.redisPrefix}:fanout`, PARTITIONS);
+  const masters = await Promise.all(channels.map((c) => r.redisCluster!.masterOf(slotOf(c))));
+  for (;;) {
+    const keys = newKeys();
+    const partition = Number.parseInt(keys.pk.slice(0, 8), 16) % PARTITIONS;
+    if (masters[partition] === port) return keys;
+  }
+}
 
 /** Stored events among `ids`, by REQs of up to 500 ids. */
 async function storedOf(url: string, ids: readonly string[]): Promise<Set<string>> {
@@ -48,7 +64,8 @@ export function redisFailoverTests(relay: () => ClusterRelay): void {
 
 /**
  * `queue`: the master of the queue's hash tag (all of ingest, 5-6 fanout partitions) is killed;
- * `fanout`: a master that holds fanout partitions but not the queue.
+ * `fanout`: a master that holds fanout partitions but not the queue. In both, the stream's author
+ * is on a fanout partition of the killed master (its publishes ride out the failover, FANOUT_PUBLISH_RETRY_MS).
  */
 function failoverTest(relay: () => ClusterRelay, victim: 'queue' | 'fanout'): void {
   const what = victim === 'queue' ? 'the queue’s master' : 'a master holding only fanout partitions';
@@ -58,7 +75,16 @@ function failoverTest(relay: () => ClusterRelay, victim: 'queue' | 'fanout'): vo
     const r = relay();
     const redisCluster = r.redisCluster;
     assert.ok(redisCluster, 'runs on a Redis Cluster');
-    const keys = newKeys();
+    // The victim: the queue's master, or another master (fanout partitions only).
+    const queueMaster = await redisCluster.masterOf(slotOf(`{${r.redisPrefix}}`));
+    let victimPort: number | undefined = victim === 'queue' ? queueMaster : undefined;
+    for (let i = 0; i < 3 && victimPort === undefined; i++) {
+      const master = await redisCluster.masterOf(Math.floor((i * 16_384) / 3));
+      if (master !== queueMaster) victimPort = master;
+    }
+    assert.ok(victimPort !== undefined);
+    // The stream's author is on a partition of the victim, so its live copies cross the failover.
+    const keys = await keysOnMaster(r, victimPort);
     const tag = randomWord(16);
     const pub = await RawClient.open(r.gatewayUrls[0]!);
     const subs = await Promise.all([RawClient.open(r.gatewayUrls[0]!), RawClient.open(r.gatewayUrls[1]!)]);
@@ -85,17 +111,9 @@ function failoverTest(relay: () => ClusterRelay, victim: 'queue' | 'fanout'): vo
         }
       })();
       await sleep(BEFORE_KILL_MS);
-      // The queue (all of ingest: the {prefix} hash tag) and 5-6 fanout partitions, or fanout only.
       await redisCluster.waitHealthy(30_000);
-      const queueMaster = await redisCluster.masterOf(slotOf(`{${r.redisPrefix}}`));
-      if (victim === 'queue') killedPort = queueMaster;
-      else {
-        for (let i = 0; i < 3 && killedPort === undefined; i++) {
-          const master = await redisCluster.masterOf(Math.floor((i * 16_384) / 3));
-          if (master !== queueMaster) killedPort = master;
-        }
-      }
-      assert.ok(killedPort !== undefined);
+      assert.equal(await redisCluster.masterOf(slotOf(`{${r.redisPrefix}}`)), queueMaster, 'no failover yet');
+      killedPort = victimPort;
       await redisCluster.kill(killedPort);
       killedAt = performance.now() - start;
       // When the replica has taken over (every slot served again), measured while the stream runs.
