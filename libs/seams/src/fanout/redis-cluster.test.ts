@@ -211,3 +211,43 @@ test('failover: publishes to a killed master are retried in order and each settl
     await cluster.waitHealthy();
   }
 });
+
+test('failover: past FANOUT_PUBLISH_RETRY_MS a publish to a killed master rejects, within the bound', async (t) => {
+  const RETRY_MS = 300;
+  const channel = `${prefix}:fanout:failover-bound`;
+  const a = createRedisFanoutBus({
+    target: cluster.target,
+    channel,
+    partitions: PARTITIONS,
+    publishRetryMs: RETRY_MS,
+    logger: recordingLogger(),
+  });
+  const author = 11;
+  const partition = fanoutPartitionOf(message(0, author)) % PARTITIONS;
+  const master = await cluster.masterOf(slotOf(spreadChannels(channel, PARTITIONS)[partition] as string));
+  try {
+    await a.ready();
+    await cluster.kill(master);
+    // The failover takes ≈ 2 s (node timeout 1 s plus the election): longer than the bound.
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => {
+        const started = Date.now();
+        return a.publish(message(n, author), live).then(
+          () => ({ ok: true, ms: Date.now() - started }),
+          () => ({ ok: false, ms: Date.now() - started }),
+        );
+      }),
+    );
+    const slowest = Math.max(...outcomes.map((o) => o.ms));
+    t.diagnostic(`rejected ${outcomes.filter((o) => !o.ok).length} of 10, slowest settle ${slowest} ms`);
+    assert.ok(
+      outcomes.every((o) => !o.ok),
+      'rejected: the master is still dead',
+    );
+    assert.ok(slowest <= RETRY_MS + 500, 'settled within the bound');
+  } finally {
+    await a.close();
+    await cluster.restart(master);
+    await cluster.waitHealthy();
+  }
+});
