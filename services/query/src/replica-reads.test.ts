@@ -160,3 +160,27 @@ test('a server that is not a standby is set aside: reads go to the primary witho
     await reads.close();
   }
 });
+
+test('a replica whose reported position went back (restarted) is held to its new position', async () => {
+  const a = replica('a', 1000n);
+  const reads = createReplicaReads({
+    primary: engine('primary'),
+    replicas: [a.target],
+    waitMs: 30,
+    primaryPosition: async () => '0/FFFF',
+    logger: silent,
+    pollMs: 5,
+    statsMs: 10,
+    unhealthyMs: 60_000,
+  });
+  try {
+    assert.equal(await answeredBy(reads.client, request(500n)), 'a');
+    a.state.at = 100n;
+    const readsBefore = a.state.reads;
+    while (a.state.reads < readsBefore + 2) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await answeredBy(reads.client, request(500n)), 'primary', 'not trusted with 1000 any more');
+    assert.equal(await answeredBy(reads.client, request(100n)), 'a');
+  } finally {
+    await reads.close();
+  }
+});

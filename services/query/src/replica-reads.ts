@@ -85,6 +85,9 @@ export function createReplicaReads(options: ReplicaReadsOptions): ReplicaReads {
     if (isHealthy(replica, Date.now()))
       logger.warn({ err, replica: i }, 'read replica failed; reading elsewhere');
     replica.unhealthyUntil = Date.now() + unhealthyMs;
+    // Whatever it had replayed may not be what it shows when it is back (a restart replays from
+    // its last restartpoint): its next report decides.
+    replica.replayed = undefined;
   }
 
   /** Reads one replica's replay position; one read at a time per replica. */
@@ -96,10 +99,10 @@ export function createReplicaReads(options: ReplicaReadsOptions): ReplicaReads {
         ({ lsn, lagSeconds }) => {
           // A server that is not a standby (a misconfigured URL) would make every read wait.
           if (lsn === undefined) return setAside(i, new Error('not a hot standby: no WAL replay position'));
+          // The latest report, even when lower than the last one: a standby restarted (or
+          // rebuilt from an older backup) answers again from where it replays now.
           const replayed = parseLsn(lsn);
-          // Never lowered: a position is a lower bound of what the replica shows.
-          if (replayed !== undefined && (replica.replayed === undefined || replayed > replica.replayed))
-            replica.replayed = replayed;
+          if (replayed !== undefined) replica.replayed = replayed;
           replica.lagSeconds = lagSeconds;
           if (primaryAt !== undefined && replica.replayed !== undefined)
             replica.lagBytes = Math.max(0, Number(primaryAt - replica.replayed));
